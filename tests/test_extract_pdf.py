@@ -1,0 +1,293 @@
+"""PDF extractor against real files: the shared corpus and PDFs written by real libraries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from reportlab.pdfgen import canvas
+
+from authenticity.errors import EncryptedDocument, ExtractionError
+from authenticity.extract import extractor_for
+from authenticity.extract.pdf import decode_pdf_string, extract_pdf
+from authenticity.model import Extraction, jsonable
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf"
+CORPUS_FILES = sorted(CORPUS.glob("*.pdf")) if CORPUS.is_dir() else []
+needs_corpus = pytest.mark.skipif(not CORPUS_FILES, reason="shared corpus not available")
+
+
+def tz(hours: int, minutes: int = 0) -> dt.timezone:
+    return dt.timezone(dt.timedelta(hours=hours, minutes=minutes))
+
+
+def corpus(name: str) -> bytes:
+    return (CORPUS / name).read_bytes()
+
+
+def test_registered_for_pdf_mime_and_extension() -> None:
+    assert extractor_for("application/pdf").fn is extract_pdf
+    assert extractor_for("application/octet-stream", "pdf").fn is extract_pdf
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"plain", "plain"),
+        (b"\xfe\xff\x04\x1f\x04\x40\x04\x38", "При"),
+        (b"\xef\xbb\xbfna\xc3\xafve", "naïve"),
+        (b"\x80\x93", "•ﬁ"),  # PDFDocEncoding: bullet, fi ligature
+    ],
+)
+def test_decode_pdf_string(raw: bytes, expected: str) -> None:
+    assert decode_pdf_string(raw) == expected
+
+
+# --- corpus files, values confirmed with exiftool ------------------------------------------
+
+
+@needs_corpus
+def test_indesign_pdf_info_dictionary_and_owner_only_encryption() -> None:
+    ex = extract_pdf(corpus("pdfminer__samples_contrib_issue-00352-asw-oct96-p41.pdf"))
+    meta = ex.metadata
+    assert meta.author == "Mark Lacagnina"
+    assert meta.title == "Losing the Cabin"
+    assert meta.subject == "Aviation Safety World October 2006"
+    assert meta.application == "Adobe InDesign CS2 (4.0.4)"
+    assert meta.producer == "Adobe PDF Library 7.0"
+    assert meta.created == dt.datetime(2006, 10, 6, 16, 34, 4, tzinfo=tz(-4))
+    assert meta.modified == dt.datetime(2007, 1, 9, 15, 9, 56, tzinfo=tz(-5))
+    assert meta.page_count == 1
+    assert meta.raw["info"]["CreationDate"] == "D:20061006163404-04'00'"
+    assert meta.raw["info"]["Trapped"] == "False"
+    # Standard V2 128-bit encryption with an empty user password: readable, but flagged.
+    assert ex.facts["encrypted"] is True
+    assert ex.facts["pdf_version"] == "1.6"
+    assert "Accidents and Incidents Involving Cabin Depressurization" in ex.text
+
+
+@needs_corpus
+def test_incremental_updates_and_xmp_against_info() -> None:
+    ex = extract_pdf(corpus("py-pdf__014-outlines_mistitled_outlines_example.pdf"))
+    meta, facts = ex.metadata, ex.facts
+    assert facts["pdf_version"] == "1.5"
+    assert facts["eof_markers"] == 4  # saved again by PDF-XChange Viewer
+    assert facts["xref_sections"] == 1
+    assert facts["encrypted"] is False
+    assert meta.created == dt.datetime(2022, 4, 6, 20, 15, 41, tzinfo=tz(2))
+    assert meta.modified == dt.datetime(2022, 7, 16, 17, 23, 3, tzinfo=tz(-5))
+    assert facts["xmp_created"] == dt.datetime(2022, 4, 6, 13, 15, 41, tzinfo=tz(-5))
+    assert facts["xmp_created"] == meta.created  # same instant, different offset
+    assert facts["xmp_modified"] == meta.modified
+    assert facts["xmp_producer"] == "pdfTeX-1.40.23"
+    assert facts["xmp_creator_tool"] == "LaTeX with hyperref"
+    assert meta.raw["xmp"]["dc:format"] == "application/pdf"
+    assert meta.raw["info"]["PXCViewerInfo"].startswith("PDF-XChange Viewer;2.5.316.0")
+    # Empty Info strings do not become metadata values.
+    assert meta.raw["info"]["Author"] == ""
+    assert meta.author is None
+    assert meta.page_count == 4
+
+
+@needs_corpus
+def test_xmp_only_metadata_fills_author_and_title() -> None:
+    ex = extract_pdf(corpus("py-pdf__020-xmp_output_with_metadata_pymupdf.pdf"))
+    meta = ex.metadata
+    assert meta.raw["xmp"]["dc:creator"] == ["John Doe"]
+    assert meta.raw["xmp"]["dc:source"] == "Martin Thoma"
+    assert meta.raw["xmp"]["dc:date"] == "1990-04-28"
+    assert meta.author == "John Doe"
+    assert meta.title == "Sample PDF with XMP Metadata"
+    assert meta.subject == "This is a text"
+    assert meta.created == dt.datetime(2023, 4, 10, 7, 46, 54, tzinfo=dt.UTC)
+    assert ex.text.strip() == "Hello, World!"
+
+
+@needs_corpus
+def test_utf16_info_strings_and_linearized_update() -> None:
+    ex = extract_pdf(corpus("pdfminer__samples_contrib_issue_566_test_2.pdf"))
+    meta = ex.metadata
+    assert meta.application == "Microsoft® Word 适用于 Office 365(Jisupdf Editor)"
+    assert meta.producer == "Microsoft® Word 适用于 Office 365"
+    assert meta.raw["info"]["ICNAppName"] == "Jisupdf Editor"
+    assert meta.raw["xmp"]["xmpMM:DocumentID"] == "uuid:CC421CAA-FCCC-4828-80FE-ABDBEE29E1AE"
+    assert ex.facts["xmp_modified"] == dt.datetime(2021, 2, 26, 17, 9, 10, tzinfo=tz(8))
+    assert ex.facts["eof_markers"] == 2
+    assert ex.facts["xref_sections"] == 2
+    assert "中国饮料有限公司" in ex.text
+
+
+@needs_corpus
+def test_naive_dates_stay_naive() -> None:
+    meta = extract_pdf(corpus("py-pdf__007-imagemagick-images_imagemagick-images.pdf")).metadata
+    assert meta.producer == "https://imagemagick.org"
+    assert meta.created == dt.datetime(2022, 4, 15, 11, 38, 26)
+    assert meta.created.tzinfo is None
+    assert meta.page_count == 6
+    assert "created" in meta.to_json()["naive_datetimes"]
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdfminer__samples_encryption_aes-128.pdf",
+        "pdfminer__samples_encryption_aes-256-r6.pdf",
+        "pdfminer__samples_encryption_rc4-40.pdf",
+        "py-pdf__005-libreoffice-writer-password_libreoffice-writer-password.pdf",
+    ],
+)
+def test_user_password_pdfs_raise_encrypted(name: str) -> None:
+    with pytest.raises(EncryptedDocument):
+        extract_pdf(corpus(name))
+
+
+@needs_corpus
+def test_empty_user_password_pdf_keeps_metadata() -> None:
+    ex = extract_pdf(corpus("pdfminer__samples_encryption_encrypted_doc_no_id.pdf"))
+    assert ex.facts["encrypted"] is True
+    assert ex.metadata.producer == "European Patent Office"
+    assert ex.metadata.page_count == 3
+
+
+@needs_corpus
+def test_corpus_every_file_extracts_or_fails_cleanly() -> None:
+    outcomes: dict[str, str] = {}
+    for path in CORPUS_FILES:
+        try:
+            ex = extract_pdf(path.read_bytes())
+        except EncryptedDocument:
+            outcomes[path.name] = "encrypted"
+            continue
+        except ExtractionError:
+            outcomes[path.name] = "failed"
+            continue
+        assert isinstance(ex, Extraction)
+        assert len(ex.text) <= 100_000
+        json.dumps(ex.metadata.to_json())
+        json.dumps(jsonable(ex.facts))
+        outcomes[path.name] = "ok"
+    ok = sum(1 for v in outcomes.values() if v == "ok")
+    encrypted = sum(1 for v in outcomes.values() if v == "encrypted")
+    # Files protected by a user password cannot yield an Extraction; everything else must.
+    assert ok >= 0.95 * (len(outcomes) - encrypted), outcomes
+    assert ok + encrypted >= 0.95 * len(outcomes), outcomes
+
+
+# --- files written by real producer libraries ----------------------------------------------
+
+
+def reportlab_pdf(**kwargs: str) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setAuthor(kwargs.get("author", "Jane Roe"))
+    c.setTitle(kwargs.get("title", "Quarterly Report"))
+    c.setSubject("Finance")
+    c.setKeywords("budget, q3")
+    c.setCreator("Report Builder 2.1")
+    c.drawString(72, 720, "Revenue grew in the third quarter.")
+    c.showPage()
+    c.drawString(72, 720, "Second page.")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_reportlab_pdf_round_trip() -> None:
+    ex = extract_pdf(reportlab_pdf())
+    meta = ex.metadata
+    assert meta.author == "Jane Roe"
+    assert meta.title == "Quarterly Report"
+    assert meta.subject == "Finance"
+    assert meta.keywords == "budget, q3"
+    assert meta.application == "Report Builder 2.1"
+    assert meta.producer.startswith("ReportLab PDF Library")
+    assert meta.page_count == 2
+    # invariant=1 makes ReportLab write its fixed date with a +00'00' offset.
+    assert meta.created == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    assert "Revenue grew in the third quarter." in ex.text
+    assert "Second page." in ex.text
+    assert ex.facts["encrypted"] is False
+    assert ex.facts["eof_markers"] == 1
+
+
+def test_reportlab_utf16_author_is_decoded() -> None:
+    meta = extract_pdf(reportlab_pdf(author="Иван Петров", title="Отчёт")).metadata
+    assert meta.author == "Иван Петров"
+    assert meta.title == "Отчёт"
+
+
+def pikepdf_pdf(tmp_path: Path, encryption: pikepdf.Encryption | None = None) -> bytes:
+    pdf = pikepdf.Pdf.open(io.BytesIO(reportlab_pdf()))
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["xmp:CreatorTool"] = "Forger 1.0"
+        xmp["xmp:CreateDate"] = "2019-05-06T07:08:09Z"
+        xmp["dc:creator"] = ["Zoë Ångström", "Second Author"]
+    pdf.docinfo["/Author"] = "Zoë Ångström"  # non-ASCII, PDFDocEncoding
+    pdf.docinfo["/ModDate"] = "D:20240102030405+05'30'"
+    out = tmp_path / "out.pdf"
+    pdf.save(out, encryption=encryption or False)
+    return out.read_bytes()
+
+
+def test_pikepdf_xmp_and_info_differ(tmp_path: Path) -> None:
+    ex = extract_pdf(pikepdf_pdf(tmp_path))
+    meta, facts = ex.metadata, ex.facts
+    assert meta.author == "Zoë Ångström"
+    assert meta.modified == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=tz(5, 30))
+    assert meta.application == "Report Builder 2.1"  # Info /Creator wins over XMP
+    assert facts["xmp_creator_tool"] == "Forger 1.0"
+    assert facts["xmp_created"] == dt.datetime(2019, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+    assert meta.raw["xmp"]["dc:creator"] == ["Zoë Ångström", "Second Author"]
+
+
+def test_pikepdf_user_password_raises_encrypted(tmp_path: Path) -> None:
+    data = pikepdf_pdf(tmp_path, pikepdf.Encryption(user="secret", owner="owner", R=4))
+    with pytest.raises(EncryptedDocument):
+        extract_pdf(data)
+
+
+def test_pikepdf_owner_password_only_reads_metadata(tmp_path: Path) -> None:
+    data = pikepdf_pdf(tmp_path, pikepdf.Encryption(user="", owner="owner", R=4))
+    ex = extract_pdf(data)
+    assert ex.facts["encrypted"] is True
+    assert ex.metadata.author == "Zoë Ångström"
+    assert "Revenue grew" in ex.text
+
+
+# --- failure modes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"this is not a pdf at all" * 50,
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Cat",
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,
+    ],
+    ids=["empty", "text", "header-only", "png"],
+)
+def test_garbage_raises_extraction_error(data: bytes) -> None:
+    with pytest.raises(ExtractionError):
+        extract_pdf(data)
+
+
+def test_truncated_reportlab_pdf_raises_extraction_error() -> None:
+    data = reportlab_pdf()
+    with pytest.raises(ExtractionError):
+        extract_pdf(data[:300])
+
+
+def test_broken_content_stream_keeps_metadata() -> None:
+    # Damage the text content stream only: the Info dictionary must still come through.
+    data = reportlab_pdf()
+    start = data.index(b"stream\n") + len(b"stream\n")
+    broken = data[:start] + b"\xff" * 40 + data[start + 40 :]
+    ex = extract_pdf(broken)
+    assert ex.metadata.author == "Jane Roe"
+    assert isinstance(ex.text, str)
