@@ -1,1 +1,378 @@
-"""Placeholder until the extractor lands."""
+"""Email metadata: RFC 822 messages (stdlib ``email``) and Outlook .msg files (extract-msg).
+
+Header parsing is defensive: every header is decoded with ``policy.default`` and falls
+back to ``compat32`` (then to the raw value) when the modern parser raises. Attachment
+bytes are never returned (the ingest layer expands attachments itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.header
+import email.policy
+import email.utils
+import logging
+import re
+from email.message import Message
+from typing import Any
+
+from authenticity.errors import ExtractionError
+from authenticity.extract import register
+from authenticity.model import Extraction, Finding, Metadata, Severity
+from authenticity.timeutil import parse_email_date
+
+MAX_TEXT = 100_000
+MAX_HEADER_VALUE = 10_000
+MAX_HEADERS = 500
+#: Only the header block is ever inspected for NULs / header syntax.
+_HEADER_PROBE = 64 * 1024
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+_WS = re.compile(r"\s+")
+_RECEIVED_KEYWORDS = r"(?:from|by|via|with|id|for)"
+_RECEIVED_CLAUSE = {
+    key: re.compile(rf"(?:^|\s){key}\s+(.+?)(?=\s+{_RECEIVED_KEYWORDS}\s|\s*;|$)", re.IGNORECASE)
+    for key in ("from", "by", "with", "id", "for")
+}
+_DKIM_DOMAIN = re.compile(r"(?:^|;)\s*d\s*=\s*([^;\s]+)", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _decode_header(name: str, value: Any) -> str:
+    """Decode one header value: policy.default first, compat32 when it raises, else raw."""
+    if not isinstance(value, str):
+        value = str(value)
+    try:
+        return str(email.policy.default.header_fetch_parse(name, value))
+    except Exception:  # the modern header parser raises on hostile input
+        pass
+    try:
+        decoded = email.header.make_header(email.header.decode_header(value))
+        return "".join(str(decoded).splitlines())
+    except Exception:
+        return "".join(value.splitlines())
+
+
+def _headers(msg: Message) -> list[list[str]]:
+    """All headers in order, decoded, capped (values and count)."""
+    out: list[list[str]] = []
+    for name, value in msg.raw_items() if hasattr(msg, "raw_items") else msg.items():
+        if len(out) >= MAX_HEADERS:
+            break
+        out.append([str(name), _decode_header(str(name), value)[:MAX_HEADER_VALUE]])
+    return out
+
+
+def _first(headers: list[list[str]], name: str) -> str | None:
+    lname = name.lower()
+    for key, value in headers:
+        if key.lower() == lname:
+            return value.strip()
+    return None
+
+
+def _all(headers: list[list[str]], name: str) -> list[str]:
+    lname = name.lower()
+    return [value for key, value in headers if key.lower() == lname]
+
+
+def parse_received(value: str) -> dict[str, Any]:
+    """Split a Received header into its from/by/with/id/for clauses and its date."""
+    flat = _WS.sub(" ", value).strip()
+    clauses, _, date_part = flat.rpartition(";")
+    if not clauses:  # no ';': no date stated
+        clauses, date_part = flat, ""
+    hop: dict[str, Any] = {}
+    for key, pattern in _RECEIVED_CLAUSE.items():
+        m = pattern.search(clauses)
+        hop[key] = m.group(1).strip() if m else None
+    hop["date"] = parse_email_date(date_part) if date_part.strip() else None
+    hop["raw"] = value[:MAX_HEADER_VALUE]
+    return hop
+
+
+def _dkim_domains(signatures: list[str]) -> list[str]:
+    domains: list[str] = []
+    for sig in signatures:
+        m = _DKIM_DOMAIN.search(_WS.sub("", sig))
+        if m and m.group(1).lower() not in domains:
+            domains.append(m.group(1).lower())
+    return domains
+
+
+def _header_facts(headers: list[list[str]]) -> dict[str, Any]:
+    date_value = _first(headers, "Date")
+    dkim = _all(headers, "DKIM-Signature")
+    return {
+        "message_id": _first(headers, "Message-ID"),
+        "date": parse_email_date(date_value),
+        "date_header": date_value,
+        "from": _first(headers, "From"),
+        "to": _first(headers, "To"),
+        "cc": _first(headers, "Cc"),
+        "reply_to": _first(headers, "Reply-To"),
+        "return_path": _first(headers, "Return-Path"),
+        "subject": _first(headers, "Subject"),
+        "received": [parse_received(v) for v in _all(headers, "Received")],
+        "x_mailer": _first(headers, "X-Mailer"),
+        "user_agent": _first(headers, "User-Agent"),
+        "has_dkim_signature": bool(dkim),
+        "dkim_domains": _dkim_domains(dkim),
+        "has_arc_seal": bool(_all(headers, "ARC-Seal")),
+        "authentication_results": _all(headers, "Authentication-Results"),
+    }
+
+
+def _header_metadata(headers: list[list[str]], facts: dict[str, Any]) -> Metadata:
+    return Metadata(
+        author=facts["from"] or None,
+        title=facts["subject"] or None,
+        created=facts["date"],
+        application=facts["x_mailer"] or facts["user_agent"] or None,
+        language=_first(headers, "Content-Language") or None,
+        raw={"headers": headers},
+    )
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def _html_to_text(html: str) -> str:
+    from authenticity.extract.text import html_to_text
+
+    return html_to_text(html)
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        payload = str(part.get_payload() or "").encode("utf-8", "replace")
+    charset = "utf-8"
+    try:
+        charset = part.get_content_charset() or "utf-8"
+        return payload.decode(charset, "replace")
+    except (LookupError, ValueError):
+        return payload.decode("latin-1", "replace")
+
+
+def _safe(fn: Any, default: Any = None) -> Any:
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+def _walk(msg: Message, plain: list[str], html: list[str], attachments: list[dict[str, Any]]):
+    """Collect body parts and attachment descriptions; attached messages are not entered."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop(0)
+        ctype = _safe(part.get_content_type, "text/plain")
+        payload = part.get_payload()
+        if part.is_multipart() and ctype.startswith("multipart/") and depth < 50:
+            children = payload if isinstance(payload, list) else []
+            stack[0:0] = [(child, depth + 1) for child in children]
+            continue
+        disposition = _safe(part.get_content_disposition)
+        filename = _safe(part.get_filename)
+        if filename is not None:
+            filename = _decode_header("filename", filename)
+        is_attachment = (
+            disposition == "attachment"
+            or filename is not None
+            or ctype.startswith("message/")
+            or (depth > 0 and not ctype.startswith("text/"))
+        )
+        if is_attachment and part is not msg:
+            if part.is_multipart():
+                size = len(_safe(part.as_bytes, b"") or b"")
+            else:
+                decoded = _safe(lambda p=part: p.get_payload(decode=True), b"")
+                size = len(decoded) if isinstance(decoded, bytes) else 0
+            attachments.append({"filename": filename, "content_type": ctype, "size": size})
+            continue
+        if ctype == "text/plain":
+            plain.append(_safe(lambda p=part: _part_text(p), ""))
+        elif ctype == "text/html":
+            html.append(_safe(lambda p=part: _part_text(p), ""))
+
+
+# --------------------------------------------------------------------------- RFC 822
+
+
+def _header_block(data: bytes) -> bytes:
+    head = data[:_HEADER_PROBE]
+    m = re.search(rb"\r?\n\r?\n", head)
+    return head[: m.start()] if m else head
+
+
+def extract_rfc822(data: bytes) -> Extraction:
+    """Extract an RFC 822 / MIME message (also used by the text extractor for .eml-as-text)."""
+    if data.startswith(b"From ") and b"\n" in data[:1000]:  # mbox "From " envelope line
+        envelope, _, rest = data.partition(b"\n")
+    else:
+        envelope, rest = b"", data
+    if b"\x00" in _header_block(rest):
+        raise ExtractionError("no RFC 822 headers (binary data)")
+    try:
+        msg = email.message_from_bytes(rest, policy=email.policy.default)
+    except Exception as exc:
+        raise ExtractionError(f"cannot parse RFC 822 message: {exc}") from exc
+    headers = _headers(msg)
+    if not headers:
+        raise ExtractionError("no RFC 822 headers")
+
+    facts = _header_facts(headers)
+    if envelope:
+        facts["mbox_envelope"] = envelope.decode("utf-8", "replace").strip()
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[dict[str, Any]] = []
+    _walk(msg, plain, html, attachments)
+    if plain:
+        text = "\n".join(plain)
+    elif html:
+        text = _html_to_text("\n".join(html))
+    else:
+        text = ""
+    facts["attachments"] = attachments
+    facts["has_html_body"] = bool(html)
+    defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
+    facts["defects"] = defects
+
+    meta = _header_metadata(headers, facts)
+    findings: list[Finding] = []
+    if defects:
+        findings.append(
+            Finding(
+                "email.mime_defects",
+                Severity.INFO,
+                "The message structure has MIME defects the parser had to work around.",
+                {"defects": defects[:50]},
+            )
+        )
+    return Extraction(metadata=meta, text=text[:MAX_TEXT], facts=facts, findings=findings)
+
+
+@register("message/rfc822", "message/news", "text/x-mail", extensions=("eml", "mbox"))
+def extract_eml(data: bytes) -> Extraction:
+    return extract_rfc822(data)
+
+
+# --------------------------------------------------------------------------- Outlook
+
+
+def _prop(msg: Any, key: str) -> Any:
+    try:
+        prop = msg.props.get(key)
+    except Exception:
+        return None
+    return getattr(prop, "value", None) if prop is not None else None
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _msg_attachments(msg: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for att in _safe(lambda: list(msg.attachments), []) or []:
+        name = _str(_safe(lambda a=att: a.longFilename)) or _str(
+            _safe(lambda a=att: a.shortFilename)
+        )
+        data = _safe(lambda a=att: a.data)
+        out.append(
+            {
+                "filename": name,
+                "content_type": _str(_safe(lambda a=att: a.mimetype)),
+                "size": len(data) if isinstance(data, bytes) else None,
+                "embedded_message": not isinstance(data, (bytes, type(None))),
+            }
+        )
+    return out
+
+
+def _extract_outlook(data: bytes) -> Extraction:
+    import extract_msg
+
+    try:
+        msg = extract_msg.openMsg(data, delayAttachments=True)
+    except Exception as exc:
+        raise ExtractionError(f"cannot open Outlook message: {type(exc).__name__}: {exc}") from exc
+    try:
+        header_text = _str(_safe(lambda: msg.headerText))
+        headers: list[list[str]] = []
+        if header_text:
+            parsed = email.message_from_string(
+                header_text.replace("\r\n", "\n") + "\n\n", policy=email.policy.compat32
+            )
+            headers = _headers(parsed)
+        facts = _header_facts(headers)
+        mapi = {
+            "MessageClass": _str(_safe(lambda: msg.classType)),
+            "Sender": _str(_safe(lambda: msg.sender)),
+            "Subject": _str(_safe(lambda: msg.subject)),
+            "To": _str(_safe(lambda: msg.to)),
+            "Cc": _str(_safe(lambda: msg.cc)),
+            "MessageId": _str(_safe(lambda: msg.messageId)),
+            "Date": _safe(lambda: msg.date),
+            "CreationTime": _prop(msg, "30070040"),
+            "LastModificationTime": _prop(msg, "30080040"),
+            "ClientSubmitTime": _prop(msg, "00390040"),
+            "MessageDeliveryTime": _prop(msg, "0E060040"),
+        }
+        mapi = {k: v for k, v in mapi.items() if v is not None}
+        for key, value in mapi.items():
+            if isinstance(value, dt.datetime) or value is None:
+                continue
+            mapi[key] = _str(value)
+        facts["from"] = facts["from"] or mapi.get("Sender")
+        facts["to"] = facts["to"] or mapi.get("To")
+        facts["subject"] = facts["subject"] or mapi.get("Subject")
+        facts["message_id"] = facts["message_id"] or mapi.get("MessageId")
+        if facts["date"] is None and isinstance(mapi.get("Date"), dt.datetime):
+            facts["date"] = mapi["Date"]
+        facts["mapi_creation_time"] = mapi.get("CreationTime")
+        facts["mapi_last_modification_time"] = mapi.get("LastModificationTime")
+        facts["mapi_client_submit_time"] = mapi.get("ClientSubmitTime")
+        facts["mapi_delivery_time"] = mapi.get("MessageDeliveryTime")
+        facts["has_transport_headers"] = bool(headers)
+        facts["attachments"] = _msg_attachments(msg)
+
+        body = _str(_safe(lambda: msg.body))
+        html_body = _safe(lambda: msg.htmlBody)
+        facts["has_html_body"] = bool(html_body)
+        if body:
+            text = body
+        elif html_body:
+            if isinstance(html_body, bytes):
+                html_body = html_body.decode("utf-8", "replace")
+            text = _html_to_text(str(html_body))
+        else:
+            text = ""
+
+        meta = _header_metadata(headers, facts)
+        if isinstance(mapi.get("LastModificationTime"), dt.datetime):
+            meta.modified = mapi["LastModificationTime"]
+        meta.raw["mapi"] = mapi
+        return Extraction(metadata=meta, text=text[:MAX_TEXT], facts=facts)
+    finally:
+        _safe(msg.close)
+
+
+@register("application/vnd.ms-outlook", extensions=("msg",))
+def extract_msg_file(data: bytes) -> Extraction:
+    """Outlook .msg (OLE2); a text .msg (RFC 822 saved with that extension) is parsed as such."""
+    if not data.startswith(_OLE_MAGIC):
+        return extract_rfc822(data)
+    return _extract_outlook(data)

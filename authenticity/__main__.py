@@ -1,0 +1,5 @@
+import sys
+
+from authenticity.cli import main
+
+sys.exit(main())

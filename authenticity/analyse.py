@@ -1,0 +1,135 @@
+"""Content-level analysis of one file: identify, extract, run content checks.
+
+This is what runs inside worker processes. It never raises for a bad file: every failure
+becomes an :class:`~authenticity.model.Analysis` with ``status`` and ``error`` set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator
+
+from authenticity.config import Settings
+from authenticity.errors import EncryptedDocument, ExtractionError
+from authenticity.extract import extractor_for
+from authenticity.heuristics import CheckContext, run_content_checks
+from authenticity.model import Analysis, Document, Extraction, Finding, Metadata, Severity
+from authenticity.sniff import detect_mime
+
+log = logging.getLogger(__name__)
+
+#: Bumped whenever extraction or content checks change what they produce; stored results
+#: made by another version are re-analysed.
+ANALYSER_VERSION = "0.1.0"
+
+
+class FileTimeout(BaseException):  # noqa: N818 - BaseException so parsers' broad excepts miss it
+    """Raised inside a worker when one file exceeds its parsing time."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt pure-Python parsing after ``seconds`` (main thread only; else no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise FileTimeout(f"parsing took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def failed(doc: Document, mime: str, reason: str, status: str = "failed") -> Analysis:
+    """The Analysis of a file that could not be read, with a finding that says why."""
+    code = "DOC_ENCRYPTED" if status == "encrypted" else "EXTRACT_FAILED"
+    message = (
+        f"The file is encrypted and could not be read: {reason}"
+        if status == "encrypted"
+        else f"The file could not be parsed: {reason}"
+    )
+    return Analysis(
+        sha256=doc.sha256,
+        size=doc.size,
+        mime=mime,
+        status=status,
+        metadata=Metadata(),
+        findings=[Finding(code, Severity.INFO, message, {"reason": reason})],
+        error=reason,
+    )
+
+
+def analyse_document(doc: Document, settings: Settings) -> Analysis:
+    """Identify and extract one document and run the content checks on it."""
+    started = time.perf_counter()
+    mime = "application/octet-stream"
+    try:
+        with time_limit(settings.file_timeout):
+            data = doc.read()
+            mime = detect_mime(data)
+            result = _extract(doc, data, mime, settings)
+    except FileTimeout as exc:
+        result = failed(doc, mime, str(exc))
+    except MemoryError:
+        result = failed(doc, mime, "parsing exceeded the memory limit")
+    except OSError as exc:
+        result = failed(doc, mime, f"content could not be read: {exc}")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _extract(doc: Document, data: bytes, mime: str, settings: Settings) -> Analysis:
+    reg = extractor_for(mime, doc.extension)
+    if reg is None:
+        return Analysis(
+            sha256=doc.sha256, size=doc.size, mime=mime, status="unsupported",
+            metadata=Metadata(),
+            findings=[Finding(
+                "TYPE_UNSUPPORTED", Severity.INFO,
+                f"No extractor reads {mime} files yet, so no metadata could be checked.",
+                {"mime": mime},
+            )],
+        )
+    try:
+        extraction: Extraction = reg.fn(data)
+    except EncryptedDocument as exc:
+        return failed(doc, mime, str(exc) or "encrypted", status="encrypted")
+    except ExtractionError as exc:
+        if settings.strict:
+            raise
+        return failed(doc, mime, str(exc) or type(exc).__name__)
+    except (FileTimeout, MemoryError):
+        raise
+    except Exception as exc:  # a parser bug on hostile input must not stop the scan
+        if settings.strict:
+            raise
+        log.warning("extractor %s crashed on %s: %r", reg.name, doc.path, exc)
+        return failed(doc, mime, f"{reg.name} parser error: {type(exc).__name__}: {exc}")
+    ctx = CheckContext(mime=mime, settings=settings)
+    findings = list(extraction.findings)
+    findings.extend(run_content_checks(extraction.metadata, extraction.facts, ctx))
+    return Analysis(
+        sha256=doc.sha256,
+        size=doc.size,
+        mime=mime,
+        status="encrypted_partial" if extraction.facts.get("encrypted") else "ok",
+        metadata=extraction.metadata,
+        findings=findings,
+        facts=extraction.facts,
+        text=extraction.text[: settings.max_text_chars],
+    )
+
+
+def analyse_batch(docs: list[Document], settings: Settings) -> list[Analysis]:
+    """Analyse a batch of documents in this process (the unit of work sent to a worker)."""
+    return [analyse_document(doc, settings) for doc in docs]

@@ -1,0 +1,136 @@
+"""Command line: ``authenticity scan SOURCE --out DIR``.
+
+By default the scan runs as the Prefect flow ``scan`` (ephemeral Prefect, or the server in
+``PREFECT_API_URL``); ``--engine local`` runs the same library steps without Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from authenticity import __version__
+from authenticity.errors import AuthenticityError, SourceError
+
+#: Offline-safe Prefect defaults (no telemetry; see docs/prefect.md).
+PREFECT_ENV_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+}
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="authenticity",
+        description="Tell authentic files from forged inserts in a leaked dump.",
+    )
+    parser.add_argument("--version", action="version", version=f"authenticity {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    scan = sub.add_parser(
+        "scan",
+        help="scan a dump into per-document scorecards",
+        description="Scan SOURCE (directory, file, zip/tar/7z, .eml, .mbox or URL) and write "
+        "DIR/scorecards.jsonl and DIR/report.html.",
+    )
+    scan.add_argument("source", help="directory, file, archive, .eml, .mbox or fsspec URL")
+    scan.add_argument("--out", required=True, help="output directory")
+    scan.add_argument("--db", help="results store SQLAlchemy URL (default: DIR/results.sqlite)")
+    scan.add_argument("--leak-date", type=_date, help="date the dump was taken (YYYY-MM-DD)")
+    scan.add_argument("--workers", type=int, help="worker processes (default: 2)")
+    scan.add_argument("--batch-size", type=int, help="documents per batch task (default: 200)")
+    scan.add_argument(
+        "--engine", choices=("prefect", "local"), default="prefect",
+        help="run as a Prefect flow (default) or with the library's own thread pool",
+    )
+    scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _check_source(source: str) -> None:
+    """Fail fast, before starting an orchestrator, on a local source that does not exist."""
+    if "://" in source and not source.startswith("file://"):
+        return
+    path = Path(source.removeprefix("file://"))
+    if not path.exists():
+        raise SourceError(f"source not found: {source}")
+    if not os.access(path, os.R_OK):
+        raise SourceError(f"source not readable: {source}")
+
+
+def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
+    _check_source(args.source)
+    progress = not args.quiet and sys.stderr.isatty()
+    if args.engine == "local":
+        from authenticity.config import Settings
+        from authenticity.pipeline import run_scan
+
+        settings = Settings.from_env(
+            leak_date=args.leak_date, workers=args.workers, batch_size=args.batch_size
+        )
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(unit="doc", desc="analysing", dynamic_ncols=True)
+        try:
+            result = run_scan(
+                args.source, args.out, settings, args.db,
+                progress=bar.update if bar is not None else None,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        return {
+            "run_id": result.run_id, "scorecards": str(result.scorecards_path),
+            "report": str(result.report_path), "db": result.db_url,
+            "documents": result.documents, "analysed": result.analysed,
+            "verdicts": result.verdicts,
+        }
+    for key, value in PREFECT_ENV_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from flows.scan import scan_flow
+
+    return scan_flow(
+        source=args.source, out=args.out, db=args.db, leak_date=args.leak_date,
+        workers=args.workers, batch_size=args.batch_size, progress=progress,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "scan":
+            summary = cmd_scan(args)
+            verdicts = ", ".join(f"{k}: {v}" for k, v in sorted(summary["verdicts"].items()))
+            print(f"{summary['documents']} documents scanned ({verdicts})")
+            print(f"scorecards: {summary['scorecards']}")
+            print(f"report:     {summary['report']}")
+            print(f"store:      {summary['db']}")
+            return 0
+    except AuthenticityError as exc:
+        print(f"authenticity: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("authenticity: interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Timestamp checks on one document's normalized metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from authenticity.model import Finding, Metadata, Severity
+from authenticity.timeutil import as_utc
+
+#: A naive datetime may be local time anywhere on Earth: allow the widest offset span.
+NAIVE_SLACK = dt.timedelta(hours=14)
+
+
+def slack(*values: dt.datetime) -> dt.timedelta:
+    """Tolerance for comparing datetimes: 14 h if any is naive (zone unknown), else 2 min."""
+    if any(v.tzinfo is None for v in values):
+        return NAIVE_SLACK
+    return dt.timedelta(minutes=2)
+
+
+def later_than(a: dt.datetime, b: dt.datetime) -> bool:
+    """True when ``a`` is certainly later than ``b`` (beyond the time-zone doubt)."""
+    return as_utc(a) - as_utc(b) > slack(a, b)
+
+
+def check_created_after_modified(meta: Metadata) -> Iterator[Finding]:
+    if meta.created and meta.modified and later_than(meta.created, meta.modified):
+        yield Finding(
+            "TS_CREATED_AFTER_MODIFIED",
+            Severity.HIGH,
+            "The file claims to have been created after it was last modified "
+            f"(created {meta.created.isoformat()}, modified {meta.modified.isoformat()}); "
+            "writers set both together, so one of the dates was edited.",
+            {"created": meta.created, "modified": meta.modified},
+        )
+
+
+_LEAK_FIELDS = (
+    ("modified", "TS_MODIFIED_AFTER_LEAK", "last modified"),
+    ("created", "TS_CREATED_AFTER_LEAK", "created"),
+    ("printed", "TS_PRINTED_AFTER_LEAK", "last printed"),
+)
+
+
+def check_after_leak(meta: Metadata, leak_date: dt.date | None) -> Iterator[Finding]:
+    """A file of the dump cannot have been touched after the dump was taken."""
+    if leak_date is None:
+        return
+    # End of the leak day, in the earliest time zone on Earth, is the last possible moment.
+    cutoff = dt.datetime.combine(leak_date, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+    for attr, code, label in _LEAK_FIELDS:
+        value: dt.datetime | None = getattr(meta, attr)
+        if value is not None and later_than(value, cutoff):
+            yield Finding(
+                code,
+                Severity.HIGH,
+                f"The file says it was {label} on {value.isoformat()}, after the leak date "
+                f"{leak_date.isoformat()}: it cannot be part of the original dump unchanged.",
+                {attr: value, "leak_date": leak_date},
+            )
+
+
+def check_in_future(meta: Metadata, now: dt.datetime) -> Iterator[Finding]:
+    for attr in ("created", "modified", "printed"):
+        value: dt.datetime | None = getattr(meta, attr)
+        if value is not None and later_than(value, now + dt.timedelta(days=1)):
+            yield Finding(
+                "TS_IN_FUTURE",
+                Severity.MEDIUM,
+                f"The {attr} date {value.isoformat()} lies in the future of this scan "
+                f"({now.date().isoformat()}); a clock was wrong or the date was typed in.",
+                {attr: value, "scan_time": now},
+            )

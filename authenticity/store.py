@@ -1,0 +1,244 @@
+"""Results store (SQLAlchemy): SQLite by default, any SQLAlchemy URL (PostgreSQL) works.
+
+Tables:
+- ``runs``: one row per scan (source, options, status ``running|complete|failed``).
+- ``contents``: one row per distinct content, keyed by sha256 + analyser version:
+  detected type, status, metadata, content-level findings, facts, text. Content already
+  analysed by the same analyser version is not analysed again.
+- ``occurrences``: one row per (run, provenance path): the scorecard of that path.
+
+Every batch is written in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from authenticity.errors import SourceError
+from authenticity.model import Analysis, Finding, Metadata, Scorecard, Severity, jsonable
+from authenticity.timeutil import parse_iso8601
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    analysed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Content(Base):
+    __tablename__ = "contents"
+    __table_args__ = (UniqueConstraint("sha256", "analyser_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    analyser_version: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    analysed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+
+class Occurrence(Base):
+    __tablename__ = "occurrences"
+    __table_args__ = (UniqueConstraint("run_id", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    parent: Mapped[str | None] = mapped_column(Text)
+    mime: Mapped[str] = mapped_column(String(255))
+    score: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(32), index=True)
+    scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def _json_safe(value: Any) -> Any:
+    # Strip NUL characters: PostgreSQL text/JSON cannot hold them.
+    return json.loads(json.dumps(jsonable(value)).replace("\\u0000", ""))
+
+
+class Store:
+    """Thin wrapper over an engine; every public write is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+            Base.metadata.create_all(self.engine)
+        except Exception as exc:  # bad URL, missing driver, unreachable server
+            raise SourceError(f"results store {url!r} unusable: {exc}") from exc
+        self.url = url
+
+    @staticmethod
+    def sqlite_url(path: str) -> str:
+        return f"sqlite:///{path}"
+
+    def start_run(self, source: str, options: dict[str, Any]) -> int:
+        with Session(self.engine) as session, session.begin():
+            run = Run(source=source, options=_json_safe(options), status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(
+        self, run_id: int, *, status: str, documents: int, analysed: int, error: str | None = None
+    ) -> None:
+        with Session(self.engine) as session, session.begin():
+            run = session.get(Run, run_id)
+            if run is None:
+                return
+            run.status = status
+            run.finished_at = _utcnow()
+            run.documents = documents
+            run.analysed = analysed
+            run.error = error
+
+    def known_contents(self, sha256s: Iterable[str], analyser_version: str) -> set[str]:
+        wanted = list(set(sha256s))
+        found: set[str] = set()
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                rows = session.execute(
+                    select(Content.sha256).where(
+                        Content.sha256.in_(chunk), Content.analyser_version == analyser_version
+                    )
+                )
+                found.update(r[0] for r in rows)
+        return found
+
+    def save_analyses(self, analyses: Iterable[Analysis], analyser_version: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            for a in analyses:
+                existing = session.execute(
+                    select(Content).where(
+                        Content.sha256 == a.sha256, Content.analyser_version == analyser_version
+                    )
+                ).scalar_one_or_none()
+                row = existing or Content(sha256=a.sha256, analyser_version=analyser_version)
+                row.size = a.size
+                row.mime = a.mime
+                row.status = a.status
+                row.error = a.error
+                row.metadata_json = _json_safe(a.metadata.to_json())
+                row.findings = _json_safe([f.to_json() for f in a.findings])
+                row.facts = _json_safe(a.facts)
+                row.text = a.text.replace("\x00", "")
+                row.seconds = a.seconds
+                if existing is None:
+                    session.add(row)
+
+    def load_analyses(self, sha256s: Iterable[str], analyser_version: str) -> Iterator[Analysis]:
+        wanted = list(set(sha256s))
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(Content).where(
+                        Content.sha256.in_(wanted[i : i + 500]),
+                        Content.analyser_version == analyser_version,
+                    )
+                ).scalars()
+                for row in rows:
+                    yield _analysis_from_row(row)
+
+    def save_scorecards(self, run_id: int, cards: Iterable[Scorecard]) -> None:
+        with Session(self.engine) as session, session.begin():
+            for card in cards:
+                data = _json_safe(card.to_json())
+                existing = session.execute(
+                    select(Occurrence).where(
+                        Occurrence.run_id == run_id, Occurrence.path == card.path
+                    )
+                ).scalar_one_or_none()
+                row = existing or Occurrence(run_id=run_id, path=card.path)
+                row.sha256 = card.sha256
+                row.parent = card.parent
+                row.mime = card.mime
+                row.score = card.score
+                row.verdict = card.verdict.value
+                row.scorecard = data
+                if existing is None:
+                    session.add(row)
+
+    def scorecards(self, run_id: int) -> list[dict[str, Any]]:
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(Occurrence.scorecard).where(Occurrence.run_id == run_id)
+                .order_by(Occurrence.path)
+            )
+            return [r[0] for r in rows]
+
+    def run(self, run_id: int) -> Run | None:
+        with Session(self.engine) as session:
+            return session.get(Run, run_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+_META_DATETIMES = ("created", "modified", "printed")
+
+
+def _analysis_from_row(row: Content) -> Analysis:
+    meta_json = dict(row.metadata_json or {})
+    meta_json.pop("naive_datetimes", None)
+    fields = {k: v for k, v in meta_json.items() if k in Metadata.__dataclass_fields__}
+    for key in _META_DATETIMES:
+        if isinstance(fields.get(key), str):
+            fields[key] = parse_iso8601(fields[key])
+    findings = [
+        Finding(f["code"], Severity(f["severity"]), f["message"], f.get("evidence") or {})
+        for f in row.findings or []
+    ]
+    return Analysis(
+        sha256=row.sha256,
+        size=row.size,
+        mime=row.mime,
+        status=row.status,
+        metadata=Metadata(**fields),
+        findings=findings,
+        facts=row.facts or {},
+        text=row.text or "",
+        error=row.error,
+        seconds=row.seconds,
+    )

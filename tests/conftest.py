@@ -1,0 +1,63 @@
+"""Shared fixtures: the real-file corpus, producer-made files, the Prefect test backend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+SCORECARD_KEYS = {
+    "schema", "path", "sha256", "size", "mime", "metadata", "findings", "score", "verdict",
+}
+VERDICTS = {"verified", "consistent", "inconclusive", "suspicious", "likely_forged", "unreadable"}
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def prefect_backend():
+    """A temporary Prefect API (SQLite) for tests that run real flows."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+def assert_contract(card: dict) -> None:
+    """One scorecard conforms to the contract in DESIGN.md."""
+    import datetime as dt
+
+    missing = SCORECARD_KEYS - card.keys()
+    assert not missing, f"scorecard lacks {missing}: {card.get('path')}"
+    assert card["schema"] == "authenticity.scorecard/1"
+    assert isinstance(card["path"], str) and card["path"]
+    assert len(card["sha256"]) == 64 and int(card["sha256"], 16) >= 0
+    assert isinstance(card["size"], int) and card["size"] >= 0
+    assert isinstance(card["mime"], str) and "/" in card["mime"]
+    assert isinstance(card["metadata"], dict)
+    for key in ("created", "modified", "printed"):
+        value = card["metadata"].get(key)
+        if value is not None:
+            dt.datetime.fromisoformat(value)
+    assert 0.0 <= card["score"] <= 1.0
+    assert card["verdict"] in VERDICTS
+    for f in card["findings"]:
+        assert set(f) >= {"code", "severity", "message", "evidence"}
+        assert f["severity"] in {"info", "low", "medium", "high", "critical"}
+    if card["verdict"] == "unreadable":
+        assert any(f["code"] in {"EXTRACT_FAILED", "DOC_ENCRYPTED"} for f in card["findings"])
