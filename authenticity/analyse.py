@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 ANALYSER_VERSION = "0.1.0"
 
 
-class FileTimeout(BaseException):  # noqa: N818 - BaseException so parsers' broad excepts miss it
+class FileTimeout(BaseException):
     """Raised inside a worker when one file exceeds its parsing time."""
 
 
@@ -92,13 +92,19 @@ def _extract(doc: Document, data: bytes, mime: str, settings: Settings) -> Analy
     reg = extractor_for(mime, doc.extension)
     if reg is None:
         return Analysis(
-            sha256=doc.sha256, size=doc.size, mime=mime, status="unsupported",
+            sha256=doc.sha256,
+            size=doc.size,
+            mime=mime,
+            status="unsupported",
             metadata=Metadata(),
-            findings=[Finding(
-                "TYPE_UNSUPPORTED", Severity.INFO,
-                f"No extractor reads {mime} files yet, so no metadata could be checked.",
-                {"mime": mime},
-            )],
+            findings=[
+                Finding(
+                    "TYPE_UNSUPPORTED",
+                    Severity.INFO,
+                    f"No extractor reads {mime} files yet, so no metadata could be checked.",
+                    {"mime": mime},
+                )
+            ],
         )
     try:
         extraction: Extraction = reg.fn(data)

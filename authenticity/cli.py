@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--workers", type=int, help="worker processes (default: 2)")
     scan.add_argument("--batch-size", type=int, help="documents per batch task (default: 200)")
     scan.add_argument(
-        "--engine", choices=("prefect", "local"), default="prefect",
+        "--engine",
+        choices=("prefect", "local"),
+        default="prefect",
         help="run as a Prefect flow (default) or with the library's own thread pool",
     )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -88,16 +90,22 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
             bar = tqdm(unit="doc", desc="analysing", dynamic_ncols=True)
         try:
             result = run_scan(
-                args.source, args.out, settings, args.db,
+                args.source,
+                args.out,
+                settings,
+                args.db,
                 progress=bar.update if bar is not None else None,
             )
         finally:
             if bar is not None:
                 bar.close()
         return {
-            "run_id": result.run_id, "scorecards": str(result.scorecards_path),
-            "report": str(result.report_path), "db": result.db_url,
-            "documents": result.documents, "analysed": result.analysed,
+            "run_id": result.run_id,
+            "scorecards": str(result.scorecards_path),
+            "report": str(result.report_path),
+            "db": result.db_url,
+            "documents": result.documents,
+            "analysed": result.analysed,
             "verdicts": result.verdicts,
         }
     for key, value in PREFECT_ENV_DEFAULTS.items():
@@ -105,8 +113,13 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
     from flows.scan import scan_flow
 
     return scan_flow(
-        source=args.source, out=args.out, db=args.db, leak_date=args.leak_date,
-        workers=args.workers, batch_size=args.batch_size, progress=progress,
+        source=args.source,
+        out=args.out,
+        db=args.db,
+        leak_date=args.leak_date,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        progress=progress,
     )
 
 

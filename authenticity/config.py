@@ -25,7 +25,7 @@ class Settings:
     memory_limit_mb: int = 3072  # address-space limit of each worker process
     max_text_chars: int = 100_000
     strict: bool = False  # re-raise extractor exceptions (tests, development)
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

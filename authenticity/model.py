@@ -18,7 +18,7 @@ SCHEMA = "authenticity.scorecard/1"
 MEMBER_SEP = "!/"
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -39,7 +39,7 @@ _SEVERITY_RANK = {
 }
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     VERIFIED = "verified"
     CONSISTENT = "consistent"
     INCONCLUSIVE = "inconclusive"

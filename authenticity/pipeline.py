@@ -165,8 +165,15 @@ class Scan:
         for doc in self.occurrences:
             own = analyses.get(doc.sha256)
             if own is None:  # cannot happen unless the store lost a write
-                own = Analysis(doc.sha256, doc.size, "application/octet-stream", "failed",
-                               Metadata(), [], error="analysis missing from store")
+                own = Analysis(
+                    doc.sha256,
+                    doc.size,
+                    "application/octet-stream",
+                    "failed",
+                    Metadata(),
+                    [],
+                    error="analysis missing from store",
+                )
             parent_doc = by_path.get(doc.parent) if doc.parent else None
             parent = analyses.get(parent_doc.sha256) if parent_doc else None
             cards.append(build_scorecard(doc, own, parent, problems.get(doc.path, [])))
@@ -178,7 +185,7 @@ class Scan:
             "source": self.source,
             "run_id": self.run_id,
             "leak_date": self.settings.leak_date.isoformat() if self.settings.leak_date else None,
-            "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "problems": [dataclasses.asdict(p) for p in self.problems],
         }
         write_report(report_path, [c.to_json() for c in cards], summary)
@@ -202,8 +209,11 @@ class Scan:
         """Mark the run failed in the store (the scan can be started again)."""
         self.close_pool()
         self.store.finish_run(
-            self.run_id, status="failed", documents=len(self.occurrences),
-            analysed=self.analysed, error=f"{type(error).__name__}: {error}",
+            self.run_id,
+            status="failed",
+            documents=len(self.occurrences),
+            analysed=self.analysed,
+            error=f"{type(error).__name__}: {error}",
         )
 
     def close_pool(self) -> None:
@@ -221,7 +231,9 @@ def build_scorecard(
     value = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
     verdict = scoring.verdict(
-        value, own.status, own.metadata,
+        value,
+        own.status,
+        own.metadata,
         cryptographically_verified=bool(dkim and dkim.get("verified")),
     )
     return Scorecard(

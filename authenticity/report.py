@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 VERDICT_ORDER = [
-    "likely_forged", "suspicious", "inconclusive", "unreadable", "consistent", "verified",
+    "likely_forged",
+    "suspicious",
+    "inconclusive",
+    "unreadable",
+    "consistent",
+    "verified",
 ]
 
 VERDICT_MEANING = {
@@ -53,7 +58,7 @@ def _finding_rows(card: dict[str, Any]) -> str:
     for f in card.get("findings", []):
         items.append(
             f'<li class="sev-{esc(f["severity"])}"><b>{esc(f["code"])}</b> '
-            f'({esc(f["severity"])}): {esc(f["message"])}</li>'
+            f"({esc(f['severity'])}): {esc(f['message'])}</li>"
         )
     return "<ul>" + "".join(items) + "</ul>" if items else "<i>no findings</i>"
 
@@ -91,20 +96,24 @@ def render_report(cards: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         doc_rows.append(
             "<tr>"
             f'<td class="v {esc(c["verdict"])}">{esc(c["verdict"])}</td>'
-            f'<td>{float(c["score"]):.2f}</td>'
-            f'<td><code>{esc(c["path"])}</code><br><small>{esc(c["mime"])} · '
-            f'{int(c["size"]):,} bytes · sha256 {esc(c["sha256"][:16])}…</small></td>'
+            f"<td>{float(c['score']):.2f}</td>"
+            f"<td><code>{esc(c['path'])}</code><br><small>{esc(c['mime'])} · "
+            f"{int(c['size']):,} bytes · sha256 {esc(c['sha256'][:16])}…</small></td>"
             f"<td>{_finding_rows(c)}{_metadata_block(c)}</td>"
             "</tr>"
         )
     problems = summary.get("problems") or []
     problem_html = ""
     if problems:
-        problem_html = "<h2>Ingest problems</h2><ul>" + "".join(
-            f"<li><b>{esc(p.get('code'))}</b> <code>{esc(p.get('path'))}</code>: "
-            f"{esc(p.get('message'))}</li>"
-            for p in problems
-        ) + "</ul>"
+        problem_html = (
+            "<h2>Ingest problems</h2><ul>"
+            + "".join(
+                f"<li><b>{esc(p.get('code'))}</b> <code>{esc(p.get('path'))}</code>: "
+                f"{esc(p.get('message'))}</li>"
+                for p in problems
+            )
+            + "</ul>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

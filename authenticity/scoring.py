@@ -35,7 +35,13 @@ THRESHOLDS = {
 
 #: Normalized fields that give the checks something to test.
 _EVIDENCE_FIELDS = (
-    "author", "last_modified_by", "created", "modified", "application", "producer", "make",
+    "author",
+    "last_modified_by",
+    "created",
+    "modified",
+    "application",
+    "producer",
+    "make",
 )
 
 

@@ -51,13 +51,16 @@ def _refine_zip(data: bytes) -> str | None:
     if not data.startswith(b"PK\x03\x04"):
         return None
     head = data[: 1 << 16]
-    if b"[Content_Types].xml" not in data[:1 << 22] and b"[Content_Types].xml" not in data[-(1 << 16):]:
+    if (
+        b"[Content_Types].xml" not in data[: 1 << 22]
+        and b"[Content_Types].xml" not in data[-(1 << 16) :]
+    ):
         return None
-    if b"word/" in head or b"word/" in data[-(1 << 16):]:
+    if b"word/" in head or b"word/" in data[-(1 << 16) :]:
         return _OOXML_BY_EXT["docx"]
-    if b"xl/" in head or b"xl/" in data[-(1 << 16):]:
+    if b"xl/" in head or b"xl/" in data[-(1 << 16) :]:
         return _OOXML_BY_EXT["xlsx"]
-    if b"ppt/" in head or b"ppt/" in data[-(1 << 16):]:
+    if b"ppt/" in head or b"ppt/" in data[-(1 << 16) :]:
         return _OOXML_BY_EXT["pptx"]
     return None
 

@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Run(Base):
@@ -203,7 +203,8 @@ class Store:
     def scorecards(self, run_id: int) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
             rows = session.execute(
-                select(Occurrence.scorecard).where(Occurrence.run_id == run_id)
+                select(Occurrence.scorecard)
+                .where(Occurrence.run_id == run_id)
                 .order_by(Occurrence.path)
             )
             return [r[0] for r in rows]

@@ -21,12 +21,18 @@ _ISO = re.compile(
 _EXIF = re.compile(r"^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 
 #: Windows FILETIME epoch (100 ns ticks since 1601-01-01 UTC).
-_FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.timezone.utc)
+_FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
 
 
 def _build(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
-    micro: int = 0, tz: dt.tzinfo | None = None,
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    micro: int = 0,
+    tz: dt.tzinfo | None = None,
 ) -> dt.datetime | None:
     try:
         if second == 60:
@@ -59,12 +65,18 @@ def parse_pdf_date(value: object) -> dt.datetime | None:
     year, month, day, hour, minute, second, zulu, sign, oh, om = m.groups()
     tz: dt.tzinfo | None = None
     if zulu:
-        tz = dt.timezone.utc
+        tz = dt.UTC
     elif sign:
         tz = _offset(sign, oh, om)
     return _build(
-        int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-        int(second or 0), 0, tz,
+        int(year),
+        int(month or 1),
+        int(day or 1),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        0,
+        tz,
     )
 
 
@@ -80,14 +92,20 @@ def parse_iso8601(value: object) -> dt.datetime | None:
     year, month, day, hour, minute, second, frac, zone = m.groups()
     tz: dt.tzinfo | None = None
     if zone == "Z":
-        tz = dt.timezone.utc
+        tz = dt.UTC
     elif zone:
         digits = zone[1:].replace(":", "")
         tz = _offset(zone[0], digits[:2], digits[2:4])
     micro = int((frac or "0")[:6].ljust(6, "0"))
     return _build(
-        int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
-        int(second or 0), micro, tz,
+        int(year),
+        int(month or 1),
+        int(day or 1),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        micro,
+        tz,
     )
 
 
@@ -135,5 +153,5 @@ def from_filetime(ticks: int) -> dt.datetime | None:
 def as_utc(value: dt.datetime) -> dt.datetime:
     """Compare-ready form: aware values in UTC, naive ones assumed UTC (callers note the doubt)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)

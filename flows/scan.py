@@ -80,7 +80,10 @@ def scan_flow(
             bar.close()
     logger.info(
         "scan complete: %d documents, %d analysed, verdicts %s; scorecards in %s",
-        summary["documents"], summary["analysed"], summary["verdicts"], summary["scorecards"],
+        summary["documents"],
+        summary["analysed"],
+        summary["verdicts"],
+        summary["scorecards"],
     )
     return summary
 

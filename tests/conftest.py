@@ -13,7 +13,15 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 SCORECARD_KEYS = {
-    "schema", "path", "sha256", "size", "mime", "metadata", "findings", "score", "verdict",
+    "schema",
+    "path",
+    "sha256",
+    "size",
+    "mime",
+    "metadata",
+    "findings",
+    "score",
+    "verdict",
 }
 VERDICTS = {"verified", "consistent", "inconclusive", "suspicious", "likely_forged", "unreadable"}
 

@@ -10,8 +10,11 @@ from email.utils import format_datetime
 
 
 def make_docx(
-    *, author: str = "Alice Martin", last_modified_by: str | None = None,
-    created: dt.datetime | None = None, modified: dt.datetime | None = None,
+    *,
+    author: str = "Alice Martin",
+    last_modified_by: str | None = None,
+    created: dt.datetime | None = None,
+    modified: dt.datetime | None = None,
     text: str = "Note de synthese budget avril.",
 ) -> bytes:
     import docx
@@ -29,8 +32,11 @@ def make_docx(
 
 
 def make_xlsx(
-    *, creator: str = "Julien Moreau", last_modified_by: str | None = None,
-    created: dt.datetime | None = None, modified: dt.datetime | None = None,
+    *,
+    creator: str = "Julien Moreau",
+    last_modified_by: str | None = None,
+    created: dt.datetime | None = None,
+    modified: dt.datetime | None = None,
 ) -> bytes:
     import openpyxl
 
@@ -60,8 +66,12 @@ def make_pdf(*, author: str = "Alice Martin", title: str = "Compte rendu") -> by
     return buf.getvalue()
 
 
-def make_jpeg(*, make: str = "Canon", model: str = "Canon EOS 5D Mark III",
-              original: str = "2017:04:02 10:11:12") -> bytes:
+def make_jpeg(
+    *,
+    make: str = "Canon",
+    model: str = "Canon EOS 5D Mark III",
+    original: str = "2017:04:02 10:11:12",
+) -> bytes:
     from PIL import Image
 
     img = Image.new("RGB", (64, 48), (120, 30, 200))
@@ -76,8 +86,11 @@ def make_jpeg(*, make: str = "Canon", model: str = "Canon EOS 5D Mark III",
 
 
 def make_email(
-    *, date: dt.datetime, attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
-    subject: str = "Budget", sender: str = "alice@campagne.example",
+    *,
+    date: dt.datetime,
+    attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
+    subject: str = "Budget",
+    sender: str = "alice@campagne.example",
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender

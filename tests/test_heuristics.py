@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,9 @@ SETTINGS = Settings(leak_date=LEAK, workers=0, strict=True)
 
 
 def doc_of(data: bytes, path: str, **kw: object) -> Document:
-    return Document(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                    data=data, **kw)  # type: ignore[arg-type]
+    return Document(
+        path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data, **kw
+    )  # type: ignore[arg-type]
 
 
 def codes(findings) -> set[str]:
@@ -34,13 +36,17 @@ def test_clean_docx_has_no_timestamp_findings():
 
 
 def test_docx_created_after_modified():
-    data = factories.make_docx(created=dt.datetime(2017, 4, 20, 10), modified=dt.datetime(2017, 3, 2, 9))
+    data = factories.make_docx(
+        created=dt.datetime(2017, 4, 20, 10), modified=dt.datetime(2017, 3, 2, 9)
+    )
     a = analyse_document(doc_of(data, "memo.docx"), SETTINGS)
     assert "TS_CREATED_AFTER_MODIFIED" in codes(a.findings)
 
 
 def test_xlsx_modified_after_leak_date():
-    data = factories.make_xlsx(last_modified_by="Рошка Георгий", modified=dt.datetime(2017, 5, 6, 12))
+    data = factories.make_xlsx(
+        last_modified_by="Рошка Георгий", modified=dt.datetime(2017, 5, 6, 12)
+    )
     a = analyse_document(doc_of(data, "budget.xlsx"), SETTINGS)
     assert a.metadata.last_modified_by == "Рошка Георгий"
     found = [f for f in a.findings if f.code == "TS_MODIFIED_AFTER_LEAK"]
@@ -74,35 +80,55 @@ def test_extension_mismatch_jpeg_named_pdf():
 
 def test_executable_named_pdf(tmp_path):
     exe = shutil.which("ls") or "/bin/ls"
-    data = open(exe, "rb").read()
+    data = Path(exe).read_bytes()
     doc = doc_of(data, "facture.pdf")
     a = analyse_document(doc, SETTINGS)
     assert "TYPE_EXECUTABLE_DISGUISED" in codes(occurrence_findings(doc, a, None))
 
 
 def test_declared_mime_mismatch_and_attachment_after_email():
-    xlsx = factories.make_xlsx(modified=dt.datetime(2017, 4, 28, 9, tzinfo=dt.timezone.utc))
+    xlsx = factories.make_xlsx(modified=dt.datetime(2017, 4, 28, 9, tzinfo=dt.UTC))
     sent = dt.datetime(2017, 4, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     eml = factories.make_email(date=sent, attachments=[("budget.pdf", xlsx, "application/pdf")])
     parent = analyse_document(doc_of(eml, "mail/1.eml"), SETTINGS)
     assert parent.metadata.created == sent
-    child = doc_of(xlsx, "mail/1.eml!/budget.pdf", parent="mail/1.eml",
-                   declared_mime="application/pdf", container_mime="message/rfc822")
+    child = doc_of(
+        xlsx,
+        "mail/1.eml!/budget.pdf",
+        parent="mail/1.eml",
+        declared_mime="application/pdf",
+        container_mime="message/rfc822",
+    )
     own = analyse_document(child, SETTINGS)
     found = codes(occurrence_findings(child, own, parent))
-    assert {"TYPE_DECLARED_MISMATCH", "TS_ATTACHMENT_MODIFIED_AFTER_EMAIL",
-            "TYPE_EXTENSION_MISMATCH"} <= found
+    assert {
+        "TYPE_DECLARED_MISMATCH",
+        "TS_ATTACHMENT_MODIFIED_AFTER_EMAIL",
+        "TYPE_EXTENSION_MISMATCH",
+    } <= found
 
 
 def test_attachment_before_email_is_clean():
     xlsx = factories.make_xlsx(modified=dt.datetime(2017, 4, 20, 9))
-    sent = dt.datetime(2017, 4, 27, 10, 0, tzinfo=dt.timezone.utc)
-    eml = factories.make_email(date=sent, attachments=[("budget.xlsx", xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
+    sent = dt.datetime(2017, 4, 27, 10, 0, tzinfo=dt.UTC)
+    eml = factories.make_email(
+        date=sent,
+        attachments=[
+            (
+                "budget.xlsx",
+                xlsx,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        ],
+    )
     parent = analyse_document(doc_of(eml, "mail/1.eml"), SETTINGS)
-    child = doc_of(xlsx, "mail/1.eml!/budget.xlsx", parent="mail/1.eml",
-                   declared_mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   container_mime="message/rfc822")
+    child = doc_of(
+        xlsx,
+        "mail/1.eml!/budget.xlsx",
+        parent="mail/1.eml",
+        declared_mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        container_mime="message/rfc822",
+    )
     own = analyse_document(child, SETTINGS)
     assert not codes(occurrence_findings(child, own, parent))
 

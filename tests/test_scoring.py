@@ -1,6 +1,7 @@
+import datetime as dt
+
 from authenticity import scoring
 from authenticity.model import Finding, Metadata, Severity, Verdict
-import datetime as dt
 
 META = Metadata(author="Alice", created=dt.datetime(2017, 1, 1))
 

@@ -9,6 +9,7 @@ the caller.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,11 +62,6 @@ def extractor_for(mime: str, extension: str = "") -> Registration | None:
 
 
 # Explicit imports fill the registry (no entry points). Order matters only for ties.
-from authenticity.extract import (  # noqa: E402
-    email as email,
-    image as image,
-    ole as ole,
-    ooxml as ooxml,
-    pdf as pdf,
-    text as text,
-)
+FORMAT_MODULES = ("pdf", "ooxml", "ole", "image", "email", "text")
+for _name in FORMAT_MODULES:
+    importlib.import_module(f"authenticity.extract.{_name}")

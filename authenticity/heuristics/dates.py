@@ -48,7 +48,7 @@ def check_after_leak(meta: Metadata, leak_date: dt.date | None) -> Iterator[Find
     if leak_date is None:
         return
     # End of the leak day, in the earliest time zone on Earth, is the last possible moment.
-    cutoff = dt.datetime.combine(leak_date, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+    cutoff = dt.datetime.combine(leak_date, dt.time(23, 59, 59), tzinfo=dt.UTC)
     for attr, code, label in _LEAK_FIELDS:
         value: dt.datetime | None = getattr(meta, attr)
         if value is not None and later_than(value, cutoff):

@@ -11,7 +11,9 @@ from authenticity.model import Analysis, Document, Finding, Severity
 EMAIL_MIMES = {"message/rfc822", "application/vnd.ms-outlook"}
 
 
-def check_attachment_after_email(doc: Document, own: Analysis, parent: Analysis | None) -> Iterator[Finding]:
+def check_attachment_after_email(
+    doc: Document, own: Analysis, parent: Analysis | None
+) -> Iterator[Finding]:
     """An attachment cannot have been modified after the email carrying it was sent."""
     if parent is None or doc.container_mime != "message/rfc822":
         return
@@ -22,7 +24,8 @@ def check_attachment_after_email(doc: Document, own: Analysis, parent: Analysis 
         value = getattr(own.metadata, attr)
         if value is not None and later_than(value, sent):
             yield Finding(
-                "TS_ATTACHMENT_MODIFIED_AFTER_EMAIL" if attr == "modified"
+                "TS_ATTACHMENT_MODIFIED_AFTER_EMAIL"
+                if attr == "modified"
                 else "TS_ATTACHMENT_CREATED_AFTER_EMAIL",
                 Severity.HIGH,
                 f"The attachment says it was {attr} on {value.isoformat()}, after the email "
@@ -32,9 +35,7 @@ def check_attachment_after_email(doc: Document, own: Analysis, parent: Analysis 
             return
 
 
-def occurrence_findings(
-    doc: Document, own: Analysis, parent: Analysis | None
-) -> Iterator[Finding]:
+def occurrence_findings(doc: Document, own: Analysis, parent: Analysis | None) -> Iterator[Finding]:
     if doc.extension:
         yield from check_extension(doc.extension, own.mime)
     yield from check_declared(doc.declared_mime, own.mime)

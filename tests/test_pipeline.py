@@ -1,0 +1,152 @@
+"""End-to-end scans through the library (no orchestrator) on real bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import mailbox
+import zipfile
+from pathlib import Path
+
+from authenticity.config import Settings
+from authenticity.pipeline import run_scan
+from tests import factories
+from tests.conftest import assert_contract
+
+SENT = dt.datetime(2017, 4, 27, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def read_cards(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / "scorecards.jsonl").read_text().splitlines()]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def nested_dump(tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A zip holding an mbox whose message carries a docx (plus a loose copy of the docx)."""
+    docx = factories.make_docx(modified=dt.datetime(2017, 4, 1, 9))
+    eml = factories.make_email(date=SENT, attachments=[("note.docx", docx, DOCX_MIME)])
+    box_path = tmp_path / "box.mbox"
+    box = mailbox.mbox(str(box_path))
+    box.add(mailbox.mboxMessage(eml))
+    box.flush()
+    box.close()
+    mbox_bytes = box_path.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mail/box.mbox", mbox_bytes)
+        zf.writestr("loose/copy.docx", docx)
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "leak.zip").write_bytes(buf.getvalue())
+    return dump, {"zip": buf.getvalue(), "mbox": mbox_bytes, "docx": docx}
+
+
+def test_nested_dump_paths_hashes_and_dedup(tmp_path):
+    dump, parts = nested_dump(tmp_path)
+    out = tmp_path / "out"
+    result = run_scan(str(dump), out, Settings(workers=1, leak_date=dt.date(2017, 5, 5)))
+    cards = {c["path"]: c for c in read_cards(out)}
+    for card in cards.values():
+        assert_contract(card)
+    msg_path = "leak.zip!/mail/box.mbox!/00001.eml"
+    assert set(cards) == {
+        "leak.zip",
+        "leak.zip!/mail/box.mbox",
+        msg_path,
+        f"{msg_path}!/note.docx",
+        "leak.zip!/loose/copy.docx",
+    }
+    assert cards["leak.zip"]["sha256"] == sha(parts["zip"])
+    assert cards["leak.zip!/mail/box.mbox"]["sha256"] == sha(parts["mbox"])
+    att = cards[f"{msg_path}!/note.docx"]
+    assert att["sha256"] == sha(parts["docx"]) == cards["leak.zip!/loose/copy.docx"]["sha256"]
+    assert att["size"] == len(parts["docx"])
+    assert att["parent"] == msg_path
+    assert att["declared_mime"] == DOCX_MIME
+    assert att["mime"] == DOCX_MIME
+    assert att["metadata"]["author"] == "Alice Martin"
+    assert cards[msg_path]["mime"] == "message/rfc822"
+    assert cards[msg_path]["metadata"]["created"] == SENT.isoformat()
+    # The same docx at two paths is analysed once.
+    assert result.documents == 5
+    assert result.contents == 4
+    assert result.analysed == 4
+
+
+def test_forged_attachment_is_flagged_and_authentic_is_not(tmp_path):
+    good = factories.make_xlsx(modified=dt.datetime(2017, 4, 20, 9))
+    bad = factories.make_xlsx(
+        last_modified_by="Рошка Георгий", modified=dt.datetime(2017, 5, 6, 12)
+    )
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    dump = tmp_path / "dump"
+    (dump / "mail").mkdir(parents=True)
+    (dump / "mail" / "1.eml").write_bytes(
+        factories.make_email(date=SENT, attachments=[("budget.xlsx", good, xlsx)])
+    )
+    (dump / "mail" / "2.eml").write_bytes(
+        factories.make_email(
+            date=SENT, subject="Budget v2", attachments=[("budget-v2.xlsx", bad, xlsx)]
+        )
+    )
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=2, leak_date=dt.date(2017, 5, 5)))
+    cards = {c["path"]: c for c in read_cards(out)}
+    forged = cards["mail/2.eml!/budget-v2.xlsx"]
+    assert forged["verdict"] in {"suspicious", "likely_forged"}
+    found = {f["code"] for f in forged["findings"]}
+    assert {"TS_MODIFIED_AFTER_LEAK", "TS_ATTACHMENT_MODIFIED_AFTER_EMAIL"} <= found
+    assert cards["mail/1.eml!/budget.xlsx"]["verdict"] == "consistent"
+    html = (out / "report.html").read_text()
+    assert "Рошка Георгий" in html and "TS_MODIFIED_AFTER_LEAK" in html
+
+
+def test_unparseable_file_is_unreadable_and_scan_goes_on(tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    good = factories.make_pdf()
+    (dump / "good.pdf").write_bytes(good)
+    (dump / "broken.pdf").write_bytes(good[: len(good) // 3])
+    (dump / "empty.docx").write_bytes(b"PK\x03\x04garbage")
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=1))
+    cards = {c["path"]: c for c in read_cards(out)}
+    assert cards["good.pdf"]["verdict"] != "unreadable"
+    assert cards["broken.pdf"]["verdict"] == "unreadable"
+    reasons = [
+        f["message"] for f in cards["broken.pdf"]["findings"] if f["code"] == "EXTRACT_FAILED"
+    ]
+    assert reasons and "could not be parsed" in reasons[0]
+    for card in cards.values():
+        assert_contract(card)
+
+
+def test_rescan_reuses_stored_analyses(tmp_path):
+    dump, _ = nested_dump(tmp_path)
+    out = tmp_path / "out"
+    first = run_scan(str(dump), out, Settings(workers=1))
+    assert first.analysed == 4
+    (dump / "extra.pdf").write_bytes(factories.make_pdf(title="new"))
+    second = run_scan(str(dump), out, Settings(workers=1))
+    assert second.analysed == 1
+    assert second.documents == 6
+    assert second.run_id != first.run_id
+
+
+def test_html_report_escapes_metadata(tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    evil = '<script>alert("x")</script>'
+    (dump / "evil.docx").write_bytes(factories.make_docx(author=evil))
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=0))
+    html = (out / "report.html").read_text()
+    assert evil not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "default-src 'none'" in html

@@ -1,0 +1,86 @@
+"""The results store on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+
+import pytest
+
+from authenticity.config import Settings
+from authenticity.pipeline import run_scan
+from authenticity.store import Store
+from tests import factories
+
+PG_URL = os.environ.get(
+    "AUTHENTICITY_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def pg_available() -> bool:
+    try:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(PG_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def _scan_twice(tmp_path, db_url: str) -> None:
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "a.docx").write_bytes(factories.make_docx(author="Nul\x00Byte <b>"))
+    (dump / "b.xlsx").write_bytes(factories.make_xlsx(modified=dt.datetime(2017, 5, 9)))
+    first = run_scan(
+        str(dump), tmp_path / "out1", Settings(workers=0, leak_date=dt.date(2017, 5, 5)), db_url
+    )
+    assert first.analysed == 2
+    second = run_scan(
+        str(dump), tmp_path / "out2", Settings(workers=0, leak_date=dt.date(2017, 5, 5)), db_url
+    )
+    assert second.analysed == 0  # keyed by content hash: nothing analysed twice
+    store = Store(db_url)
+    run = store.run(second.run_id)
+    assert run is not None and run.status == "complete" and run.documents == 2
+    cards = {c["path"]: c for c in store.scorecards(second.run_id)}
+    assert cards["b.xlsx"]["verdict"] == "suspicious"
+    # The scorecards rebuilt from stored analyses equal the first run's.
+    first_cards = {
+        json.loads(x)["path"]: json.loads(x)
+        for x in (tmp_path / "out1" / "scorecards.jsonl").read_text().splitlines()
+    }
+    assert {p: c["findings"] for p, c in cards.items()} == {
+        p: c["findings"] for p, c in first_cards.items()
+    }
+    store.close()
+
+
+def test_sqlite_store(tmp_path):
+    _scan_twice(tmp_path, Store.sqlite_url(str(tmp_path / "r.sqlite")))
+
+
+@pytest.mark.postgres
+def test_postgres_store(tmp_path):
+    if not pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must not skip this)")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        _scan_twice(tmp_path, url)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
