@@ -87,10 +87,23 @@ def parse_received(value: str) -> dict[str, Any]:
     clauses, _, date_part = flat.rpartition(";")
     if not clauses:  # no ';': no date stated
         clauses, date_part = flat, ""
+    # Keywords inside (comments) do not start clauses: search a copy with comments masked.
+    masked: list[str] = []
+    depth = 0
+    for ch in clauses:
+        if ch == "(":
+            depth += 1
+        masked.append("_" if depth else ch)
+        if ch == ")" and depth:
+            depth -= 1
+    masked_text = "".join(masked)
     hop: dict[str, Any] = {}
     for key, pattern in _RECEIVED_CLAUSE.items():
-        m = pattern.search(clauses)
-        hop[key] = m.group(1).strip() if m else None
+        m = pattern.search(masked_text)
+        clause = clauses[m.start(1) : m.end(1)].strip() if m else None
+        if clause and key in ("with", "id"):  # single atoms by the grammar
+            clause = clause.split()[0]
+        hop[key] = clause
     hop["date"] = parse_email_date(date_part) if date_part.strip() else None
     hop["raw"] = value[:MAX_HEADER_VALUE]
     return hop
@@ -234,8 +247,8 @@ def extract_rfc822(data: bytes) -> Extraction:
     html: list[str] = []
     attachments: list[dict[str, Any]] = []
     _walk(msg, plain, html, attachments)
-    if plain:
-        text = "\n".join(plain)
+    if any(part.strip() for part in plain):
+        text = "\n".join(part for part in plain if part.strip())
     elif html:
         text = _html_to_text("\n".join(html))
     else:
