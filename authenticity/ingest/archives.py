@@ -114,7 +114,7 @@ def iter_zip(ctx: Context, node: Node) -> Iterator[Document]:
                 if not budget.admit():
                     return
                 mode = info.external_attr >> 16
-                if info.create_system == 3 and mode and not stat.S_ISREG(mode):
+                if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                     budget.unsafe(path, "symbolic link" if stat.S_ISLNK(mode) else "special file")
                     continue
                 if info.flag_bits & 0x1:
