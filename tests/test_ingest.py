@@ -329,6 +329,35 @@ def test_document_zips_are_not_recursed(tmp_path: Path) -> None:
     assert problems == []
 
 
+def test_zip_of_stored_docx_is_still_a_container(tmp_path: Path) -> None:
+    # Stored (uncompressed) members put "[Content_Types].xml" and "word/" in the outer
+    # zip's raw bytes; the members list, not a byte scan, decides.
+    memo = docx_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("memo.docx", memo)
+    (tmp_path / "stored.zip").write_bytes(buf.getvalue())
+    docs, problems = collect(tmp_path)
+    assert paths(docs) == ["stored.zip", "stored.zip!/memo.docx"]
+    assert docs[1].data == memo
+    assert problems == []
+
+
+def test_encrypted_7z_is_reported(tmp_path: Path) -> None:
+    with py7zr.SevenZipFile(tmp_path / "a.7z", "w", password="secret") as sz:
+        sz.writestr(b"hidden", "a.txt")
+    with py7zr.SevenZipFile(
+        tmp_path / "b.7z", "w", password="secret", header_encryption=True
+    ) as sz:
+        sz.writestr(b"hidden", "b.txt")
+    docs, problems = collect(tmp_path)
+    assert paths(docs) == ["a.7z", "b.7z"]
+    assert [(p.path, p.code) for p in problems] == [
+        ("a.7z", "ARCHIVE_ENCRYPTED_MEMBER"),
+        ("b.7z", "ARCHIVE_ENCRYPTED_MEMBER"),
+    ]
+
+
 # --------------------------------------------------------------------------- email
 
 

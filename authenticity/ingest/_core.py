@@ -52,6 +52,10 @@ class IngestProblem:
 class Unreadable(Exception):
     """Raised by a container handler, before its first member, when it cannot open it."""
 
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 @dataclass
 class Context:
@@ -221,8 +225,15 @@ _DOC_ZIP_PREFIXES = (
     "application/x-java-archive",
     "application/vnd.android",
 )
-#: Members that make a zip a document format (OOXML, ODF/EPUB, JAR) rather than a container.
-DOC_ZIP_MARKERS = ("[Content_Types].xml", "mimetype", "META-INF/MANIFEST.MF")
+
+
+def is_document_zip(names: list[str]) -> bool:
+    """OOXML (``[Content_Types].xml``), ODF/EPUB (``mimetype``) or JAR (manifest first)."""
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return True
+    return "META-INF/MANIFEST.MF" in names[:3]
+
+
 _KNOWN_HEADERS = {
     "from",
     "to",
@@ -309,16 +320,17 @@ def classify(node: Node) -> str | None:
         if head.startswith(SEVENZ_MAGIC) or mime == "application/x-7z-compressed":
             return "7z"
         if head.startswith(ZIP_MAGICS) or mime in _ZIP_MIMES:
-            if mime.startswith(_DOC_ZIP_PREFIXES):
-                return None
             fh.seek(0)
             try:
                 with zipfile.ZipFile(fh) as zf:
-                    names = set(zf.namelist())
+                    names = zf.namelist()
             except Exception:
-                # Unreadable: report it as a broken container if it really starts like a zip.
-                return "zip" if head.startswith(ZIP_MAGICS) else None
-            return None if any(m in names for m in DOC_ZIP_MARKERS) else "zip"
+                # Unreadable: a broken container if it starts like a zip and libmagic does
+                # not name a zip-based document format.
+                if mime.startswith(_DOC_ZIP_PREFIXES) or not head.startswith(ZIP_MAGICS):
+                    return None
+                return "zip"
+            return None if is_document_zip(names) else "zip"
         kind = None
         if head.startswith(b"\x1f\x8b") or mime in _GZIP_MIMES:
             kind = "gzip"
@@ -380,7 +392,9 @@ def run_container(
             if on_unreadable is not None:
                 yield from on_unreadable(exc)
             else:
-                ctx.problem(node.path, _unreadable_code(kind), f"Cannot open the {kind}: {exc}.")
+                ctx.problem(
+                    node.path, exc.code or _unreadable_code(kind), f"Cannot open the {kind}: {exc}."
+                )
             return
         except Exception as exc:  # a library bug or an exotic corruption: stop this container
             ctx.problem(
@@ -441,7 +455,8 @@ def iter_local_file(
                     "available while the scan runs.",
                 )
         if exc is not None:
-            ctx.problem(name, _unreadable_code(kind or ""), f"Cannot open the {kind}: {exc}.")
+            code = getattr(exc, "code", None) or _unreadable_code(kind or "")
+            ctx.problem(name, code, f"Cannot open the {kind}: {exc}.")
         yield doc
         if exc is None:
             yield from expand(ctx, doc, 0)

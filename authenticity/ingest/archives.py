@@ -273,6 +273,10 @@ def iter_7z(ctx: Context, node: Node) -> Iterator[Document]:
         try:
             archive = py7zr.SevenZipFile(fh, mode="r")
             infos = archive.list()
+        except py7zr.PasswordRequired as exc:
+            raise Unreadable(
+                "its header is encrypted and needs a password", "ARCHIVE_ENCRYPTED_MEMBER"
+            ) from exc
         except Exception as exc:
             raise Unreadable(one_line(exc)) from exc
         with archive:
@@ -368,6 +372,7 @@ def _extract_7z(ctx, node, archive, infos, selected, budget) -> Iterator[Documen
                 budget.member_too_big(path, ctx.limits.max_member_bytes + 1, at_least=True)
                 continue
             if failure is not None and writer.written != size:
+                budget.unreadable(path, "extraction stopped inside this member")
                 continue
             with open(writer.path, "rb") as fh:
                 data = fh.read()
