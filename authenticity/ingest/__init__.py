@@ -16,9 +16,11 @@ Design decisions
 * **Containers are documents too.** A zip/tar/7z/gz/bz2/xz/mbox/message found *inside* the
   dump is yielded first, then its members (depth-first, archive order). Container-ness is
   decided from content (libmagic via :func:`authenticity.sniff.detect_mime` plus magic bytes
-  and header checks), never from the name. Zips holding ``[Content_Types].xml``,
-  ``mimetype`` or ``META-INF/MANIFEST.MF`` (OOXML, ODF/EPUB, JAR) are documents, not
-  containers. A compressed tar is one container (``x.tar.gz!/a.pdf``), not two; a lone
+  and header checks), never from the name. Zips holding ``[Content_Types].xml`` (OOXML)
+  or ``mimetype`` (ODF, EPUB), or starting with ``META-INF/MANIFEST.MF`` (JAR), are
+  documents, not containers; this is decided from the member list, not libmagic's answer
+  (a zip of *stored* .docx files contains the OOXML marker bytes too). A compressed tar
+  is one container (``x.tar.gz!/a.pdf``), not two; a lone
   gzip/bzip2/xz stream has one member named after the file minus its suffix.
 * **Content.** Files on disk are stream-hashed and carried as ``file=`` (never loaded);
   archive members, attachments and mbox messages are carried as ``data=``. Nothing is ever
@@ -38,7 +40,9 @@ Design decisions
   ``email`` package with the outer message's line ending (the parser keeps no offsets).
   mbox messages become ``00001.eml``, ``00002.eml``... (every ``From `` line starts one,
   as in :mod:`mailbox`; the From_ line and the separating blank line are not part of the
-  message; ``>From`` quoting is left alone).
+  message; ``>From`` quoting is left alone). Content starting with a From_ line followed
+  by headers is an mbox even when named ``.eml``; text whose first lines form a mail
+  header block (libmagic often says text/plain for mail) is parsed as a message.
 * **Limits never raise.** Depth, member count and total bytes stop the container (members
   listed so far are kept); an oversized member, a member over the compression ratio, an
   unsafe tar/zip/7z member (link, device, FIFO) or an encrypted one is skipped and the

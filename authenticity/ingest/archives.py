@@ -74,7 +74,8 @@ class _Budget:
             return True
         return False
 
-    def ratio_exceeded(self, path: str, size: int, compressed: int) -> bool:
+    def ratio_exceeded(self, path: str, size: int, compressed: int, *, stop: bool = False) -> bool:
+        """``size`` over ``compressed`` beyond max_ratio (for sizes over 1 MiB only)."""
         if size <= RATIO_MIN_BYTES:
             return False
         ratio = size / max(compressed, 1)
@@ -83,7 +84,7 @@ class _Budget:
                 path,
                 "ARCHIVE_RATIO_LIMIT",
                 f"Compression ratio {ratio:.0f}:1 exceeds {self.limits.max_ratio:.0f}:1 "
-                "(possible decompression bomb); it was skipped.",
+                f"(possible decompression bomb); {'the rest was' if stop else 'it was'} skipped.",
             )
             return True
         return False
@@ -182,7 +183,11 @@ def iter_tar(ctx: Context, node: Node) -> Iterator[Document]:
                     continue
                 if budget.total_exceeded(info.size):
                     return
-                if budget.ratio_exceeded(path, budget.total + info.size, node.size):
+                # Per-member compressed sizes are unknown in a compressed stream: judge the
+                # bytes decompressed so far against the whole archive, at large members.
+                if info.size > RATIO_MIN_BYTES and budget.ratio_exceeded(
+                    node.path, budget.total + info.size, node.size, stop=True
+                ):
                     return
                 try:
                     member = tf.extractfile(info)
@@ -302,7 +307,7 @@ def iter_7z(ctx: Context, node: Node) -> Iterator[Document]:
                 compressed = info.compressed if info.compressed else node.size
                 if size > RATIO_MIN_BYTES and not info.compressed:
                     # Solid block: per-member sizes are unknown, judge the archive as a whole.
-                    if budget.ratio_exceeded(node.path, planned + size, node.size):
+                    if budget.ratio_exceeded(node.path, planned + size, node.size, stop=True):
                         break
                 elif budget.ratio_exceeded(path, size, compressed):
                     continue
