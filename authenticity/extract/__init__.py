@@ -28,6 +28,11 @@ class Registration:
 
 REGISTRY: list[Registration] = []
 
+#: Answers of libmagic too vague to pick an extractor; the extension decides then.
+GENERIC_MIMES = frozenset(
+    {"", "application/octet-stream", "text/plain", "application/zip", "application/x-empty"}
+)
+
 
 def register(
     *mimes: str, extensions: tuple[str, ...] = (), name: str | None = None
@@ -54,7 +59,9 @@ def extractor_for(mime: str, extension: str = "") -> Registration | None:
         if family in reg.mimes:
             return reg
     ext = extension.lower().lstrip(".")
-    if ext:
+    # The name is only a hint when libmagic gave no specific answer; otherwise a file named
+    # .pdf that is really a spreadsheet would be handed to the PDF parser.
+    if ext and mime in GENERIC_MIMES:
         for reg in REGISTRY:
             if ext in reg.extensions:
                 return reg

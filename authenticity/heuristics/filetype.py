@@ -104,6 +104,15 @@ _COMPATIBLE = [
     {"text", "csv", "html", "rtf", "email", "mbox"},  # text formats sniffed as text/plain
 ]
 
+#: (extension kind, content kind) pairs that real applications produce: Word saves RTF or
+#: HTML as .doc, web exports deliver HTML or CSV as .xls, text formats get .txt names.
+_BENIGN_RENAMES = {
+    ("doc", "rtf"), ("doc", "html"), ("doc", "text"), ("doc", "docx"),
+    ("xls", "html"), ("xls", "csv"), ("xls", "text"), ("xls", "xlsx"),
+    ("ppt", "pptx"), ("docx", "doc"), ("xlsx", "xls"), ("pptx", "ppt"), ("docx", "ole"),
+    ("xlsx", "ole"), ("pptx", "ole"), ("zip", "docx"), ("zip", "xlsx"), ("zip", "pptx"),
+}
+
 _EXECUTABLE_EXTS = {"exe", "dll", "scr", "com", "bin", "so", "elf", "msi", "sys"}
 
 
@@ -141,11 +150,20 @@ def check_extension(extension: str, detected: str) -> Iterator[Finding]:
     claimed = ext_kind(extension)
     if claimed is None or detected_kind is None or compatible(claimed, detected_kind):
         return
+    if (claimed, detected_kind) in _BENIGN_RENAMES:
+        yield Finding(
+            "TYPE_EXTENSION_MISMATCH",
+            Severity.LOW,
+            f"The file name ends in '.{extension}' but the content is {detected}; applications "
+            "commonly save this format under that extension, so this is weak evidence.",
+            {"extension": extension, "detected_mime": detected},
+        )
+        return
     yield Finding(
         "TYPE_EXTENSION_MISMATCH",
-        Severity.MEDIUM,
-        f"The file name ends in '.{extension}' but the content is {detected}; "
-        "files are rarely renamed to another type by accident.",
+        Severity.HIGH,
+        f"The file name ends in '.{extension}' but the content is {detected}: the file is not "
+        "what its name says, which happens when a document is fabricated or swapped.",
         {"extension": extension, "detected_mime": detected},
     )
 
