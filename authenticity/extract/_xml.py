@@ -87,12 +87,13 @@ def iter_text_elements(
 ) -> Iterator[str]:
     """Stream the text of ``text_tags`` elements, yielding ``"\\n"`` after each ``break_tags``.
 
-    Tags are Clark names (``{uri}local``). Elements are cleared as they close, so large
-    parts do not build a full tree; callers can stop early once they have enough text.
+    Tags are local names (``t``, ``p``), so transitional and strict OOXML namespaces both
+    match. Elements are cleared as they close, so large parts do not build a full tree;
+    callers can stop early once they have enough text.
     """
     try:
         for _event, elem in SafeET.iterparse(io.BytesIO(data), events=("end",)):
-            tag = elem.tag
+            tag = local(elem.tag)
             if tag in text_tags:
                 if elem.text:
                     yield elem.text
