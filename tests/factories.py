@@ -48,8 +48,14 @@ def make_xlsx(
     wb.properties.lastModifiedBy = last_modified_by or creator
     wb.properties.created = created or dt.datetime(2017, 3, 1, 9, 0)
     wb.properties.modified = modified or dt.datetime(2017, 3, 5, 9, 0)
+    # Workbook.save() stamps "modified" with the current time; the writer itself keeps ours.
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
     buf = io.BytesIO()
-    wb.save(buf)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
     return buf.getvalue()
 
 

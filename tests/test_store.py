@@ -35,7 +35,7 @@ def pg_available() -> bool:
 def _scan_twice(tmp_path, db_url: str) -> None:
     dump = tmp_path / "dump"
     dump.mkdir()
-    (dump / "a.docx").write_bytes(factories.make_docx(author="Nul\x00Byte <b>"))
+    (dump / "a.docx").write_bytes(factories.make_docx(author="<b>Équipe</b> & Co"))
     (dump / "b.xlsx").write_bytes(factories.make_xlsx(modified=dt.datetime(2017, 5, 9)))
     first = run_scan(
         str(dump), tmp_path / "out1", Settings(workers=0, leak_date=dt.date(2017, 5, 5)), db_url

@@ -107,10 +107,24 @@ _COMPATIBLE = [
 #: (extension kind, content kind) pairs that real applications produce: Word saves RTF or
 #: HTML as .doc, web exports deliver HTML or CSV as .xls, text formats get .txt names.
 _BENIGN_RENAMES = {
-    ("doc", "rtf"), ("doc", "html"), ("doc", "text"), ("doc", "docx"),
-    ("xls", "html"), ("xls", "csv"), ("xls", "text"), ("xls", "xlsx"),
-    ("ppt", "pptx"), ("docx", "doc"), ("xlsx", "xls"), ("pptx", "ppt"), ("docx", "ole"),
-    ("xlsx", "ole"), ("pptx", "ole"), ("zip", "docx"), ("zip", "xlsx"), ("zip", "pptx"),
+    ("doc", "rtf"),
+    ("doc", "html"),
+    ("doc", "text"),
+    ("doc", "docx"),
+    ("xls", "html"),
+    ("xls", "csv"),
+    ("xls", "text"),
+    ("xls", "xlsx"),
+    ("ppt", "pptx"),
+    ("docx", "doc"),
+    ("xlsx", "xls"),
+    ("pptx", "ppt"),
+    ("docx", "ole"),
+    ("xlsx", "ole"),
+    ("pptx", "ole"),
+    ("zip", "docx"),
+    ("zip", "xlsx"),
+    ("zip", "pptx"),
 }
 
 _EXECUTABLE_EXTS = {"exe", "dll", "scr", "com", "bin", "so", "elf", "msi", "sys"}
