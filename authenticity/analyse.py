@@ -7,12 +7,15 @@ becomes an :class:`~authenticity.model.Analysis` with ``status`` and ``error`` s
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+from authenticity import __version__
 from authenticity.config import Settings
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import extractor_for
@@ -22,9 +25,27 @@ from authenticity.sniff import detect_mime
 
 log = logging.getLogger(__name__)
 
-#: Bumped whenever extraction or content checks change what they produce; stored results
-#: made by another version are re-analysed.
-ANALYSER_VERSION = "0.1.0"
+
+
+def _code_fingerprint() -> str:
+    """Hash of the code that decides what an analysis contains (extractors, checks, this file).
+
+    Stored analyses made by other code are re-analysed, so upgrading the tool (or editing an
+    extractor) never serves stale results, while an unchanged install reuses everything.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    files = [root / "analyse.py", root / "sniff.py", root / "timeutil.py", root / "model.py"]
+    for sub in ("extract", "heuristics"):
+        files.extend(sorted((root / sub).glob("*.py")))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+#: Version of extraction + content checks; results stored under another version are redone.
+ANALYSER_VERSION = f"{__version__}+{_code_fingerprint()}"
 
 
 class FileTimeout(BaseException):

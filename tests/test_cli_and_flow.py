@@ -90,7 +90,6 @@ def test_prefect_flow_runs_batches_and_records_task_runs(tmp_path, prefect_backe
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    from prefect.client.schemas.sorting import TaskRunSort
 
     from flows.scan import scan_flow
 
