@@ -72,3 +72,10 @@ def check_in_future(meta: Metadata, now: dt.datetime) -> Iterator[Finding]:
                 f"({now.date().isoformat()}); a clock was wrong or the date was typed in.",
                 {attr: value, "scan_time": now},
             )
+
+
+CHECKS = (
+    lambda meta, facts, ctx: check_created_after_modified(meta),
+    lambda meta, facts, ctx: check_after_leak(meta, ctx.settings.leak_date),
+    lambda meta, facts, ctx: check_in_future(meta, ctx.settings.now),
+)

@@ -1,0 +1,3 @@
+"""email checks (to be filled)."""
+
+CHECKS: tuple = ()

@@ -1,0 +1,3 @@
+"""exif checks (to be filled)."""
+
+CHECKS: tuple = ()

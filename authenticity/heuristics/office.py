@@ -1,0 +1,3 @@
+"""office checks (to be filled)."""
+
+CHECKS: tuple = ()

@@ -1,0 +1,3 @@
+"""pdf checks (to be filled)."""
+
+CHECKS: tuple = ()
