@@ -1,0 +1,3 @@
+"""software checks (to be filled)."""
+
+CHECKS: tuple = ()
