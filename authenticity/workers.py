@@ -63,12 +63,13 @@ class _Slot:
         try:
             future = self.executor.submit(analyse_batch, docs, self.settings)
             return future.result(timeout=deadline)
-        except (BrokenProcessPool, cf.TimeoutError) as exc:
-            reason = (
-                "parser process crashed or ran out of memory"
-                if isinstance(exc, BrokenProcessPool)
-                else f"parser process hung for more than {deadline:g} s"
-            )
+        except Exception as exc:  # crash, OOM kill, hang, or an error escaping the worker
+            if isinstance(exc, BrokenProcessPool):
+                reason = "parser process crashed or ran out of memory"
+            elif isinstance(exc, cf.TimeoutError):
+                reason = f"parser process hung for more than {deadline:g} s"
+            else:
+                reason = f"parser process failed: {type(exc).__name__}: {exc}"
             log.warning("worker failed on a batch of %d (%s); isolating", len(docs), reason)
             self.restart()
             if len(docs) == 1:
