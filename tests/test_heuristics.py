@@ -144,3 +144,12 @@ def test_corpus_files_raise_no_timestamp_findings_without_leak_date(corpus, sub)
         if "TS_CREATED_AFTER_MODIFIED" in codes(a.findings):
             flagged.append(p.name)
     assert len(flagged) <= max(1, len(files) // 20), flagged
+
+
+def test_rfc822_message_named_msg_is_only_weak_evidence(corpus):
+    path = corpus / "email" / "kitterma__dkim_tests_data_rfc6376.msg"
+    data = path.read_bytes()
+    d = doc_of(data, path.name)
+    a = analyse_document(d, SETTINGS)
+    found = list(occurrence_findings(d, a, None))
+    assert [f.severity.value for f in found if f.code == "TYPE_EXTENSION_MISMATCH"] in ([], ["low"])

@@ -44,6 +44,7 @@ _MIME_KIND = {
     "image/gif": "gif",
     "image/tiff": "tiff",
     "application/x-dosexec": "exe",
+    "application/vnd.microsoft.portable-executable": "exe",
     "application/x-executable": "exe",
     "application/x-sharedlib": "exe",
     "application/x-pie-executable": "exe",
