@@ -126,6 +126,9 @@ _BENIGN_RENAMES = {
     ("zip", "docx"),
     ("zip", "xlsx"),
     ("zip", "pptx"),
+    # ".msg" names both Outlook files and plain RFC 822 messages saved by Unix mail tools.
+    ("msg", "email"),
+    ("msg", "text"),
 }
 
 _EXECUTABLE_EXTS = {"exe", "dll", "scr", "com", "bin", "so", "elf", "msi", "sys"}
