@@ -65,6 +65,7 @@ class ScanResult:
     contents: int
     analysed: int
     verdicts: dict[str, int] = field(default_factory=dict)
+    resumed: bool = False
 
     def summary(self) -> str:
         counts = ", ".join(f"{v}: {n}" for v, n in sorted(self.verdicts.items()))
@@ -94,7 +95,7 @@ class Scan:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or default_db_url(self.out_dir)
         self.store = Store(self.db_url)
-        self.run_id = self.store.start_run(
+        self.run_id, self.resumed = self.store.start_run(
             source,
             {
                 "leak_date": settings.leak_date,
@@ -102,7 +103,10 @@ class Scan:
                 "batch_size": settings.batch_size,
                 "analyser_version": ANALYSER_VERSION,
             },
+            out_dir=str(self.out_dir.resolve()),
         )
+        if self.resumed:
+            log.info("resuming interrupted run %d of %s", self.run_id, source)
         self.occurrences: list[Document] = []
         self.problems: list[IngestProblem] = []
         self.analysed = 0
@@ -203,6 +207,7 @@ class Scan:
             contents=len(analyses),
             analysed=self.analysed,
             verdicts=dict(verdicts),
+            resumed=self.resumed,
         )
 
     def fail(self, error: BaseException) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,7 +29,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -57,6 +61,10 @@ class Run(Base):
     documents: Mapped[int] = mapped_column(Integer, default=0)
     analysed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    out_dir: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    resumed: Mapped[int | None] = mapped_column(Integer, default=0)
 
 
 class Content(Base):
@@ -105,20 +113,84 @@ class Store:
         try:
             self.engine: Engine = create_engine(url, future=True)
             Base.metadata.create_all(self.engine)
+            self._add_missing_columns()
         except Exception as exc:  # bad URL, missing driver, unreachable server
             raise SourceError(f"results store {url!r} unusable: {exc}") from exc
         self.url = url
+
+    def _add_missing_columns(self) -> None:
+        """Bring a store made by an earlier version up to date (new nullable columns only)."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as conn:
+            for table in Base.metadata.sorted_tables:
+                have = {c["name"] for c in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name not in have and column.nullable:
+                        kind = column.type.compile(dialect=self.engine.dialect)
+                        conn.execute(
+                            text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                        )
 
     @staticmethod
     def sqlite_url(path: str) -> str:
         return f"sqlite:///{path}"
 
-    def start_run(self, source: str, options: dict[str, Any]) -> int:
+    def start_run(
+        self,
+        source: str,
+        options: dict[str, Any],
+        *,
+        out_dir: str | None = None,
+        resume: bool = True,
+    ) -> tuple[int, bool]:
+        """Open a run; returns ``(run_id, resumed)``.
+
+        Runs left ``running`` by a process of this host that no longer exists (killed,
+        crashed machine) are marked ``interrupted`` first. With ``resume``, the newest
+        interrupted or failed run of the same source and output folder is continued
+        instead of opening a new one, so its documents end up scored exactly once.
+        """
         with Session(self.engine) as session, session.begin():
-            run = Run(source=source, options=_json_safe(options), status="running")
+            self._mark_interrupted(session)
+            if resume:
+                previous = session.execute(
+                    select(Run)
+                    .where(
+                        Run.source == source,
+                        Run.out_dir == out_dir,
+                        Run.status.in_(("interrupted", "failed")),
+                    )
+                    .order_by(Run.id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+                if previous is not None:
+                    previous.status = "running"
+                    previous.host, previous.pid = socket.gethostname(), os.getpid()
+                    previous.resumed = (previous.resumed or 0) + 1
+                    previous.error = None
+                    return previous.id, True
+            run = Run(
+                source=source,
+                options=_json_safe(options),
+                status="running",
+                out_dir=out_dir,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                resumed=0,
+            )
             session.add(run)
             session.flush()
-            return run.id
+            return run.id, False
+
+    @staticmethod
+    def _mark_interrupted(session: Session) -> None:
+        host = socket.gethostname()
+        for run in session.execute(
+            select(Run).where(Run.status == "running", Run.host == host)
+        ).scalars():
+            if run.pid is not None and not _pid_alive(run.pid):
+                run.status = "interrupted"
+                run.error = "the scanning process ended without finishing (killed or crashed)"
 
     def finish_run(
         self, run_id: int, *, status: str, documents: int, analysed: int, error: str | None = None
@@ -218,6 +290,16 @@ class Store:
 
 
 _META_DATETIMES = ("created", "modified", "printed")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _analysis_from_row(row: Content) -> Analysis:
