@@ -26,7 +26,6 @@ from authenticity.sniff import detect_mime
 log = logging.getLogger(__name__)
 
 
-
 def _code_fingerprint() -> str:
     """Hash of the code that decides what an analysis contains (extractors, checks, this file).
 
@@ -36,6 +35,7 @@ def _code_fingerprint() -> str:
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     files = [root / "analyse.py", root / "sniff.py", root / "timeutil.py", root / "model.py"]
+    files.append(root / "dkim.py")  # decides facts["dkim"]
     for sub in ("extract", "heuristics"):
         files.extend(sorted((root / sub).glob("*.py")))
     for path in files:
@@ -142,6 +142,7 @@ def _extract(doc: Document, data: bytes, mime: str, settings: Settings) -> Analy
             raise
         log.warning("extractor %s crashed on %s: %r", reg.name, doc.path, exc)
         return failed(doc, mime, f"{reg.name} parser error: {type(exc).__name__}: {exc}")
+    _verify_dkim(data, mime, extraction, settings)
     ctx = CheckContext(mime=mime, settings=settings)
     findings = list(extraction.findings)
     findings.extend(run_content_checks(extraction.metadata, extraction.facts, ctx))
@@ -155,6 +156,32 @@ def _extract(doc: Document, data: bytes, mime: str, settings: Settings) -> Analy
         facts=extraction.facts,
         text=extraction.text[: settings.max_text_chars],
     )
+
+
+def _is_email(mime: str, facts: dict) -> bool:
+    return (
+        mime in ("message/rfc822", "message/news", "text/x-mail")
+        or facts.get("parsed_as") == "rfc822"
+        or "has_dkim_signature" in facts
+    )
+
+
+def _verify_dkim(data: bytes, mime: str, extraction: Extraction, settings: Settings) -> None:
+    """Verify the DKIM signatures of a signed email into ``facts["dkim"]`` (before the checks)."""
+    facts = extraction.facts
+    if not _is_email(mime, facts) or not facts.get("has_dkim_signature"):
+        return
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # Outlook .msg: no signed bytes
+        return
+    from authenticity.dkim import load_archive, verify_message
+
+    keys = None
+    if settings.dkim_keys:
+        try:
+            keys = load_archive(settings.dkim_keys)
+        except (OSError, ValueError) as exc:
+            log.warning("DKIM key archive %s unusable: %s", settings.dkim_keys, exc)
+    facts["dkim"] = verify_message(data, keys, settings.dns)
 
 
 def analyse_batch(docs: list[Document], settings: Settings) -> list[Analysis]:

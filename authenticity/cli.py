@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--workers", type=int, help="worker processes (default: 2)")
     scan.add_argument("--batch-size", type=int, help="documents per batch task (default: 200)")
     scan.add_argument(
+        "--dkim-keys",
+        metavar="FILE",
+        help="DKIM key archive (DNS TXT records by name, see docs/dkim.md) for offline "
+        "verification of signed emails",
+    )
+    scan.add_argument(
+        "--dns",
+        action="store_true",
+        help="look up DKIM keys missing from the archive in live DNS (off by default)",
+    )
+    scan.add_argument(
         "--engine",
         choices=("prefect", "local"),
         default="prefect",
@@ -73,6 +84,16 @@ def _check_source(source: str) -> None:
         raise SourceError(f"source not readable: {source}")
 
 
+def _keys_path(path: str | None) -> str | None:
+    """The key archive as an absolute path (worker processes may run elsewhere)."""
+    if path is None:
+        return None
+    keys = Path(path)
+    if not keys.is_file():
+        raise SourceError(f"DKIM key archive not found: {path}")
+    return str(keys.resolve())
+
+
 def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
     _check_source(args.source)
     progress = not args.quiet and sys.stderr.isatty()
@@ -81,7 +102,11 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         from authenticity.pipeline import run_scan
 
         settings = Settings.from_env(
-            leak_date=args.leak_date, workers=args.workers, batch_size=args.batch_size
+            leak_date=args.leak_date,
+            workers=args.workers,
+            batch_size=args.batch_size,
+            dkim_keys=_keys_path(args.dkim_keys),
+            dns=args.dns,
         )
         bar = None
         if progress:
@@ -120,6 +145,8 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         workers=args.workers,
         batch_size=args.batch_size,
         progress=progress,
+        dkim_keys=_keys_path(args.dkim_keys),
+        dns=args.dns,
     )
 
 

@@ -25,6 +25,8 @@ class Settings:
     memory_limit_mb: int = 3072  # address-space limit of each worker process
     max_text_chars: int = 100_000
     strict: bool = False  # re-raise extractor exceptions (tests, development)
+    dkim_keys: str | None = None  # key archive file for offline DKIM/ARC verification
+    dns: bool = False  # look up DKIM keys missing from the archive in live DNS
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @classmethod

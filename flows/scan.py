@@ -52,10 +52,18 @@ def scan_flow(
     workers: int | None = None,
     batch_size: int | None = None,
     progress: bool = False,
+    dkim_keys: str | None = None,
+    dns: bool = False,
 ) -> dict[str, Any]:
     """Scan one dump into per-document scorecards (``OUT/scorecards.jsonl``, ``report.html``)."""
     logger = get_run_logger()
-    settings = Settings.from_env(leak_date=leak_date, workers=workers, batch_size=batch_size)
+    settings = Settings.from_env(
+        leak_date=leak_date,
+        workers=workers,
+        batch_size=batch_size,
+        dkim_keys=dkim_keys,
+        dns=dns,
+    )
     scan = Scan(source, out, settings, db)
     bar = None
     if progress:

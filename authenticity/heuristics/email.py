@@ -1,3 +1,283 @@
-"""email checks (to be filled)."""
+"""Email checks: DKIM/ARC results and the Received chain against the Date header.
 
-CHECKS: tuple = ()
+They read the email extractor's facts (``received``: hops, most recent first, each with a
+parsed ``date``; ``date``: the parsed Date header) and ``facts["dkim"]``, which
+:func:`authenticity.analyse._verify_dkim` fills with :func:`authenticity.dkim.verify_message`
+before the checks run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from authenticity.model import Finding, Metadata, Severity
+from authenticity.timeutil import as_utc
+
+#: Servers' clocks disagree a little: a hop may look this much earlier than the one before.
+HOP_TOLERANCE = dt.timedelta(minutes=10)
+#: The Date header is set by the sender's client just before submission.
+DATE_AFTER_FIRST_HOP = dt.timedelta(minutes=15)
+#: A message may wait in an outbox (offline client, queue retries) before its first hop.
+DATE_BEFORE_FIRST_HOP = dt.timedelta(days=7)
+#: A naive datetime may be local time anywhere on Earth.
+NAIVE_SLACK = dt.timedelta(hours=14)
+#: Signed headers whose absence from h= leaves them editable without breaking DKIM.
+KEY_HEADERS = ("subject", "date", "to", "message-id")
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _slack(tolerance: dt.timedelta, *values: dt.datetime) -> dt.timedelta:
+    return tolerance + (NAIVE_SLACK if any(v.tzinfo is None for v in values) else dt.timedelta())
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def _where(hop: dict[str, Any]) -> str:
+    by = hop.get("by")
+    return f" by {by}" if by else ""
+
+
+# --------------------------------------------------------------------------- DKIM / ARC
+
+
+def _sig_evidence(sig: dict[str, Any]) -> dict[str, Any]:
+    keys = (
+        "domain",
+        "selector",
+        "algorithm",
+        "result",
+        "detail",
+        "timestamp",
+        "body_length",
+        "expired",
+        "header_signature_valid",
+        "key_bits",
+    )
+    return {k: sig[k] for k in keys if sig.get(k) is not None}
+
+
+def _signer(sig: dict[str, Any]) -> str:
+    return f"d={sig.get('domain') or '?'}, s={sig.get('selector') or '?'}"
+
+
+def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    dkim = facts.get("dkim")
+    if not isinstance(dkim, dict):
+        return
+    sigs = [s for s in dkim.get("signatures") or [] if isinstance(s, dict)]
+    passing = [s for s in sigs if s.get("result") == "pass"]
+    for sig in sigs:
+        result = sig.get("result")
+        evidence = _sig_evidence(sig)
+        if result == "pass":
+            unsigned = [h for h in KEY_HEADERS if h not in (sig.get("signed_headers") or [])]
+            extra = ""
+            if unsigned:
+                extra += f" Not covered by the signature: {', '.join(unsigned)}."
+                evidence["unsigned_headers"] = unsigned
+            if sig.get("body_length") is not None:
+                extra += (
+                    f" Only the first {sig['body_length']} bytes of the body are signed (l=); "
+                    "text after them could have been added."
+                )
+            yield Finding(
+                "EMAIL_DKIM_VERIFIED",
+                Severity.INFO,
+                f"The DKIM signature of {sig.get('domain')} (selector {sig.get('selector')}) "
+                "verifies: the signed headers and the body are as that domain's server sent "
+                f"them.{extra}",
+                evidence,
+            )
+        elif result == "body_hash_mismatch":
+            headers = (
+                " The signed headers still verify, so only the body was changed."
+                if sig.get("header_signature_valid")
+                else ""
+            )
+            if passing:
+                yield Finding(
+                    "EMAIL_DKIM_BODY_HASH_MISMATCH",
+                    Severity.LOW,
+                    f"The body no longer matches the DKIM signature ({_signer(sig)}), but "
+                    f"another signature ({_signer(passing[0])}) verifies the current body: a "
+                    "relay such as a mailing list changed the body and signed it again." + headers,
+                    evidence,
+                )
+            else:
+                yield Finding(
+                    "EMAIL_DKIM_BODY_HASH_MISMATCH",
+                    Severity.CRITICAL,
+                    f"The body was altered after the message was signed: it no longer hashes "
+                    f"to the body hash in the DKIM signature ({_signer(sig)}).{headers}",
+                    evidence,
+                )
+        elif result == "signature_mismatch":
+            severity = Severity.LOW if passing else Severity.HIGH
+            tail = (
+                f" Another signature ({_signer(passing[0])}) verifies the message as it is."
+                if passing
+                else ""
+            )
+            yield Finding(
+                "EMAIL_DKIM_SIGNATURE_INVALID",
+                severity,
+                f"The DKIM signature ({_signer(sig)}) does not verify although the body is "
+                "unchanged: a signed header field (one of "
+                f"{', '.join(sig.get('signed_headers') or []) or '?'}) was altered after "
+                f"signing.{tail}",
+                {**evidence, "signed_headers": sig.get("signed_headers")},
+            )
+        elif result == "key_unavailable":
+            yield Finding(
+                "EMAIL_DKIM_KEY_UNAVAILABLE",
+                Severity.INFO,
+                f"The message carries a DKIM signature ({_signer(sig)}) that could not be "
+                f"checked: {sig.get('detail') or 'no public key'}. Adding that key to the key "
+                "archive (--dkim-keys) would allow verifying it.",
+                evidence,
+            )
+        else:
+            yield Finding(
+                "EMAIL_DKIM_ERROR",
+                Severity.INFO,
+                f"The DKIM signature ({_signer(sig)}) could not be evaluated: "
+                f"{sig.get('detail') or 'unknown error'}.",
+                evidence,
+            )
+    arc = dkim.get("arc")
+    if isinstance(arc, dict):
+        yield Finding(
+            "EMAIL_ARC_RESULT",
+            Severity.INFO,
+            f"ARC chain ({arc.get('instances', 0)} set(s)): {arc.get('result')} "
+            f"({arc.get('detail')}).",
+            {k: arc.get(k) for k in ("result", "detail", "instances", "sets")},
+        )
+
+
+# --------------------------------------------------------------------------- Received chain
+
+
+def _dated_hops(facts: dict[str, Any]) -> list[tuple[int, dict[str, Any], dt.datetime]]:
+    """(position from the top, hop, date) of every hop with a date, oldest first."""
+    hops = facts.get("received")
+    if not isinstance(hops, list):
+        return []
+    out = []
+    for i, hop in enumerate(hops):
+        if isinstance(hop, dict) and (when := _when(hop.get("date"))) is not None:
+            out.append((i, hop, when))
+    out.reverse()
+    return out
+
+
+def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    """Each relay adds its Received on top: going down the list, time goes back."""
+    dated = _dated_hops(facts)
+    worst: tuple[dt.timedelta, Any, Any] | None = None
+    for (_, older_hop, older), (pos, newer_hop, newer) in itertools.pairwise(dated):
+        gap = as_utc(older) - as_utc(newer)  # > 0: the later hop claims an earlier time
+        if gap > _slack(HOP_TOLERANCE, older, newer) and (worst is None or gap > worst[0]):
+            worst = (gap, (older_hop, older), (pos, newer_hop, newer))
+    if worst is None:
+        return
+    gap, (older_hop, older), (pos, newer_hop, newer) = worst
+    yield Finding(
+        "EMAIL_RECEIVED_OUT_OF_ORDER",
+        Severity.MEDIUM,
+        f"The Received chain goes back in time: hop {pos + 1} from the top{_where(newer_hop)} "
+        f"says {_iso(newer)}, {_fmt(gap)} before the hop below it{_where(older_hop)} "
+        f"({_iso(older)}), which handled the message first. Relays only add Received headers "
+        "on top, so a header was inserted, edited, or a server clock was far off.",
+        {
+            "later_hop": newer_hop.get("raw"),
+            "later_hop_date": newer,
+            "earlier_hop": older_hop.get("raw"),
+            "earlier_hop_date": older,
+            "gap_seconds": gap.total_seconds(),
+            "tolerance_seconds": HOP_TOLERANCE.total_seconds(),
+        },
+    )
+
+
+def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    """The Date header is written before the first (oldest) relay receives the message."""
+    date = _when(facts.get("date"))
+    dated = _dated_hops(facts)
+    if date is None or not dated:
+        return
+    _pos, hop, first = dated[0]
+    delta = as_utc(date) - as_utc(first)
+    evidence = {
+        "date": date,
+        "date_header": facts.get("date_header"),
+        "first_hop_date": first,
+        "first_hop": hop.get("raw"),
+        "difference_seconds": delta.total_seconds(),
+    }
+    if delta > _slack(DATE_AFTER_FIRST_HOP, date, first):
+        yield Finding(
+            "EMAIL_DATE_VS_RECEIVED",
+            Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {_fmt(delta)} later than the first relay "
+            f"received the message{_where(hop)} ({_iso(first)}): a message cannot be written "
+            "after it was sent, so the Date or the Received header was changed.",
+            evidence,
+        )
+    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date, first):
+        yield Finding(
+            "EMAIL_DATE_VS_RECEIVED",
+            Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {_fmt(-delta)} earlier than the first relay "
+            f"received the message{_where(hop)} ({_iso(first)}); mail waits in an outbox for "
+            "hours, rarely over a week, so the Date looks back-dated (or the message was "
+            "re-sent much later).",
+            evidence,
+        )
+
+
+def check_received_after_leak(meta: Metadata, facts: dict[str, Any], ctx: Any) -> Iterator[Finding]:
+    """A message of the dump cannot have been relayed after the dump was taken."""
+    leak_date = getattr(getattr(ctx, "settings", None), "leak_date", None)
+    if leak_date is None:
+        return
+    cutoff = dt.datetime.combine(leak_date, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    dated = _dated_hops(facts)
+    if not dated:
+        return
+    _pos, hop, last = dated[-1]
+    if as_utc(last) - cutoff > _slack(dt.timedelta(minutes=2), last):
+        yield Finding(
+            "EMAIL_RECEIVED_AFTER_LEAK",
+            Severity.HIGH,
+            f"A relay{_where(hop)} received this message on {_iso(last)}, after the leak date "
+            f"{leak_date.isoformat()}: it cannot have been in the dump when it was taken.",
+            {"hop": hop.get("raw"), "hop_date": last, "leak_date": leak_date},
+        )
+
+
+def _fmt(delta: dt.timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"
+
+
+CHECKS = (check_dkim, check_received_order, check_date_vs_received, check_received_after_leak)
