@@ -1,0 +1,78 @@
+"""Helpers shared by the dump-wide modules: format families, grouping by content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from authenticity.model import Analysis, Document
+
+#: Plural nouns used in messages ("appears in 2 of 4,812 spreadsheets").
+FAMILY_NOUNS = {
+    "pdf": "PDF files",
+    "word": "word-processing documents",
+    "spreadsheet": "spreadsheets",
+    "presentation": "presentations",
+    "image": "images",
+    "email": "emails",
+    "other": "other files",
+}
+
+EMAIL_MIMES = frozenset({"message/rfc822", "application/vnd.ms-outlook"})
+
+
+def family_of(mime: str) -> str:
+    """Coarse format family of a MIME type."""
+    mime = (mime or "").lower()
+    if mime == "application/pdf":
+        return "pdf"
+    if mime in EMAIL_MIMES:
+        return "email"
+    if mime.startswith("image/"):
+        return "image"
+    if (
+        mime in ("application/vnd.ms-excel", "text/csv")
+        or "spreadsheetml" in mime
+        or "opendocument.spreadsheet" in mime
+    ):
+        return "spreadsheet"
+    if (
+        mime == "application/vnd.ms-powerpoint"
+        or "presentationml" in mime
+        or "opendocument.presentation" in mime
+    ):
+        return "presentation"
+    if (
+        mime in ("application/msword", "application/rtf", "text/rtf")
+        or "wordprocessingml" in mime
+        or "opendocument.text" in mime
+    ):
+        return "word"
+    return "other"
+
+
+@dataclass
+class Content:
+    """One distinct content (sha256) and every provenance path that holds it."""
+
+    sha256: str
+    analysis: Analysis
+    paths: list[str] = field(default_factory=list)
+    docs: list[Document] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """A stable representative path (the smallest)."""
+        return min(self.paths)
+
+
+def distinct_contents(items: Sequence[tuple[Document, Analysis]]) -> list[Content]:
+    """Group occurrences by sha256, in first-seen order."""
+    by_sha: dict[str, Content] = {}
+    for doc, analysis in items:
+        content = by_sha.get(doc.sha256)
+        if content is None:
+            content = by_sha[doc.sha256] = Content(doc.sha256, analysis)
+        content.paths.append(doc.path)
+        content.docs.append(doc)
+    return list(by_sha.values())

@@ -1,0 +1,223 @@
+"""Near-duplicates: documents that are modified copies of another document of the dump.
+
+Only distinct contents (sha256) with at least :data:`MIN_CHARS` characters of extracted text
+take part. Candidates come from MinHash signatures of word 3-shingles with LSH banding
+(32 bands of 4 rows: pairs with a shingle Jaccard above ~0.45 very likely share a bucket),
+so the work grows with the number of documents, not with its square. Each candidate pair is
+then checked with :mod:`difflib` on word tokens: a pair is reported when at least
+:data:`MIN_SIMILARITY` of the words match and the texts are not identical.
+
+Finding ``NEARDUP_MODIFIED_COPY``: ``info`` on both documents, or ``low`` on the side whose
+metadata looks less consistent (more findings of its own; or modified later *and* by a
+different person). The evidence lists the changed words (first :data:`MAX_CHANGES`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from authenticity.dumpwide._common import Content, distinct_contents, family_of
+from authenticity.model import Analysis, Document, Finding, Severity
+
+MIN_CHARS = 200
+MIN_SIMILARITY = 0.8
+SHINGLE = 3
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+#: Buckets with more members than this are not expanded into pairs (boilerplate shared by
+#: a great many documents would otherwise make the pass quadratic).
+MAX_BUCKET = 50
+#: Signature agreement below which a candidate pair is not diffed.
+MIN_ESTIMATE = 0.3
+#: Words of each text used (diff cost grows with text length).
+MAX_TOKENS = 20_000
+MAX_CHANGES = 10
+MAX_PAIRS_PER_DOC = 5
+MAX_CHANGE_CHARS = 80
+
+_WORD = re.compile(r"\w+(?:[.,'’/-]\w+)*")
+_PRIME = np.uint64(4294967311)  # > 2**32
+_rng = np.random.default_rng(20170505)
+_A = _rng.integers(1, 2**31, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, 2**31, size=NUM_PERM, dtype=np.uint64)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens (numbers keep their separators: ``1,200.50``); punctuation is dropped."""
+    return _WORD.findall(text)[:MAX_TOKENS]
+
+
+def signature(words: list[str]) -> np.ndarray | None:
+    """MinHash signature (NUM_PERM uint64) of the word 3-shingles, or None if too short."""
+    if len(words) < SHINGLE:
+        return None
+    hashed = np.fromiter(
+        (zlib.crc32(w.casefold().encode("utf-8")) for w in words), dtype=np.uint64, count=len(words)
+    )
+    n = len(hashed) - SHINGLE + 1
+    sh = np.zeros(n, dtype=np.uint64)
+    for i in range(SHINGLE):
+        sh = (sh * np.uint64(1000003) + hashed[i : i + n]) & _MASK32
+    sh = np.unique(sh)
+    out = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for start in range(0, len(sh), 4096):
+        chunk = sh[start : start + 4096, None]
+        out = np.minimum(out, ((chunk * _A + _B) % _PRIME).min(axis=0))
+    return out
+
+
+def _candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for band in range(BANDS):
+        buckets: dict[bytes, list[int]] = {}
+        lo, hi = band * ROWS, (band + 1) * ROWS
+        for idx, sig in enumerate(sigs):
+            buckets.setdefault(sig[lo:hi].tobytes(), []).append(idx)
+        for members in buckets.values():
+            if 1 < len(members) <= MAX_BUCKET:
+                for i, a in enumerate(members):
+                    for b in members[i + 1 :]:
+                        pairs.add((a, b))
+    return pairs
+
+
+def _changes(a: list[str], b: list[str], sm: difflib.SequenceMatcher) -> tuple[list[dict], int]:
+    out: list[dict[str, str]] = []
+    total = 0
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        total += 1
+        if len(out) < MAX_CHANGES:
+            out.append(
+                {
+                    "this": " ".join(a[i1:i2])[:MAX_CHANGE_CHARS],
+                    "other": " ".join(b[j1:j2])[:MAX_CHANGE_CHARS],
+                }
+            )
+    return out, total
+
+
+def _flip(changes: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"this": c["other"], "other": c["this"]} for c in changes]
+
+
+def _contains(a: Content, b: Content) -> bool:
+    """One holds the other (an email and its attachment, an archive and its member)."""
+    return any(
+        pb.startswith(pa + "!/") or pa.startswith(pb + "!/") for pa in a.paths for pb in b.paths
+    )
+
+
+def _people(analysis: Analysis) -> set[str]:
+    meta = analysis.metadata
+    return {
+        " ".join(v.split()).casefold()
+        for v in (meta.author, meta.last_modified_by)
+        if isinstance(v, str) and v.strip()
+    }
+
+
+def _weight(analysis: Analysis) -> int:
+    return sum(1 for f in analysis.findings if f.severity.rank >= Severity.LOW.rank)
+
+
+def _suspect(a: Content, b: Content) -> tuple[int | None, str]:
+    """Index (0 = a, 1 = b) of the side that gets ``low``, and why; None for info on both."""
+    if family_of(a.analysis.mime) != family_of(b.analysis.mime):
+        return None, "different formats"
+    wa, wb = _weight(a.analysis), _weight(b.analysis)
+    if wa != wb:
+        side = 0 if wa > wb else 1
+        return side, f"it has more findings of its own ({max(wa, wb)} against {min(wa, wb)})"
+    from authenticity.heuristics.dates import later_than
+
+    ma, mb = a.analysis.metadata.modified, b.analysis.metadata.modified
+    if ma and mb and _people(a.analysis) != _people(b.analysis):
+        try:
+            if later_than(ma, mb):
+                return 0, "it was modified later, by someone else"
+            if later_than(mb, ma):
+                return 1, "it was modified later, by someone else"
+        except (TypeError, ValueError):
+            pass
+    return None, "nothing tells which copy is the original"
+
+
+def _message(other: str, similarity: float, changes: list[dict], total: int) -> str:
+    shown = ", ".join(f"'{c['this']}' (there: '{c['other']}')" for c in changes[:5])
+    more = f" and {total - min(total, 5)} more" if total > 5 else ""
+    return (
+        f"A modified copy of {other}: {similarity:.0%} of the words match; "
+        f"{total} change{'s' if total != 1 else ''}: {shown}{more}."
+    )
+
+
+def neardup_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
+    """NEARDUP_MODIFIED_COPY findings per provenance path."""
+    contents: list[Content] = []
+    words: list[list[str]] = []
+    sigs: list[np.ndarray] = []
+    for content in distinct_contents(items):
+        text = content.analysis.text or ""
+        if len(text.strip()) < MIN_CHARS:
+            continue
+        toks = tokens(text)
+        sig = signature(toks)
+        if sig is None:
+            continue
+        contents.append(content)
+        words.append(toks)
+        sigs.append(sig)
+    found: dict[int, list[tuple[float, Finding]]] = {}
+    for ia, ib in sorted(_candidates(sigs)):
+        if float(np.mean(sigs[ia] == sigs[ib])) < MIN_ESTIMATE:
+            continue
+        wa, wb = words[ia], words[ib]
+        if wa == wb:
+            continue
+        if 2 * min(len(wa), len(wb)) / (len(wa) + len(wb)) < MIN_SIMILARITY:
+            continue
+        ca, cb = contents[ia], contents[ib]
+        if _contains(ca, cb):
+            continue
+        sm = difflib.SequenceMatcher(None, wa, wb)
+        if sm.quick_ratio() < MIN_SIMILARITY:
+            continue
+        similarity = sm.ratio()
+        if similarity < MIN_SIMILARITY:
+            continue
+        changes, total = _changes(wa, wb, sm)
+        side, reason = _suspect(ca, cb)
+        for other, mine, idx in ((cb, changes, 0), (ca, _flip(changes), 1)):
+            severity = Severity.LOW if side == idx else Severity.INFO
+            evidence: dict[str, Any] = {
+                "other_path": other.path,
+                "other_sha256": other.sha256,
+                "similarity": round(similarity, 4),
+                "changes": mine,
+                "changes_total": total,
+            }
+            message = _message(other.path, similarity, mine, total)
+            if side is not None:
+                evidence["likely_modified"] = side == idx
+                if side == idx:
+                    message += f" This copy is the likelier modified one: {reason}."
+            found.setdefault(ia if idx == 0 else ib, []).append(
+                (similarity, Finding("NEARDUP_MODIFIED_COPY", severity, message, evidence))
+            )
+    out: dict[str, list[Finding]] = {}
+    for idx, pairs in found.items():
+        pairs.sort(key=lambda p: -p[0])
+        kept = [f for _, f in pairs[:MAX_PAIRS_PER_DOC]]
+        for path in contents[idx].paths:
+            out.setdefault(path, []).extend(kept)
+    return out
