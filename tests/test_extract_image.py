@@ -165,8 +165,9 @@ def test_matches_metadata_extractor_reference(path: Path) -> None:
             assert meta.created.replace(tzinfo=None) == expected
         checked += 1
     if checked == 0:
-        # Reference without EXIF: we must not invent any.
-        assert meta.make is None and meta.model is None and meta.created is None
+        # Reference without EXIF: we must not invent any (created may come from XMP).
+        assert meta.make is None and meta.model is None
+        assert result.facts["exif_datetime_original"] is None
 
 
 @needs_corpus
@@ -191,3 +192,38 @@ def test_corpus_image_success_rate() -> None:
         except ExtractionError:
             pass
     assert ok >= 0.95 * len(IMAGE_FILES)
+
+
+# --- ExifTool parity (benchmarks/exiftool_parity.py) ---------------------------------------
+
+
+@needs_corpus
+def test_created_falls_back_to_datetime_digitized() -> None:
+    # No DateTimeOriginal; ExifTool's ExifIFD:CreateDate (DateTimeDigitized) is the creation.
+    path = next(p for p in IMAGE_FILES if p.name == "drewnoakes__jpg_FujiFilm_SP-2500.jpg")
+    result = extract_image(path.read_bytes())
+    assert result.facts["exif_datetime_original"] is None
+    assert result.metadata.created == dt.datetime(2003, 9, 10, 20, 59, 18)
+
+
+@needs_corpus
+def test_xmp_dates_when_exif_has_none() -> None:
+    path = next(p for p in IMAGE_FILES if p.name == "drewnoakes__jpg_Issue_154.jpg")
+    meta = extract_image(path.read_bytes()).metadata
+    assert meta.created == dt.datetime(2018, 1, 12, 21, 19, 13)  # xmp:CreateDate, no zone
+    tz = dt.timezone(dt.timedelta(hours=10))
+    assert meta.modified == dt.datetime(2018, 7, 29, 19, 54, 47, tzinfo=tz)
+
+
+@needs_corpus
+def test_xmp_creator_and_title_when_exif_has_none() -> None:
+    path = next(p for p in IMAGE_FILES if p.name == "drewnoakes__jpg_Photoshop_(3).jpg")
+    meta = extract_image(path.read_bytes()).metadata
+    assert meta.author == "Test author string for metadata-extractor"
+    assert meta.title == "Test document title string for metadata-extractor"
+    tz = dt.timezone(dt.timedelta(hours=1))
+    assert meta.created == dt.datetime(2015, 6, 29, 18, 15, 36, tzinfo=tz)
+    path = next(p for p in IMAGE_FILES if p.name == "drewnoakes__jpg_Issue_600_(1).jpg")
+    assert extract_image(path.read_bytes()).metadata.title == (
+        "Collision leaves giant Jupiter bruised"
+    )

@@ -143,7 +143,15 @@ def test_entity_expansion_is_refused_without_failing() -> None:
     assert "EntitiesForbidden" in ex.facts["part_errors"]["docProps/core.xml"]
     assert "EntitiesForbidden" in ex.facts["text_error"]
     assert ex.text == ""
-    assert ex.metadata.author is None
+    # The values are still read with the DTD removed and nothing expanded (as ExifTool).
+    assert ex.facts["parts_read_without_dtd"] == ["docProps/core.xml"]
+    meta = ex.metadata
+    assert meta.author == "Nick Burch"
+    assert meta.last_modified_by == "Nick Burch"
+    assert meta.title == "Spreadsheet"
+    assert meta.created == dt.datetime(2008, 1, 4, 11, 51, 36, tzinfo=dt.UTC)
+    assert meta.modified == dt.datetime(2008, 1, 4, 11, 55, 20, tzinfo=dt.UTC)
+    assert "lol" not in json.dumps(jsonable(meta.to_json()))
     assert ex.metadata.application == "Microsoft Excel"  # app.xml is clean
 
 

@@ -291,3 +291,13 @@ def test_broken_content_stream_keeps_metadata() -> None:
     ex = extract_pdf(broken)
     assert ex.metadata.author == "Jane Roe"
     assert isinstance(ex.text, str)
+
+
+@needs_corpus
+def test_xmp_packet_with_broken_xpacket_header_is_read() -> None:
+    # The <?xpacket begin="..."?> BOM is truncated (invalid UTF-8); the packet itself is fine.
+    ex = extract_pdf(corpus("pdfminer__samples_acroform_AcroForm_TEST.pdf"))
+    assert "xmp_error" not in ex.facts
+    assert ex.metadata.author == "LUCIFER"  # empty Info /Author, XMP dc:creator
+    assert ex.metadata.producer == "Foxit Phantom - Foxit Software Inc."
+    assert ex.metadata.title == "AcroForm Test"  # Info wins over XMP "Untitled"

@@ -7,7 +7,9 @@ refused, nothing is fetched. Parse failures become :class:`ExtractionError`.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import ElementTree as SafeET
@@ -135,3 +137,105 @@ def element_text(elem: Element | None) -> str | None:
     if elem is None:
         return None
     return "".join(elem.itertext())
+
+
+# --- Internal DTD subsets -----------------------------------------------------------------
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.DOTALL)
+_ENTITY_REF = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)[A-Za-z_][\w.\-]*;")
+
+
+def strip_dtd(data: bytes) -> bytes | None:
+    """``data`` without its DOCTYPE and with every entity reference dropped, or ``None``.
+
+    For recovering the plain values of a part that declares entities (billion laughs, XXE):
+    nothing is expanded or fetched, references to declared entities simply become empty
+    text. ``None`` when there is no DOCTYPE to remove.
+    """
+    stripped, count = _DOCTYPE.subn(b"", data, count=1)
+    if not count:
+        return None
+    return _ENTITY_REF.sub(b"", stripped)
+
+
+# --- XMP ----------------------------------------------------------------------------------
+
+_XMP_MAX_DEPTH = 8
+_XMP_MAX_ITEMS = 1000
+#: ``<?xpacket ...?>`` wrappers carry no metadata; some writers put broken bytes in them
+#: (a truncated BOM in ``begin="..."``) that make the whole packet unparseable.
+_XPACKET_PI = re.compile(rb"<\?xpacket\b.*?\?>", re.DOTALL)
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_RDF = f"{{{RDF}}}RDF"
+_RDF_DESCRIPTION = f"{{{RDF}}}Description"
+_RDF_LI = f"{{{RDF}}}li"
+_RDF_ABOUT = f"{{{RDF}}}about"
+_RDF_RESOURCE = f"{{{RDF}}}resource"
+_RDF_PARSETYPE = f"{{{RDF}}}parseType"
+_RDF_CONTAINERS = {f"{{{RDF}}}Seq", f"{{{RDF}}}Bag"}
+_RDF_ALT = f"{{{RDF}}}Alt"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _xmp_value(elem: Element, prefixes: dict[str, str], depth: int = 0) -> Any:
+    """The value of one XMP property element (simple, array, alternative or structure)."""
+    if depth > _XMP_MAX_DEPTH:
+        return None
+    resource = elem.get(_RDF_RESOURCE)
+    if resource is not None:
+        return resource
+    children = list(elem)
+    if not children:
+        struct = _xmp_attr_props(elem, prefixes, skip={_RDF_PARSETYPE})
+        if struct:
+            return struct
+        return (elem.text or "").strip()
+    if elem.get(_RDF_PARSETYPE) == "Resource":
+        return _xmp_props(elem, prefixes, depth + 1)
+    first = children[0]
+    if first.tag in _RDF_CONTAINERS:
+        return [_xmp_value(li, prefixes, depth + 1) for li in first.findall(_RDF_LI)]
+    if first.tag == _RDF_ALT:
+        items = first.findall(_RDF_LI)
+        for li in items:
+            if li.get(_XML_LANG) == "x-default":
+                return _xmp_value(li, prefixes, depth + 1)
+        return _xmp_value(items[0], prefixes, depth + 1) if items else None
+    if first.tag == _RDF_DESCRIPTION:
+        return _xmp_props(first, prefixes, depth + 1)
+    return _xmp_props(elem, prefixes, depth + 1)
+
+
+def _xmp_attr_props(
+    elem: Element, prefixes: dict[str, str], skip: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, val in elem.attrib.items():
+        if key in skip or key in (_RDF_ABOUT, _XML_LANG) or namespace(key) == RDF:
+            continue
+        out[qname(key, prefixes)] = val
+    return out
+
+
+def _xmp_props(desc: Element, prefixes: dict[str, str], depth: int = 0) -> dict[str, Any]:
+    """Properties of an rdf:Description: its attributes (short form) and child elements."""
+    out = _xmp_attr_props(desc, prefixes)
+    for child in list(desc)[:_XMP_MAX_ITEMS]:
+        key = qname(child.tag, prefixes)
+        if key not in out:
+            out[key] = _xmp_value(child, prefixes, depth)
+    return out
+
+
+def parse_xmp(data: bytes) -> dict[str, Any]:
+    """Flatten an XMP packet into ``{"prefix:Name": value}`` (arrays as lists)."""
+    data = _XPACKET_PI.sub(b"", data).strip(b"\x00 \t\r\n")
+    root, prefixes = parse_with_prefixes(data, "XMP packet")
+    rdf_roots = [root] if root.tag == _RDF_RDF else list(root.iter(_RDF_RDF))
+    out: dict[str, Any] = {}
+    for rdf in rdf_roots:
+        for desc in rdf.findall(_RDF_DESCRIPTION):
+            for key, value in _xmp_props(desc, prefixes).items():
+                out.setdefault(key, value)
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 import exifread
 
 from authenticity.errors import ExtractionError
-from authenticity.extract import register
+from authenticity.extract import _xml, register
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
 
@@ -167,6 +167,25 @@ def _xmp(data: bytes) -> dict[str, str]:
     return out
 
 
+def _xmp_packet(data: bytes) -> dict[str, Any]:
+    """The embedded XMP packet parsed properly (``{}`` when absent or malformed)."""
+    m = _XMP_PACKET.search(data)
+    if not m or len(m.group(0)) > _MAX_XMP:
+        return {}
+    try:
+        return _xml.parse_xmp(m.group(0))
+    except ExtractionError:
+        return {}
+
+
+def _text(value: Any) -> str | None:
+    """An XMP text value; arrays (dc:creator is a Seq) are joined with ``"; "``."""
+    if isinstance(value, list):
+        parts = [_clean(v) for v in value if isinstance(v, str)]
+        return "; ".join(p for p in parts if p) or None
+    return _clean(value) if isinstance(value, str) else None
+
+
 @register("image/*", extensions=("jpg", "jpeg", "tif", "tiff", "png", "heic", "heif", "webp"))
 def extract_image(data: bytes) -> Extraction:
     tags, exif_error = _read_exif(data)
@@ -191,14 +210,18 @@ def extract_image(data: bytes) -> Extraction:
     digitized = parse_exif_datetime(get("EXIF DateTimeDigitized"), get("EXIF OffsetTimeDigitized"))
 
     xmp = _xmp(data)
+    packet = _xmp_packet(data)
+    # EXIF first; then DateTimeDigitized and the XMP dates (ExifTool's CreateDate/ModifyDate).
+    meta_created = created or digitized or parse_iso8601(xmp.get("CreateDate"))
+    meta_modified = modified or parse_iso8601(xmp.get("ModifyDate"))
     meta = Metadata(
         make=get("Image Make"),
         model=get("Image Model"),
         application=get("Image Software") or xmp.get("CreatorTool") or info.get("Software"),
-        created=created,
-        modified=modified,
-        author=get("Image Artist") or info.get("Author"),
-        title=get("Image ImageDescription") or info.get("Title"),
+        created=meta_created,
+        modified=meta_modified,
+        author=get("Image Artist") or _text(packet.get("dc:creator")) or info.get("Author"),
+        title=(get("Image ImageDescription") or _text(packet.get("dc:title")) or info.get("Title")),
         raw=raw,
     )
     if xmp:

@@ -325,7 +325,18 @@ def _read_part(
         return parse(data)
     except ExtractionError as exc:
         facts.setdefault("part_errors", {})[name] = str(exc)
+        error = exc
+    # A part that declares entities (billion laughs, XXE) keeps its error, but its plain
+    # values are still read with the DTD removed and nothing expanded, as ExifTool does.
+    stripped = _xml.strip_dtd(data)
+    if stripped is None or isinstance(error, MemberTooLarge):
         return {}
+    try:
+        values = parse(stripped)
+    except ExtractionError:
+        return {}
+    facts.setdefault("parts_read_without_dtd", []).append(name)
+    return values
 
 
 @register(*_MIMES, extensions=_EXTENSIONS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
-from xml.etree.ElementTree import Element
 
 from pdfminer.high_level import extract_text
 from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
@@ -20,7 +19,8 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import decode_text
 
 from authenticity.errors import EncryptedDocument, ExtractionError
-from authenticity.extract import _xml, register
+from authenticity.extract import register
+from authenticity.extract._xml import parse_xmp
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import parse_iso8601, parse_pdf_date
 
@@ -30,17 +30,6 @@ MAX_TEXT_PAGES = 10
 _HEADER = re.compile(rb"%PDF-(\d+\.\d+)")
 _MAX_DEPTH = 8
 _MAX_ITEMS = 1000
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_RDF_RDF = f"{{{RDF}}}RDF"
-_RDF_DESCRIPTION = f"{{{RDF}}}Description"
-_RDF_LI = f"{{{RDF}}}li"
-_RDF_ABOUT = f"{{{RDF}}}about"
-_RDF_RESOURCE = f"{{{RDF}}}resource"
-_RDF_PARSETYPE = f"{{{RDF}}}parseType"
-_RDF_CONTAINERS = {f"{{{RDF}}}Seq", f"{{{RDF}}}Bag"}
-_RDF_ALT = f"{{{RDF}}}Alt"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def decode_pdf_string(value: bytes) -> str:
@@ -89,71 +78,6 @@ def _str(value: Any) -> str | None:
         parts = [v.strip() for v in value if isinstance(v, str) and v.strip()]
         return "; ".join(parts) or None
     return None
-
-
-# --- XMP ---------------------------------------------------------------------------------
-
-
-def _xmp_value(elem: Element, prefixes: dict[str, str], depth: int = 0) -> Any:
-    """The value of one XMP property element (simple, array, alternative or structure)."""
-    if depth > _MAX_DEPTH:
-        return None
-    resource = elem.get(_RDF_RESOURCE)
-    if resource is not None:
-        return resource
-    children = list(elem)
-    if not children:
-        struct = _xmp_attr_props(elem, prefixes, skip={_RDF_PARSETYPE})
-        if struct:
-            return struct
-        return (elem.text or "").strip()
-    if elem.get(_RDF_PARSETYPE) == "Resource":
-        return _xmp_props(elem, prefixes, depth + 1)
-    first = children[0]
-    if first.tag in _RDF_CONTAINERS:
-        return [_xmp_value(li, prefixes, depth + 1) for li in first.findall(_RDF_LI)]
-    if first.tag == _RDF_ALT:
-        items = first.findall(_RDF_LI)
-        for li in items:
-            if li.get(_XML_LANG) == "x-default":
-                return _xmp_value(li, prefixes, depth + 1)
-        return _xmp_value(items[0], prefixes, depth + 1) if items else None
-    if first.tag == _RDF_DESCRIPTION:
-        return _xmp_props(first, prefixes, depth + 1)
-    return _xmp_props(elem, prefixes, depth + 1)
-
-
-def _xmp_attr_props(
-    elem: Element, prefixes: dict[str, str], skip: set[str] | frozenset[str] = frozenset()
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, val in elem.attrib.items():
-        if key in skip or key in (_RDF_ABOUT, _XML_LANG) or _xml.namespace(key) == RDF:
-            continue
-        out[_xml.qname(key, prefixes)] = val
-    return out
-
-
-def _xmp_props(desc: Element, prefixes: dict[str, str], depth: int = 0) -> dict[str, Any]:
-    """Properties of an rdf:Description: its attributes (short form) and child elements."""
-    out = _xmp_attr_props(desc, prefixes)
-    for child in list(desc)[:_MAX_ITEMS]:
-        key = _xml.qname(child.tag, prefixes)
-        if key not in out:
-            out[key] = _xmp_value(child, prefixes, depth)
-    return out
-
-
-def parse_xmp(data: bytes) -> dict[str, Any]:
-    """Flatten an XMP packet into ``{"prefix:Name": value}`` (arrays as lists)."""
-    root, prefixes = _xml.parse_with_prefixes(data.strip(b"\x00 \t\r\n"), "XMP packet")
-    rdf_roots = [root] if root.tag == _RDF_RDF else list(root.iter(_RDF_RDF))
-    out: dict[str, Any] = {}
-    for rdf in rdf_roots:
-        for desc in rdf.findall(_RDF_DESCRIPTION):
-            for key, value in _xmp_props(desc, prefixes).items():
-                out.setdefault(key, value)
-    return out
 
 
 # --- Extraction ----------------------------------------------------------------------------
