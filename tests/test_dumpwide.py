@@ -1,0 +1,231 @@
+"""Dump-wide pass on real files made by producer libraries, and on the shared corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.dumpwide import dump_findings, script_of
+from authenticity.model import Document, Severity
+from tests.factories import make_docx, make_xlsx
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SETTINGS = Settings(workers=0)
+
+
+def analysed(path: str, data: bytes):
+    doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+    return doc, analyse_document(doc, SETTINGS)
+
+
+def codes(out, path):
+    return [f.code for f in out.get(path, [])]
+
+
+def test_script_of():
+    assert script_of("Рошка Георгий") == "Cyrillic"
+    assert script_of("Émilie Lefèvre") == "Latin"
+    assert script_of("王小明") == "CJK"
+    assert script_of("Ελένη") == "Greek"
+    assert script_of("12-34 !") is None
+
+
+def _french_spreadsheets():
+    authors = ["Julien Moreau", "Claire Petit", "Émilie Lefèvre", "Hugo Bernard"]
+    items = []
+    for i in range(30):
+        author = authors[i % len(authors)]
+        data = make_xlsx(
+            creator=author,
+            created=dt.datetime(2017, 3, 1, 9, 0) + dt.timedelta(hours=i),
+            modified=dt.datetime(2017, 3, 2, 9, 0) + dt.timedelta(hours=i),
+        )
+        items.append(analysed(f"dump/budget_{i:02d}.xlsx", data))
+    forged = make_xlsx(
+        creator="Julien Moreau",
+        last_modified_by="Рошка Георгий",
+        created=dt.datetime(2017, 3, 3, 9, 0),
+        modified=dt.datetime(2017, 3, 4, 9, 0),
+    )
+    items.append(analysed("dump/forged.xlsx", forged))
+    return items
+
+
+def test_foreign_script_and_rare_value_on_the_forged_spreadsheet_only():
+    items = _french_spreadsheets()
+    out = dump_findings(items)
+    found = out.get("dump/forged.xlsx", [])
+    by_code = {f.code: f for f in found}
+    assert "BASELINE_FOREIGN_SCRIPT" in by_code
+    script = by_code["BASELINE_FOREIGN_SCRIPT"]
+    assert script.severity == Severity.MEDIUM
+    assert script.evidence["dominant_script"] == "Latin"
+    assert script.evidence["foreign"][0]["value"] == "Рошка Георгий"
+    assert script.evidence["foreign"][0]["script"] == "Cyrillic"
+    assert "Рошка Георгий" in script.message
+    assert "BASELINE_RARE_VALUE" in by_code
+    rare = by_code["BASELINE_RARE_VALUE"]
+    assert rare.severity in (Severity.LOW, Severity.MEDIUM)
+    assert {"field": "last_modified_by", "value": "Рошка Георгий", "count": 1} in [
+        {k: r[k] for k in ("field", "value", "count")} for r in rare.evidence["rare"]
+    ]
+    assert "appears in 1 of 31 spreadsheets" in rare.message
+    for doc, _ in items:
+        if doc.path != "dump/forged.xlsx":
+            assert not [c for c in codes(out, doc.path) if c.startswith("BASELINE")], doc.path
+
+
+def test_small_groups_get_no_baseline_findings():
+    items = _french_spreadsheets()[-10:]
+    out = dump_findings(items)
+    assert not any(c.startswith("BASELINE") for fs in out.values() for c in (f.code for f in fs))
+
+
+def test_same_content_at_two_paths_counts_once_and_reports_on_both():
+    items = _french_spreadsheets()
+    forged_doc, forged = items[-1]
+    copy = Document("mail/1.eml!/forged.xlsx", forged_doc.sha256, forged_doc.size)
+    out = dump_findings([*items, (copy, forged)])
+    assert "BASELINE_FOREIGN_SCRIPT" in codes(out, "mail/1.eml!/forged.xlsx")
+    assert "BASELINE_FOREIGN_SCRIPT" in codes(out, "dump/forged.xlsx")
+
+
+LONG_TEXT = (
+    "Compte rendu de la réunion du comité de campagne du 12 avril. Étaient présents Julien "
+    "Moreau, Claire Petit et Hugo Bernard. Le budget des tracts pour la région est fixé à "
+    "1200 euros. Le comité valide le calendrier des déplacements et demande un point hebdomadaire "
+    "sur les dépenses engagées. Claire Petit présentera le bilan des réunions publiques à la "
+    "prochaine séance. Les factures seront transmises au trésorier avant la fin du mois, avec le "
+    "détail des lignes budgétaires et les justificatifs correspondants."
+)
+
+
+def test_near_duplicate_lists_exactly_the_changed_number_and_name():
+    original = make_docx(author="Claire Petit", text=LONG_TEXT)
+    changed_text = LONG_TEXT.replace("1200 euros", "4800 euros").replace(
+        "Hugo Bernard", "Hugo Girard"
+    )
+    copy = make_docx(
+        author="Claire Petit",
+        last_modified_by="Paul Roux",
+        modified=dt.datetime(2017, 4, 20, 10, 0),
+        text=changed_text,
+    )
+    unrelated = make_docx(
+        text="Liste des bénévoles disponibles pour le porte-à-porte du samedi matin dans le "
+        "quartier nord, avec leurs numéros de téléphone et les rues attribuées à chacun, "
+        "ainsi que le matériel à retirer au local avant neuf heures et les consignes de sécurité."
+    )
+    items = [
+        analysed("docs/cr.docx", original),
+        analysed("docs/cr_v2.docx", copy),
+        analysed("docs/benevoles.docx", unrelated),
+    ]
+    out = dump_findings(items)
+    assert codes(out, "docs/benevoles.docx") == []
+    near = [f for f in out["docs/cr_v2.docx"] if f.code == "NEARDUP_MODIFIED_COPY"]
+    assert len(near) == 1
+    ev = near[0].evidence
+    assert ev["other_path"] == "docs/cr.docx"
+    assert 0.8 <= ev["similarity"] < 1.0
+    assert ev["changes"] == [
+        {"this": "Girard", "other": "Bernard"},
+        {"this": "4800", "other": "1200"},
+    ]
+    assert near[0].severity == Severity.LOW  # modified later, by someone else
+    back = [f for f in out["docs/cr.docx"] if f.code == "NEARDUP_MODIFIED_COPY"]
+    assert len(back) == 1 and back[0].severity == Severity.INFO
+    assert back[0].evidence["changes"] == [
+        {"this": "Bernard", "other": "Girard"},
+        {"this": "1200", "other": "4800"},
+    ]
+
+
+def test_identical_text_and_short_text_are_not_near_duplicates():
+    a = make_docx(author="Claire Petit", text=LONG_TEXT)
+    b = make_docx(author="Hugo Bernard", text=LONG_TEXT)  # other bytes, same text
+    c = make_docx(text="Budget: 1200 euros.")
+    d = make_docx(text="Budget: 4800 euros.")
+    items = [analysed(f"d/{i}.docx", x) for i, x in enumerate((a, b, c, d))]
+    out = dump_findings(items)
+    assert not any(f.code == "NEARDUP_MODIFIED_COPY" for fs in out.values() for f in fs)
+
+
+def _email(i: int, sender: str, *, signed: bool, received: bool = True) -> bytes:
+    msg = EmailMessage()
+    if received:
+        msg["Received"] = (
+            "from mx.campagne.example (mx.campagne.example [192.0.2.1]) by mail.example.org "
+            f"with ESMTPS id {i}; Mon, 3 Apr 2017 10:0{i % 10}:00 +0200"
+        )
+    if signed:
+        msg["DKIM-Signature"] = (
+            "v=1; a=rsa-sha256; c=relaxed/relaxed; d=campagne.example; s=mail; "
+            "h=from:to:subject:date; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA"
+        )
+    msg["From"] = sender
+    msg["To"] = "equipe@example.org"
+    msg["Subject"] = f"Point {i}"
+    msg["Date"] = format_datetime(dt.datetime(2017, 4, 3, 10, i % 60, tzinfo=dt.UTC))
+    msg["Message-ID"] = f"<{i}.{hashlib.sha1(sender.encode()).hexdigest()[:8]}@campagne.example>"
+    msg.set_content(f"Message numéro {i}.")
+    return msg.as_bytes()
+
+
+def test_unsigned_email_from_a_signing_domain():
+    items = [
+        analysed(f"mail/{i}.eml", _email(i, "Alice <alice@campagne.example>", signed=True))
+        for i in range(5)
+    ]
+    assert items[0][1].facts["has_dkim_signature"] is True
+    assert items[0][1].facts["dkim_domains"] == ["campagne.example"]
+    items.append(analysed("mail/x.eml", _email(50, "Alice <alice@campagne.example>", signed=False)))
+    items.append(analysed("mail/y.eml", _email(51, "bob@other.example", signed=False)))
+    out = dump_findings(items)
+    found = [f for f in out.get("mail/x.eml", []) if f.code == "EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN"]
+    assert len(found) == 1
+    assert found[0].severity == Severity.MEDIUM
+    assert found[0].evidence["signed_others"] == 5
+    assert found[0].evidence["sender_domain"] == "campagne.example"
+    assert codes(out, "mail/y.eml") == []
+    for i in range(5):
+        assert "EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN" not in codes(out, f"mail/{i}.eml")
+
+
+def test_unsigned_email_needs_three_signed_and_is_low_without_received():
+    two = [
+        analysed(f"mail/{i}.eml", _email(i, "alice@campagne.example", signed=True))
+        for i in range(2)
+    ]
+    lone = analysed("mail/x.eml", _email(50, "alice@campagne.example", signed=False))
+    assert dump_findings([*two, lone]) == {}
+    three = [
+        analysed(f"mail/{i}.eml", _email(i, "alice@campagne.example", signed=True))
+        for i in range(3)
+    ]
+    local = analysed(
+        "mail/sent.eml", _email(60, "alice@campagne.example", signed=False, received=False)
+    )
+    found = dump_findings([*three, local])["mail/sent.eml"]
+    assert [f.severity for f in found] == [Severity.LOW]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not found")
+def test_corpus_of_authentic_files_has_few_medium_findings():
+    items = [
+        analysed(p.relative_to(CORPUS).as_posix(), p.read_bytes())
+        for p in sorted(CORPUS.rglob("*"))
+        if p.is_file()
+    ]
+    out = dump_findings(items)
+    flagged = {
+        path for path, fs in out.items() if any(f.severity.rank >= Severity.MEDIUM.rank for f in fs)
+    }
+    assert len(flagged) / len(items) < 0.02, sorted(flagged)
