@@ -33,6 +33,7 @@ from typing import Any
 from authenticity import scoring
 from authenticity.analyse import ANALYSER_VERSION
 from authenticity.config import Settings
+from authenticity.dumpwide import dump_findings
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
 from authenticity.model import Analysis, Document, Finding, Metadata, Scorecard, Severity
@@ -164,7 +165,19 @@ class Scan:
             )
         }
         by_path = {d.path: d for d in self.occurrences}
-        problems = _problems_by_path(self.problems, by_path)
+        missing = Analysis(
+            "",
+            0,
+            "application/octet-stream",
+            "failed",
+            Metadata(),
+            [],
+            error="analysis missing from store",
+        )
+        extra = _problems_by_path(self.problems, by_path)
+        items = [(d, analyses.get(d.sha256, missing)) for d in self.occurrences]
+        for path, findings in dump_findings(items, settings=self.settings).items():
+            extra.setdefault(path, []).extend(findings)
         cards: list[Scorecard] = []
         for doc in self.occurrences:
             own = analyses.get(doc.sha256)
@@ -180,7 +193,7 @@ class Scan:
                 )
             parent_doc = by_path.get(doc.parent) if doc.parent else None
             parent = analyses.get(parent_doc.sha256) if parent_doc else None
-            cards.append(build_scorecard(doc, own, parent, problems.get(doc.path, [])))
+            cards.append(build_scorecard(doc, own, parent, extra.get(doc.path, [])))
         self.store.save_scorecards(self.run_id, cards)
         scorecards_path = self.out_dir / "scorecards.jsonl"
         write_jsonl(scorecards_path, (c.to_json() for c in cards))
@@ -229,10 +242,10 @@ class Scan:
 
 
 def build_scorecard(
-    doc: Document, own: Analysis, parent: Analysis | None, problems: list[Finding]
+    doc: Document, own: Analysis, parent: Analysis | None, extra: list[Finding]
 ) -> Scorecard:
-    """Combine content findings, occurrence findings and ingest problems into a scorecard."""
-    findings = [*own.findings, *occurrence_findings(doc, own, parent), *problems]
+    """Combine content, occurrence, dump-wide findings and ingest problems into a scorecard."""
+    findings = [*own.findings, *occurrence_findings(doc, own, parent), *extra]
     value = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
     verdict = scoring.verdict(

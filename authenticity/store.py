@@ -240,7 +240,10 @@ class Store:
                 if existing is None:
                     session.add(row)
 
-    def load_analyses(self, sha256s: Iterable[str], analyser_version: str) -> Iterator[Analysis]:
+    def load_analyses(
+        self, sha256s: Iterable[str], analyser_version: str, *, text_chars: int = 20_000
+    ) -> Iterator[Analysis]:
+        """Stored analyses; texts are cut to ``text_chars`` (enough for the dump-wide pass)."""
         wanted = list(set(sha256s))
         with Session(self.engine) as session:
             for i in range(0, len(wanted), 500):
@@ -251,7 +254,7 @@ class Store:
                     )
                 ).scalars()
                 for row in rows:
-                    yield _analysis_from_row(row)
+                    yield _analysis_from_row(row, text_chars)
 
     def save_scorecards(self, run_id: int, cards: Iterable[Scorecard]) -> None:
         with Session(self.engine) as session, session.begin():
@@ -302,7 +305,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _analysis_from_row(row: Content) -> Analysis:
+def _analysis_from_row(row: Content, text_chars: int) -> Analysis:
     meta_json = dict(row.metadata_json or {})
     meta_json.pop("naive_datetimes", None)
     fields = {k: v for k, v in meta_json.items() if k in Metadata.__dataclass_fields__}
@@ -321,7 +324,7 @@ def _analysis_from_row(row: Content) -> Analysis:
         metadata=Metadata(**fields),
         findings=findings,
         facts=row.facts or {},
-        text=row.text or "",
+        text=(row.text or "")[:text_chars],
         error=row.error,
         seconds=row.seconds,
     )
