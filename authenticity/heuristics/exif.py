@@ -1,3 +1,87 @@
-"""exif checks (to be filled)."""
+"""Image metadata: EXIF capture time vs GPS time, editing software named in the tags.
 
-CHECKS: tuple = ()
+``TS_CREATED_AFTER_MODIFIED`` (in :mod:`authenticity.heuristics.dates`) already covers an
+EXIF DateTime earlier than DateTimeOriginal: the image extractor maps them to
+``modified`` and ``created``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from authenticity.model import Finding, Metadata, Severity
+from authenticity.timeutil import as_utc
+
+#: GPS time is UTC; a zone-less capture time may be local time anywhere (up to 14 h off),
+#: and the GPS fix may be a little stale: one hour on top.
+GPS_TOLERANCE = dt.timedelta(hours=1)
+NAIVE_SLACK = dt.timedelta(hours=14)
+
+#: Software tag values naming image editors (not camera firmware or viewers).
+_EDITORS = re.compile(
+    r"photoshop|lightroom|\bgimp\b|paint\.net|snapseed|pixelmator|affinity photo|"
+    r"\bacdsee\b|acd systems|paintshop|paint shop pro|corel photo-paint|photoscape|"
+    r"\bluminar\b|darktable|rawtherapee|capture one|\bfotor\b|picsart|\bfacetune\b|"
+    r"photo ?director|photopea|\bcanva\b|picasa|windows photo editor|photos? legacy|"
+    r"photo gallery|aperture|iphoto",
+    re.IGNORECASE,
+)
+
+
+def _is_image(facts: dict[str, Any]) -> bool:
+    return "exif_tag_count" in facts
+
+
+def check_gps_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    if not _is_image(facts):
+        return
+    original = facts.get("exif_datetime_original")
+    gps = facts.get("gps_datetime")
+    if not isinstance(original, dt.datetime) or not isinstance(gps, dt.datetime):
+        return
+    slack = GPS_TOLERANCE + (NAIVE_SLACK if original.tzinfo is None else dt.timedelta(0))
+    delta = as_utc(original) - as_utc(gps)
+    if abs(delta) <= slack:
+        return
+    yield Finding(
+        "EXIF_GPS_TIME_MISMATCH",
+        Severity.MEDIUM,
+        f"The photo says it was taken at {original.isoformat()} but its GPS clock (UTC) reads "
+        f"{gps.isoformat()}, {abs(delta.total_seconds()) / 3600:.1f} h apart (more than "
+        "any time zone explains): one of the times was edited, or the GPS data comes from "
+        "another photo.",
+        {
+            "datetime_original": original,
+            "gps_datetime": gps,
+            "difference_hours": round(delta.total_seconds() / 3600, 2),
+        },
+    )
+
+
+def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    if not _is_image(facts):
+        return
+    candidates = [
+        ("Software", meta.application),
+        ("xmp:CreatorTool", facts.get("xmp_creator_tool")),
+    ]
+    for field_name, value in candidates:
+        if isinstance(value, str) and _EDITORS.search(value):
+            yield Finding(
+                "EXIF_EDITOR_SOFTWARE",
+                Severity.MEDIUM,
+                f"The image was last written by an image editor ({field_name} '{value}'): it "
+                "was edited or re-exported after capture. That is common and not forgery "
+                "by itself, but the pixels may not be what the camera recorded.",
+                {field_name: value, "make": meta.make, "model": meta.model},
+            )
+            return
+
+
+CHECKS = (
+    lambda meta, facts, ctx: check_gps_time(meta, facts),
+    lambda meta, facts, ctx: check_editor_software(meta, facts),
+)

@@ -1,3 +1,143 @@
-"""pdf checks (to be filled)."""
+"""PDF internal consistency: Info dictionary vs XMP packet, incremental updates."""
 
-CHECKS: tuple = ()
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from authenticity.model import Finding, Metadata, Severity
+from authenticity.timeutil import as_utc, parse_pdf_date
+
+#: Writers round to the second; some store XMP and Info a moment apart.
+DATE_TOLERANCE = dt.timedelta(minutes=2)
+#: Wall-clock difference beyond which zone-less values certainly disagree.
+NAIVE_SLACK = dt.timedelta(hours=14)
+
+
+def _is_pdf(facts: dict[str, Any]) -> bool:
+    return "pdf_version" in facts
+
+
+def _info(meta: Metadata) -> dict[str, Any]:
+    info = meta.raw.get("info") if isinstance(meta.raw, dict) else None
+    return info if isinstance(info, dict) else {}
+
+
+def dates_differ(a: dt.datetime, b: dt.datetime) -> bool:
+    """True when two datetimes certainly name different moments.
+
+    Both with a zone: compare instants (2 min tolerance). Otherwise the zone is unknown,
+    so only a wall-clock difference beyond 14 h counts.
+    """
+    if a.tzinfo is not None and b.tzinfo is not None:
+        return abs(as_utc(a) - as_utc(b)) > DATE_TOLERANCE
+    wall_a, wall_b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return abs(wall_a - wall_b) > NAIVE_SLACK
+
+
+_DATE_PAIRS = (
+    ("ModDate", "xmp_modified", "xmp:ModifyDate", "last-modified"),
+    ("CreationDate", "xmp_created", "xmp:CreateDate", "creation"),
+)
+
+
+def check_info_xmp_dates(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    if not _is_pdf(facts):
+        return
+    info = _info(meta)
+    for info_key, fact_key, xmp_key, label in _DATE_PAIRS:
+        info_value = parse_pdf_date(info.get(info_key))
+        xmp_value = facts.get(fact_key)
+        if not isinstance(info_value, dt.datetime) or not isinstance(xmp_value, dt.datetime):
+            continue
+        if dates_differ(info_value, xmp_value):
+            yield Finding(
+                "PDF_INFO_XMP_DATE_MISMATCH",
+                Severity.MEDIUM,
+                f"The PDF states two different {label} dates: Info {info_key} "
+                f"{info_value.isoformat()} but XMP {xmp_key} {xmp_value.isoformat()}. "
+                "Writers set both together; a tool that edits only the Info dictionary "
+                "(or only the XMP) leaves them apart.",
+                {f"info_{info_key}": info_value, xmp_key: xmp_value},
+            )
+
+
+def _norm(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = re.sub(r"\s+", " ", value).strip()
+    return text or None
+
+
+def check_info_xmp_producer(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    if not _is_pdf(facts):
+        return
+    info = _info(meta)
+    for info_key, fact_key, xmp_key, code in (
+        ("Producer", "xmp_producer", "pdf:Producer", "PDF_INFO_XMP_PRODUCER_MISMATCH"),
+        ("Creator", "xmp_creator_tool", "xmp:CreatorTool", "PDF_INFO_XMP_CREATOR_MISMATCH"),
+    ):
+        a, b = _norm(info.get(info_key)), _norm(facts.get(fact_key))
+        if a and b and a.casefold() != b.casefold():
+            yield Finding(
+                code,
+                Severity.LOW,
+                f"The Info {info_key} '{a}' and the XMP {xmp_key} '{b}' name different "
+                "software: a second tool rewrote one of the two metadata copies.",
+                {f"info_{info_key}": a, xmp_key: b},
+            )
+
+
+def _sections(facts: dict[str, Any]) -> int:
+    counts = [facts.get("xref_sections"), facts.get("eof_markers")]
+    return max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
+
+
+def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Revisions appended to the file; a linearized file has two sections of its own."""
+    if not _is_pdf(facts):
+        return
+    sections = _sections(facts)
+    if sections <= 1:
+        return
+    yield Finding(
+        "PDF_INCREMENTAL_UPDATES",
+        Severity.INFO,
+        f"The PDF has {sections} cross-reference sections / end-of-file markers: it was "
+        "saved more than once by appending (or is linearized, which adds one); earlier "
+        "revisions may still be recoverable.",
+        {"xref_sections": facts.get("xref_sections"), "eof_markers": facts.get("eof_markers")},
+    )
+    info = _info(meta)
+    created = parse_pdf_date(info.get("CreationDate"))
+    modified = parse_pdf_date(info.get("ModDate"))
+    if created is None:
+        return
+    if modified is not None and modified != created:
+        return
+    # Two sections are what linearization and some writers (Microsoft Office's PDF export)
+    # produce in a single save: weak evidence. Three or more mean a real update.
+    severity = Severity.MEDIUM if sections >= 3 else Severity.LOW
+    state = "absent" if modified is None else f"equal to the creation date ({created.isoformat()})"
+    yield Finding(
+        "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE",
+        severity,
+        f"The PDF was saved again by appending ({sections} sections) but its ModDate is "
+        f"{state}: the update did not record a modification date, as happens when a file is "
+        "edited by a tool that keeps the original dates.",
+        {
+            "xref_sections": facts.get("xref_sections"),
+            "eof_markers": facts.get("eof_markers"),
+            "info_CreationDate": created,
+            "info_ModDate": modified,
+        },
+    )
+
+
+CHECKS = (
+    lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
+    lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
+    lambda meta, facts, ctx: check_incremental_updates(meta, facts),
+)

@@ -1,3 +1,175 @@
-"""software checks (to be filled)."""
+"""Timeline check: a file cannot have been written before the software that wrote it existed.
 
-CHECKS: tuple = ()
+Release dates live in ``authenticity/data/software_releases.csv`` (product, version_pattern,
+release_date, source_url). ``version_pattern`` is a regular expression searched in:
+
+- ``Microsoft Office`` rows: the AppVersion / PIDDSI_VERSION (``16.0000``) of a file whose
+  application name starts with "Microsoft" (OOXML ``app.xml``, OLE2 document summary);
+- ``PDF`` rows: the version in the ``%PDF-x.y`` header;
+- every other row: the application, producer and XMP CreatorTool strings.
+
+The date compared is the latest one the file claims (modified, else created): the claimed
+software saved the file last, so at least that save must come after the release. Betas and
+previews circulate before a release, so a date is only flagged when it is more than
+:data:`TOLERANCE` (six months; twelve for Microsoft Office, whose public betas run about a
+year ahead) before the release date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from authenticity.model import Finding, Metadata, Severity
+from authenticity.timeutil import as_utc
+
+CODE = "TS_BEFORE_SOFTWARE_RELEASE"
+TOLERANCE = dt.timedelta(days=183)
+#: Products whose public betas/previews ran well ahead of the release date.
+PRODUCT_TOLERANCE = {"Microsoft Office": dt.timedelta(days=366)}
+#: Zone-less dates may be local time anywhere: 14 h either way.
+_NAIVE_SLACK = dt.timedelta(hours=14)
+
+
+@dataclass(frozen=True)
+class Release:
+    product: str
+    pattern: re.Pattern[str]
+    released: dt.date
+    source: str
+
+
+@functools.cache
+def releases() -> tuple[Release, ...]:
+    """The release table shipped as package data."""
+    text = (
+        resources.files("authenticity")
+        .joinpath("data/software_releases.csv")
+        .read_text(encoding="utf-8")
+    )
+    out = []
+    for row in csv.DictReader(io.StringIO(text)):
+        out.append(
+            Release(
+                product=row["product"],
+                pattern=re.compile(row["version_pattern"], re.IGNORECASE),
+                released=dt.date.fromisoformat(row["release_date"]),
+                source=row["source_url"],
+            )
+        )
+    return tuple(out)
+
+
+def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(kind, field name, value) of every software claim the file makes."""
+    claims: list[tuple[str, str, str]] = []
+    app = (meta.application or "").strip()
+    if meta.app_version and app.lower().startswith("microsoft"):
+        claims.append(("Microsoft Office", "app_version", meta.app_version.strip()))
+    version = facts.get("pdf_version")
+    if isinstance(version, str) and version:
+        claims.append(("PDF", "pdf_version", version))
+    seen: set[str] = set()
+    for name, value in (
+        ("application", meta.application),
+        ("producer", meta.producer),
+        ("xmp_creator_tool", facts.get("xmp_creator_tool")),
+        ("xmp_producer", facts.get("xmp_producer")),
+    ):
+        if isinstance(value, str) and value.strip() and value.strip() not in seen:
+            seen.add(value.strip())
+            claims.append(("software", name, value.strip()))
+    return claims
+
+
+def _matches(kind: str, release: Release) -> bool:
+    if kind == "software":
+        return release.product not in ("Microsoft Office", "PDF")
+    return release.product == kind
+
+
+def _latest(meta: Metadata) -> tuple[str, dt.datetime] | None:
+    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
+    if not dates:
+        return None
+    return max(dates, key=lambda item: as_utc(item[1]))
+
+
+def _zip_written(facts: dict[str, Any]) -> dt.datetime | None:
+    """Latest real (not 1980 DOS-epoch) zip entry time of an OOXML package, if any."""
+    latest = None
+    for entry in facts.get("zip_entries") or ():
+        stamp = entry.get("date_time") if isinstance(entry, dict) else None
+        if not isinstance(stamp, str) or stamp.startswith("1980-01-01"):
+            continue
+        try:
+            value = dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            continue
+        latest = value if latest is None or value > latest else latest
+    return latest
+
+
+def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    latest = _latest(meta)
+    if latest is None:
+        return
+    attr, when = latest
+    when_utc = as_utc(when)
+    slack = _NAIVE_SLACK if when.tzinfo is None else dt.timedelta(0)
+    reported: set[str] = set()
+    for kind, field_name, value in _claims(meta, facts):
+        for release in releases():
+            if release.product in reported or not _matches(kind, release):
+                continue
+            if not release.pattern.search(value):
+                continue
+            tolerance = PRODUCT_TOLERANCE.get(release.product, TOLERANCE)
+            cutoff = dt.datetime.combine(release.released, dt.time(), tzinfo=dt.UTC) - tolerance
+            if when_utc + slack >= cutoff:
+                continue
+            reported.add(release.product)
+            evidence = {
+                attr: when,
+                field_name: value,
+                "product": release.product,
+                "release_date": release.released,
+                "tolerance_days": tolerance.days,
+                "source": release.source,
+            }
+            written = _zip_written(facts)
+            if written is not None and written + _NAIVE_SLACK >= cutoff.replace(tzinfo=None):
+                # The zip entry times (local time of the writer) say the package was written
+                # after the release: the dates were carried over from an older version.
+                evidence["zip_written"] = written
+                yield Finding(
+                    CODE,
+                    Severity.MEDIUM,
+                    f"The file says it was {attr} on {when.isoformat()}, before "
+                    f"{release.product} matching '{value}' was released "
+                    f"({release.released.isoformat()}); its zip entries were written on "
+                    f"{written.isoformat()}, so the dates were carried over by a conversion "
+                    "or set by hand.",
+                    evidence,
+                )
+            else:
+                yield Finding(
+                    CODE,
+                    Severity.HIGH,
+                    f"The file says it was {attr} on {when.isoformat()}, but it claims to be "
+                    f"written by {release.product} ({field_name} '{value}'), released "
+                    f"{release.released.isoformat()} (more than {tolerance.days} days later): "
+                    "the date or the software claim was altered.",
+                    evidence,
+                )
+            break
+
+
+CHECKS = (lambda meta, facts, ctx: check_before_release(meta, facts),)
