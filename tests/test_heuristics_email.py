@@ -1,0 +1,184 @@
+"""Received-chain and Date checks on messages built here and on the real email corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.model import Document, Severity
+
+SETTINGS = Settings(workers=0, strict=True)
+EMAIL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "email"
+
+
+def message(date: str, hops: list[str]) -> bytes:
+    """An RFC 822 message; ``hops`` top (most recent) first, as relays prepend them."""
+    lines = [f"Received: {hop}" for hop in hops]
+    lines += [
+        "From: Alice <alice@example.org>",
+        "To: bob@example.net",
+        "Subject: Minutes",
+        f"Date: {date}",
+        "Message-ID: <abc.123@example.org>",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "See you tomorrow.",
+        "",
+    ]
+    return "\r\n".join(lines).encode()
+
+
+def hop(by: str, when: str, frm: str = "client.example.org") -> str:
+    return f"from {frm} ([192.0.2.10])\r\n\tby {by} with ESMTPS id X1; {when}"
+
+
+def analyse(data: bytes, settings: Settings = SETTINGS):
+    doc = Document(path="m.eml", sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, settings)
+
+
+def email_findings(data: bytes, settings: Settings = SETTINGS):
+    return [f for f in analyse(data, settings).findings if f.code.startswith("EMAIL_")]
+
+
+CONSISTENT = message(
+    "Tue, 2 May 2017 10:15:00 +0200",
+    [
+        hop("mx.example.net", "Tue, 2 May 2017 08:15:09 +0000"),
+        hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200", "[10.0.0.5]"),
+    ],
+)
+
+
+def test_consistent_chain_has_no_findings():
+    a = analyse(CONSISTENT)
+    assert len(a.facts["received"]) == 2
+    assert [f.code for f in a.findings if f.code.startswith("EMAIL_")] == []
+
+
+def test_small_clock_skew_between_relays_is_tolerated():
+    data = message(
+        "Tue, 2 May 2017 10:15:00 +0200",
+        [
+            hop("mx.example.net", "Tue, 2 May 2017 08:10:00 +0000"),  # 5 min "early"
+            hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200"),
+        ],
+    )
+    assert email_findings(data) == []
+
+
+def test_hop_earlier_than_the_one_below_it():
+    data = message(
+        "Tue, 2 May 2017 10:15:00 +0200",
+        [
+            hop("mx.example.net", "Mon, 1 May 2017 08:15:09 +0000"),  # a day before
+            hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200"),
+        ],
+    )
+    (f,) = email_findings(data)
+    assert (f.code, f.severity) == ("EMAIL_RECEIVED_OUT_OF_ORDER", Severity.MEDIUM)
+    assert f.evidence["gap_seconds"] == pytest.approx(86400 - 5, abs=1)
+    assert "mx.example.net" in f.message and "out.example.org" in f.message
+    assert f.evidence["later_hop_date"] == dt.datetime(2017, 5, 1, 8, 15, 9, tzinfo=dt.UTC)
+
+
+def test_naive_hop_dates_get_time_zone_slack():
+    # -0000 means "zone unknown": a few hours apart is not proof of anything.
+    data = message(
+        "Tue, 2 May 2017 10:15:00 +0200",
+        [
+            hop("mx.example.net", "Tue, 2 May 2017 03:15:09 -0000"),
+            hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200"),
+        ],
+    )
+    assert email_findings(data) == []
+
+
+def test_date_after_first_hop():
+    data = message(
+        "Tue, 2 May 2017 14:00:00 +0200",  # written hours after it left
+        [
+            hop("mx.example.net", "Tue, 2 May 2017 08:15:09 +0000"),
+            hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200"),
+        ],
+    )
+    (f,) = email_findings(data)
+    assert (f.code, f.severity) == ("EMAIL_DATE_VS_RECEIVED", Severity.MEDIUM)
+    assert "later than the first relay" in f.message
+    assert f.evidence["difference_seconds"] == pytest.approx(3 * 3600 + 45 * 60 - 4, abs=1)
+    assert "out.example.org" in f.evidence["first_hop"]
+
+
+def test_date_back_dated_weeks_before_first_hop():
+    data = message(
+        "Mon, 3 Apr 2017 09:00:00 +0200",
+        [hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200")],
+    )
+    (f,) = email_findings(data)
+    assert f.code == "EMAIL_DATE_VS_RECEIVED"
+    assert "earlier than the first relay" in f.message
+
+
+def test_date_a_day_before_first_hop_is_normal():
+    # An outbox on a laptop that was offline overnight.
+    data = message(
+        "Mon, 1 May 2017 23:00:00 +0200",
+        [hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200")],
+    )
+    assert email_findings(data) == []
+
+
+def test_received_after_leak_date():
+    settings = Settings(workers=0, strict=True, leak_date=dt.date(2017, 5, 1))
+    (f,) = email_findings(CONSISTENT, settings)
+    assert (f.code, f.severity) == ("EMAIL_RECEIVED_AFTER_LEAK", Severity.HIGH)
+    assert "2017-05-01" in f.message
+    assert email_findings(CONSISTENT, Settings(workers=0, leak_date=dt.date(2017, 5, 5))) == []
+
+
+def test_missing_or_unparsable_dates_are_ignored():
+    data = message(
+        "not a date",
+        [
+            "from a by b with SMTP id 1",  # no date at all
+            hop("out.example.org", "yesterday-ish"),
+        ],
+    )
+    assert email_findings(data) == []
+
+
+#: Real corpus emails with a medium+ email finding, and why it is right (see the report).
+EXPECTED_CORPUS_FINDINGS = {
+    # A 2016 hostedemail.com chain with two 2018 outlook.com hops spliced in below it.
+    "SpamScope__tests_mails_mail_test_1": {"EMAIL_RECEIVED_OUT_OF_ORDER"},
+    # Phishing mail: Date 00:26 UTC, but the relay (and X-OriginalArrivalTime) say 17:19 UTC
+    # the day before.
+    "SpamScope__tests_mails_mail_test_15": {"EMAIL_DATE_VS_RECEIVED"},
+}
+
+
+def test_real_emails_have_no_unexplained_medium_findings():
+    if not EMAIL_CORPUS.is_dir():
+        pytest.skip(f"email corpus not found at {EMAIL_CORPUS}")
+    settings = Settings(workers=0)
+    seen: dict[str, set[str]] = {}
+    for path in sorted(EMAIL_CORPUS.iterdir()):
+        data = path.read_bytes()
+        doc = Document(
+            path=path.name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data
+        )
+        serious = {
+            f.code
+            for f in analyse_document(doc, settings).findings
+            if f.code.startswith("EMAIL_") and f.severity.rank >= Severity.MEDIUM.rank
+        }
+        if serious:
+            seen[path.name] = serious
+    assert seen == {k: v for k, v in EXPECTED_CORPUS_FINDINGS.items() if k in seen}
+    assert set(seen) <= set(EXPECTED_CORPUS_FINDINGS)
