@@ -303,3 +303,34 @@ def test_dkimpy_ed25519_messages():
     pytest.importorskip("nacl")
     keys = KeyArchive({"sed._domainkey.test.ex": corpus_file("eximtest.dns")})
     assert verify_message(corpus_file("ed25519test2.msg"), keys)["verified"]
+
+
+def test_arc_chain_verifies_offline(rsa_key):
+    pytest.importorskip("authres")  # dkimpy needs it to make (not to check) an ARC set
+    msg = (
+        b"Authentication-Results: lists.example.org; dkim=pass header.d=example.org\r\n"
+        + make_message()
+    )
+    arc_headers = dkim.arc_sign(msg, b"may2017", b"example.org", rsa_key[0], b"lists.example.org")
+    sealed = b"".join(arc_headers) + msg
+    keys = KeyArchive({"may2017._domainkey.example.org": rsa_key[1]})
+    result = verify_message(sealed, keys)
+    assert result["signed"] is False  # ARC alone is not a DKIM signature
+    assert result["arc"]["result"] == "pass", result["arc"]
+    assert result["arc"]["instances"] == 1
+    broken = verify_message(sealed.replace(b"figures.", b"figures!"), keys)
+    assert broken["arc"]["result"] == "fail"
+
+
+def test_cli_local_scan_with_key_archive(tmp_path, archive, rsa_key):
+    from authenticity.cli import main
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "signed.eml").write_bytes(sign(make_message(), rsa_key[0]))
+    out = tmp_path / "out"
+    argv = ["scan", str(dump), "--out", str(out), "--engine", "local", "--workers", "0"]
+    assert main([*argv, "--dkim-keys", str(archive), "-q"]) == 0
+    (card,) = map(json.loads, (out / "scorecards.jsonl").read_text().splitlines())
+    assert card["verdict"] == "verified"
+    assert main([*argv, "--dkim-keys", str(tmp_path / "missing.txt"), "-q"]) == 2
