@@ -1,0 +1,113 @@
+"""PDF checks: Info vs XMP, incremental updates; real files and copies edited with real tools."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.heuristics.pdf import dates_differ
+from authenticity.model import Analysis, Document
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: Ghostscript PDF/A: Info and XMP agree, one xref section.
+PDFA = "pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf"
+#: Acrobat Distiller 7 tax form with XMP, updated once (2 sections) with a new ModDate.
+UPDATED = "pdf/pdfminer__samples_nonfree_i1040nr.pdf"
+
+
+def analyse(data: bytes, name: str = "a.pdf") -> Analysis:
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, Settings(workers=0))
+
+
+def codes(result: Analysis) -> dict[str, str]:
+    return {f.code: f.severity.value for f in result.findings}
+
+
+def corpus_file(rel: str) -> bytes:
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    return path.read_bytes()
+
+
+def pikepdf_edit(data: bytes, **info: str) -> bytes:
+    """Full rewrite with pikepdf changing only the Info dictionary (XMP left as it was)."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for key, value in info.items():
+            pdf.docinfo[f"/{key}"] = value
+        pdf.save(out)
+    return out.getvalue()
+
+
+def pypdf_incremental(data: bytes, times: int) -> bytes:
+    """Append ``times`` incremental updates that change the Title only."""
+    for i in range(times):
+        writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+        writer.add_metadata({"/Title": f"Revised {i}"})
+        out = io.BytesIO()
+        writer.write(out)
+        data = out.getvalue()
+    return data
+
+
+def test_dates_differ_respects_zones():
+    import datetime as dt
+
+    aware = dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC)
+    same_instant = dt.datetime(2020, 1, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert not dates_differ(aware, same_instant)
+    assert not dates_differ(aware.replace(tzinfo=None), aware + dt.timedelta(hours=10))
+    assert dates_differ(aware.replace(tzinfo=None), aware + dt.timedelta(hours=20))
+    assert dates_differ(aware, aware + dt.timedelta(hours=1))
+
+
+def test_genuine_pdfa_is_clean():
+    found = codes(analyse(corpus_file(PDFA)))
+    assert not any(code.startswith("PDF_") for code in found), found
+
+
+def test_info_moddate_edited_without_xmp_is_flagged():
+    data = pikepdf_edit(corpus_file(PDFA), ModDate="D:20230601090000+08'00'")
+    result = analyse(data)
+    assert codes(result).get("PDF_INFO_XMP_DATE_MISMATCH") == "medium"
+    finding = next(f for f in result.findings if f.code == "PDF_INFO_XMP_DATE_MISMATCH")
+    assert "xmp:ModifyDate" in finding.evidence
+
+
+def test_info_creationdate_backdated_is_flagged():
+    data = pikepdf_edit(corpus_file(PDFA), CreationDate="D:20220101090000+08'00'")
+    found = [f for f in analyse(data).findings if f.code == "PDF_INFO_XMP_DATE_MISMATCH"]
+    assert found and "xmp:CreateDate" in found[0].evidence
+
+
+def test_info_producer_changed_is_flagged():
+    data = pikepdf_edit(corpus_file(PDFA), Producer="Nitro Pro 13")
+    assert codes(analyse(data)).get("PDF_INFO_XMP_PRODUCER_MISMATCH") == "low"
+
+
+def test_genuine_incremental_update_with_new_moddate_is_info_only():
+    found = codes(analyse(corpus_file(UPDATED)))
+    assert found.get("PDF_INCREMENTAL_UPDATES") == "info"
+    assert "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE" not in found
+
+
+def test_incremental_updates_keeping_moddate_are_flagged():
+    data = pypdf_incremental(corpus_file(PDFA), times=2)
+    found = codes(analyse(data))
+    assert found.get("PDF_INCREMENTAL_UPDATES") == "info"
+    assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
+
+
+def test_single_incremental_update_keeping_moddate_is_low():
+    # Two sections are also what linearization produces: weak evidence only.
+    found = codes(analyse(pypdf_incremental(corpus_file(PDFA), times=1)))
+    assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "low"
