@@ -1,0 +1,178 @@
+"""Office checks: edit time vs dates (OOXML and OLE2), zip fingerprint of Microsoft Office."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import docx
+import olefile
+import openpyxl
+import pytest
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.model import Analysis, Document
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: Word 16.0000: all entries dated 1980-01-01, [Content_Types].xml first; 1 min edit, 1 min span.
+DOCX = "ooxml/apache__test-data_document_60316.docx"
+#: Excel 14.0300, saved by Office.
+XLSX = "ooxml/apache__test-data_spreadsheet_57798.xlsx"
+#: Word 15.0000 binary .doc: 39 min of editing over a 50 min span.
+DOC = "ole/apache__test-data_document_58804.doc"
+
+
+def analyse(data: bytes, name: str) -> Analysis:
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, Settings(workers=0))
+
+
+def codes(result: Analysis) -> dict[str, str]:
+    return {f.code: f.severity.value for f in result.findings}
+
+
+def corpus_file(rel: str) -> bytes:
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    return path.read_bytes()
+
+
+def edit_parts(
+    data: bytes, edits: dict[str, tuple[bytes, bytes]], keep_times: bool = True
+) -> bytes:
+    """Copy a package entry by entry, replacing bytes in some parts.
+
+    ``keep_times`` keeps each entry's original ZipInfo (Office's 1980 time); otherwise the
+    edited parts get the current time, as a tool that rewrites them would.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename in edits:
+                old, new = edits[info.filename]
+                assert old in body, (info.filename, old)
+                body = body.replace(old, new)
+                if not keep_times:
+                    dst.writestr(info.filename, body, compress_type=zipfile.ZIP_DEFLATED)
+                    continue
+            dst.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def rezip(data: bytes) -> bytes:
+    """Re-zip every entry in the same order with the current time (zip CLI, 7-Zip, scripts)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+OFFICE_CODES = ("OFFICE_", "OOXML_REZIPPED", "OOXML_PARTS_REPLACED")
+
+
+def office_codes(result: Analysis) -> dict[str, str]:
+    return {k: v for k, v in codes(result).items() if k.startswith(OFFICE_CODES)}
+
+
+# --- zip fingerprint -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rel", [DOCX, XLSX])
+def test_genuine_office_packages_are_clean(rel):
+    assert office_codes(analyse(corpus_file(rel), Path(rel).name)) == {}
+
+
+def test_rezipped_word_package_is_flagged():
+    found = codes(analyse(rezip(corpus_file(DOCX)), "a.docx"))
+    assert found.get("OOXML_REZIPPED") == "medium"
+
+
+def test_python_docx_resave_of_word_file_is_flagged():
+    document = docx.Document(io.BytesIO(corpus_file(DOCX)))
+    document.add_paragraph("Inserted sentence.")
+    out = io.BytesIO()
+    document.save(out)
+    result = analyse(out.getvalue(), "a.docx")
+    assert result.metadata.application == "Microsoft Office Word"  # the claim survives
+    assert codes(result).get("OOXML_REZIPPED") == "medium"
+
+
+def test_one_part_replaced_after_office_is_low():
+    data = edit_parts(
+        corpus_file(DOCX), {"word/document.xml": (b"<w:body>", b"<w:body>")}, keep_times=False
+    )
+    found = codes(analyse(data, "a.docx"))
+    assert found.get("OOXML_PARTS_REPLACED") == "low"
+    assert "OOXML_REZIPPED" not in found
+
+
+def test_openpyxl_resave_does_not_claim_office():
+    # openpyxl rewrites app.xml ("Microsoft Excel Compatible / Openpyxl"): no false claim.
+    wb = openpyxl.load_workbook(io.BytesIO(corpus_file(XLSX)))
+    out = io.BytesIO()
+    wb.save(out)
+    assert "OOXML_REZIPPED" not in codes(analyse(out.getvalue(), "a.xlsx"))
+
+
+# --- edit time ------------------------------------------------------------------------------
+
+
+def test_ooxml_edit_time_longer_than_span_is_flagged():
+    data = edit_parts(
+        corpus_file(DOCX), {"docProps/app.xml": (b"<TotalTime>1<", b"<TotalTime>600<")}
+    )
+    result = analyse(data, "a.docx")
+    assert office_codes(result) == {"OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium"}
+    finding = next(f for f in result.findings if f.code == "OFFICE_EDIT_TIME_EXCEEDS_SPAN")
+    assert finding.evidence["edit_time_seconds"] == 36000
+
+
+def test_ooxml_zero_edit_time_with_many_revisions_is_low():
+    data = edit_parts(
+        corpus_file(DOCX),
+        {
+            "docProps/app.xml": (b"<TotalTime>1<", b"<TotalTime>0<"),
+            "docProps/core.xml": (b"<cp:revision>1<", b"<cp:revision>57<"),
+        },
+    )
+    assert office_codes(analyse(data, "a.docx")) == {"OFFICE_ZERO_EDIT_TIME_MANY_REVISIONS": "low"}
+
+
+def _set_ole_edit_time(data: bytes, seconds: int) -> bytes:
+    """Overwrite PIDSI_EDITTIME (VT_FILETIME, 100 ns ticks) in SummaryInformation in place."""
+    stream_name = "\x05SummaryInformation"
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = bytearray(ole.openstream(stream_name).read())
+    section = struct.unpack_from("<I", stream, 44)[0]
+    count = struct.unpack_from("<I", stream, section + 4)[0]
+    for i in range(count):
+        pid, offset = struct.unpack_from("<II", stream, section + 8 + 8 * i)
+        if pid == 10:
+            vtype = struct.unpack_from("<I", stream, section + offset)[0]
+            assert vtype == 64  # VT_FILETIME
+            struct.pack_into("<Q", stream, section + offset + 4, seconds * 10_000_000)
+            break
+    else:
+        raise AssertionError("no PIDSI_EDITTIME")
+    buf = io.BytesIO(data)
+    with olefile.OleFileIO(buf, write_mode=True) as ole:
+        ole.write_stream(stream_name, bytes(stream))
+    return buf.getvalue()
+
+
+def test_genuine_ole_document_is_clean():
+    assert office_codes(analyse(corpus_file(DOC), "a.doc")) == {}
+
+
+def test_ole_edit_time_longer_than_span_is_flagged():
+    data = _set_ole_edit_time(corpus_file(DOC), 8 * 3600)
+    result = analyse(data, "a.doc")
+    assert result.metadata.edit_time == 8 * 3600
+    assert office_codes(result) == {"OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium"}
