@@ -1,0 +1,101 @@
+"""EXIF checks on real camera photos and on copies re-encoded with Pillow."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.model import Analysis, Document
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: Sony camera with GPS: taken 17:12:05 local, GPS 15:12:07 UTC (2 h zone offset).
+GPS_PHOTO = "image/drewnoakes__jpg_Sony_DSC-HX5V_(2).jpg"
+#: Camera original without any Software tag.
+CAMERA_PHOTO = "image/drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg"
+
+GPS_IFD = 0x8825
+SOFTWARE = 0x0131
+DATETIME = 0x0132
+
+
+def analyse(data: bytes, name: str = "a.jpg") -> Analysis:
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, Settings(workers=0))
+
+
+def codes(result: Analysis) -> dict[str, str]:
+    return {f.code: f.severity.value for f in result.findings}
+
+
+def corpus_file(rel: str) -> bytes:
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    return path.read_bytes()
+
+
+def reencode(data: bytes, edit) -> bytes:
+    """Decode and re-encode with Pillow, passing the (edited) EXIF block along."""
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.getexif()
+        exif.get_ifd(GPS_IFD)  # load sub-IFDs so that they are written back
+        exif.get_ifd(0x8769)
+        edit(exif)
+        out = io.BytesIO()
+        im.save(out, format="JPEG", exif=exif, quality=90)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rel", [GPS_PHOTO, CAMERA_PHOTO])
+def test_camera_originals_are_clean(rel):
+    found = codes(analyse(corpus_file(rel)))
+    assert not any(code.startswith("EXIF_") for code in found), found
+
+
+def test_gps_date_moved_three_days_is_flagged():
+    def edit(exif):
+        exif.get_ifd(GPS_IFD)[29] = "2010:05:18"
+
+    result = analyse(reencode(corpus_file(GPS_PHOTO), edit))
+    assert codes(result).get("EXIF_GPS_TIME_MISMATCH") == "medium"
+    finding = next(f for f in result.findings if f.code == "EXIF_GPS_TIME_MISMATCH")
+    assert finding.evidence["difference_hours"] < -60
+
+
+def test_gps_time_within_zone_span_is_clean():
+    def edit(exif):
+        exif.get_ifd(GPS_IFD)[7] = (4.0, 12.0, 7.0)  # 13 h before the local capture time
+
+    assert "EXIF_GPS_TIME_MISMATCH" not in codes(analyse(reencode(corpus_file(GPS_PHOTO), edit)))
+
+
+def test_editor_software_tag_is_flagged():
+    def edit(exif):
+        exif[SOFTWARE] = "Adobe Photoshop 24.1 (Windows)"
+
+    result = analyse(reencode(corpus_file(CAMERA_PHOTO), edit))
+    assert codes(result).get("EXIF_EDITOR_SOFTWARE") == "medium"
+    finding = next(f for f in result.findings if f.code == "EXIF_EDITOR_SOFTWARE")
+    assert finding.evidence["make"] == "Canon"
+
+
+def test_firmware_software_tag_is_not_an_editor():
+    def edit(exif):
+        exif[SOFTWARE] = "Firmware Version 1.0.1"
+
+    assert "EXIF_EDITOR_SOFTWARE" not in codes(analyse(reencode(corpus_file(CAMERA_PHOTO), edit)))
+
+
+def test_datetime_before_original_is_caught_by_the_dates_check():
+    # Covered by TS_CREATED_AFTER_MODIFIED: the extractor maps DateTimeOriginal -> created.
+    def edit(exif):
+        exif[DATETIME] = "2013:01:02 10:00:00"
+
+    found = codes(analyse(reencode(corpus_file(CAMERA_PHOTO), edit)))
+    assert found.get("TS_CREATED_AFTER_MODIFIED") == "high"
