@@ -48,6 +48,24 @@ def _code_fingerprint() -> str:
 ANALYSER_VERSION = f"{__version__}+{_code_fingerprint()}"
 
 
+def analysis_key(settings: Settings) -> str:
+    """Key under which analyses are stored: the analyser version plus the scan settings that
+    change what an analysis contains (leak date, DKIM key archive content, live DNS).
+
+    A rescan with another ``--leak-date`` or a grown key archive therefore re-analyses
+    instead of serving findings computed under the old settings.
+    """
+    digest = hashlib.sha256()
+    digest.update(str(settings.leak_date).encode())
+    digest.update(b"dns" if settings.dns else b"")
+    if settings.dkim_keys:
+        try:
+            digest.update(Path(settings.dkim_keys).read_bytes())
+        except OSError:
+            digest.update(settings.dkim_keys.encode())
+    return f"{ANALYSER_VERSION}:{digest.hexdigest()[:8]}"
+
+
 class FileTimeout(BaseException):
     """Raised inside a worker when one file exceeds its parsing time."""
 

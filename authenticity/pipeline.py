@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from authenticity import scoring
-from authenticity.analyse import ANALYSER_VERSION
+from authenticity.analyse import ANALYSER_VERSION, analysis_key
 from authenticity.config import Settings
 from authenticity.dumpwide import dump_findings
 from authenticity.heuristics.dump import occurrence_findings
@@ -108,6 +108,7 @@ class Scan:
         )
         if self.resumed:
             log.info("resuming interrupted run %d of %s", self.run_id, source)
+        self.analysis_key = analysis_key(settings)
         self.occurrences: list[Document] = []
         self.problems: list[IngestProblem] = []
         self.analysed = 0
@@ -135,7 +136,7 @@ class Scan:
             yield batch
 
     def _new_content(self, docs: list[Document]) -> list[Document]:
-        known = self.store.known_contents((d.sha256 for d in docs), ANALYSER_VERSION)
+        known = self.store.known_contents((d.sha256 for d in docs), self.analysis_key)
         return [d for d in docs if d.sha256 not in known]
 
     # -- step 2 -----------------------------------------------------------------
@@ -149,7 +150,7 @@ class Scan:
     def analyse(self, batch: list[Document]) -> int:
         """Analyse one batch in the worker processes and store the results."""
         analyses = self.pool.analyse(batch)
-        self.store.save_analyses(analyses, ANALYSER_VERSION)
+        self.store.save_analyses(analyses, self.analysis_key)
         with self._lock:
             self.analysed += len(analyses)
         return len(analyses)
@@ -161,7 +162,7 @@ class Scan:
         analyses = {
             a.sha256: a
             for a in self.store.load_analyses(
-                (d.sha256 for d in self.occurrences), ANALYSER_VERSION
+                (d.sha256 for d in self.occurrences), self.analysis_key
             )
         }
         by_path = {d.path: d for d in self.occurrences}

@@ -73,7 +73,7 @@ class Content(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    analyser_version: Mapped[str] = mapped_column(String(32))
+    analyser_version: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     mime: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(32))

@@ -150,3 +150,15 @@ def test_html_report_escapes_metadata(tmp_path):
     assert evil not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "default-src 'none'" in html
+
+
+def test_rescan_with_another_leak_date_reanalyses(tmp_path):
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "b.xlsx").write_bytes(factories.make_xlsx(modified=dt.datetime(2017, 5, 9, 12)))
+    out = tmp_path / "out"
+    first = run_scan(str(dump), out, Settings(workers=0))
+    assert read_cards(out)[0]["verdict"] == "consistent"
+    second = run_scan(str(dump), out, Settings(workers=0, leak_date=dt.date(2017, 5, 5)))
+    assert second.analysed == 1 and first.analysed == 1
+    assert "TS_MODIFIED_AFTER_LEAK" in {f["code"] for f in read_cards(out)[0]["findings"]}
