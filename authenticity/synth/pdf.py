@@ -1,0 +1,269 @@
+"""PDF techniques: an incremental-update edit (pypdf) and a regeneration with reportlab."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import threading
+
+import pikepdf
+import pypdf
+from pypdf.annotations import FreeText
+from pypdf.generic import DecodedStreamObject
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas as rl_canvas
+
+from authenticity.synth._common import (
+    Forgery,
+    alter_number,
+    alter_text,
+    forge_time,
+    forged_name,
+    make,
+    technique,
+)
+from authenticity.synth._pdfutil import info_dates, pdf_date, quiet_pypdf, set_xmp_dates
+
+#: Editors whose producer string a careless incremental edit may leave behind.
+EDITOR_PRODUCERS = [
+    "pypdf",
+    "PDF-XChange Editor 6.0.322.7",
+    "Foxit PhantomPDF Printer Version 8.2.0.2051",
+    "Nitro Pro 10 (10.5.9.9)",
+]
+
+_STRING_TJ = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
+_ENV_LOCK = threading.Lock()
+
+
+def _edit_content(raw: bytes, rng: random.Random) -> tuple[bytes, str, str] | None:
+    """Change one number inside a ``(...) Tj`` string of a content stream."""
+    hits = [m for m in _STRING_TJ.finditer(raw) if re.search(rb"\d", m.group(1))]
+    if not hits:
+        return None
+    m = rng.choice(hits)
+    old = m.group(1).decode("latin-1")
+    changed = alter_number(old, rng)
+    if changed is None:
+        return None
+    new_text, old_num, new_num = changed
+    start, end = m.span(1)
+    return raw[:start] + new_text.encode("latin-1") + raw[end:], old_num, new_num
+
+
+def _keep_info_in_trailer(writer: pypdf.PdfWriter) -> None:
+    """pypdf names /Info in an update's trailer only when Info changed; editors always do.
+
+    Mark the Info dictionary as changed so it is rewritten (unchanged) in the update and
+    the new trailer points at it, as Acrobat and most editors do.
+    """
+    try:
+        info = writer._info
+        ref = info.indirect_reference if info is not None else None
+        if ref is not None and ref.idnum - 1 < len(writer._original_hash):
+            writer._original_hash[ref.idnum - 1] = -1
+    except Exception:  # pypdf internals moved: the update then lacks /Info, still valid
+        pass
+
+
+def _info(reader: pypdf.PdfReader) -> dict:
+    try:
+        meta = reader.trailer.get("/Info")
+        return {k: v.get_object() for k, v in meta.get_object().items()} if meta is not None else {}
+    except Exception:
+        return {}
+
+
+@technique(
+    "pdf_incremental_edit",
+    {"pdf"},
+    "Append an incremental update that changes a number on a page (or adds a FreeText "
+    "annotation when no number can be edited). Careful: Info /ModDate and XMP dates moved "
+    "to the edit time; careless: /ModDate left as it was (and maybe an editor /Producer).",
+)
+def pdf_incremental_edit(
+    data: bytes, name: str, rng: random.Random, careful: bool
+) -> Forgery | None:
+    with quiet_pypdf():
+        return _incremental_edit(data, name, rng, careful)
+
+
+def _xmp(doc: pypdf.PdfReader | pypdf.PdfWriter) -> bytes | None:
+    try:
+        root = doc._root_object if isinstance(doc, pypdf.PdfWriter) else doc.trailer["/Root"]
+        meta = root.get("/Metadata")
+        return meta.get_object().get_data() if meta is not None else None
+    except Exception:
+        return None
+
+
+def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted or not reader.pages:
+            return None
+        writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    except Exception:
+        return None
+    notes: dict = {}
+    order = list(range(len(writer.pages)))
+    rng.shuffle(order)
+    for index in order:
+        page = writer.pages[index]
+        try:
+            contents = page.get_contents()
+            raw = contents.get_data() if contents is not None else b""
+        except Exception:
+            continue
+        edited = _edit_content(raw, rng)
+        if edited is None:
+            continue
+        stream = DecodedStreamObject()
+        stream.set_data(edited[0])
+        page.replace_contents(stream.flate_encode())
+        notes.update(mode="content_edit", page=index, old=edited[1], new=edited[2])
+        break
+    else:
+        index = order[0]
+        box = writer.pages[index].mediabox
+        x0, y0 = float(box.left) + 60, float(box.bottom) + 60 + rng.randint(0, 200)
+        text = rng.choice(["APPROUVÉ", "Payé le 12/04", "Validé - 25 000 EUR", "CONFIDENTIEL"])
+        annot = FreeText(text=text, rect=(x0, y0, x0 + 220, y0 + 24), font_size="12pt")
+        writer.add_annotation(page_number=index, annotation=annot)
+        notes.update(mode="annotation", page=index, new=text)
+
+    info = _info(reader)
+    created, modified = info_dates(info, _xmp(reader))
+    when = forge_time(rng, modified or created)
+    if modified is not None and modified.tzinfo is not None:
+        when = when.astimezone(modified.tzinfo)
+    if careful:
+        writer.add_metadata({"/ModDate": pdf_date(when)})
+        notes["moddate"] = when.isoformat()
+        root = writer._root_object
+        meta = root.get("/Metadata")
+        if meta is not None:
+            stream = meta.get_object()
+            xmp, changed = set_xmp_dates(stream.get_data(), {"modified": when})
+            if changed:
+                stream.set_data(xmp)
+                notes["xmp_updated"] = changed
+    else:
+        notes["moddate"] = "unchanged"
+        if rng.random() < 0.5:
+            producer = rng.choice(EDITOR_PRODUCERS)
+            writer.add_metadata({"/Producer": producer})
+            notes["producer"] = producer
+    _keep_info_in_trailer(writer)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return make(
+        buf.getvalue(), data, forged_name(name, rng), "pdf_incremental_edit", careful, **notes
+    )
+
+
+def _text_lines(reader: pypdf.PdfReader, limit: int = 400) -> list[str]:
+    lines: list[str] = []
+    for page in reader.pages[:20]:
+        try:
+            text = page.extract_text() or ""
+        except Exception:
+            continue
+        lines.extend(line.strip() for line in text.splitlines() if line.strip())
+        if len(lines) >= limit:
+            break
+    return lines[:limit]
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def _reportlab_pdf(lines: list[str], info: dict, stamp: str, careful: bool) -> bytes:
+    buf = io.BytesIO()
+    with _ENV_LOCK:  # invariant mode reads $SOURCE_DATE_EPOCH; hide it for stable bytes
+        sde = os.environ.pop("SOURCE_DATE_EPOCH", None)
+        try:
+            c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+        finally:
+            if sde is not None:
+                os.environ["SOURCE_DATE_EPOCH"] = sde
+    for key, setter in (
+        ("/Author", c.setAuthor),
+        ("/Title", c.setTitle),
+        ("/Subject", c.setSubject),
+        ("/Keywords", c.setKeywords),
+        ("/Creator", c.setCreator),
+    ):
+        if key in info:
+            setter(str(info[key]))
+    if careful and "/Producer" in info:
+        c.setProducer(str(info["/Producer"]))
+    c.setDateFormatter(lambda *_: stamp)
+    height = A4[1]
+    y = height - 72
+    c.setFont("Helvetica", 10.5)
+    for line in lines:
+        if y < 72:
+            c.showPage()
+            c.setFont("Helvetica", 10.5)
+            y = height - 72
+        c.drawString(64, y, _latin1(line)[:110])
+        y -= 15
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@technique(
+    "pdf_regenerate",
+    {"pdf"},
+    "Re-typeset the document's text (one number changed) with reportlab, copying the "
+    "original Info metadata. Careful: original Producer, both original dates and the "
+    "original XMP packet copied in; careless: reportlab's Producer, one date for "
+    "Creation/ModDate set to the forger's clock, no XMP.",
+)
+def pdf_regenerate(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    with quiet_pypdf():
+        return _regenerate(data, name, rng, careful)
+
+
+def _regenerate(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            return None
+        lines = _text_lines(reader)
+    except Exception:
+        return None
+    if not lines:
+        return None
+    info = _info(reader)
+    text = "\n".join(lines)
+    new_text, old, new = alter_text(text, rng)
+    xmp = _xmp(reader)
+    created, modified = info_dates(info, xmp)
+    notes: dict = {"old": old, "new": new, "lines": len(lines)}
+    if careful:
+        stamp = str(info.get("/CreationDate") or pdf_date(forge_time(rng, None)))
+    else:
+        when = forge_time(rng, modified or created)
+        stamp = pdf_date(when)
+        notes["date"] = when.isoformat()
+    out = _reportlab_pdf(new_text.splitlines(), info, stamp, careful)
+    if careful:
+        with pikepdf.open(io.BytesIO(out)) as pdf:
+            for key in ("/CreationDate", "/ModDate", "/Producer"):
+                if key in info:
+                    pdf.docinfo[key] = pikepdf.String(str(info[key]))
+            if xmp:
+                pdf.Root.Metadata = pdf.make_stream(
+                    xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML
+                )
+                notes["xmp_copied"] = True
+            buf = io.BytesIO()
+            pdf.save(buf, deterministic_id=True)
+        out = buf.getvalue()
+    return make(out, data, forged_name(name, rng, "pdf"), "pdf_regenerate", careful, **notes)
