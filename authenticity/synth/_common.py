@@ -193,6 +193,7 @@ def rewrite_zip(
     compresslevel: int | None = None,
     compress_type: int | None = None,
     create_system: int | None = None,
+    times: dict[str, tuple[int, int, int, int, int, int]] | None = None,
 ) -> bytes:
     """Rewrite a zip: parts replaced, optionally reordered / restamped / recompressed.
 
@@ -207,7 +208,8 @@ def rewrite_zip(
         with zipfile.ZipFile(out, "w") as dst:
             for n in names:
                 info = infos[n]
-                new = zipfile.ZipInfo(n, date_time=date_time or info.date_time)
+                stamp = (times or {}).get(n) or date_time or info.date_time
+                new = zipfile.ZipInfo(n, date_time=stamp)
                 new.compress_type = info.compress_type if compress_type is None else compress_type
                 new.create_system = info.create_system if create_system is None else create_system
                 new.external_attr = info.external_attr
