@@ -11,9 +11,11 @@ import datetime as dt
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from authenticity import artifacts
 from authenticity.config import Settings
 from authenticity.model import Document
 from authenticity.pipeline import Scan
@@ -37,6 +39,29 @@ def finish_scan(scan: Scan) -> dict[str, Any]:
         "analysed": result.analysed,
         "verdicts": result.verdicts,
     }
+
+
+@task(name="publish-artifacts", cache_policy=NO_CACHE)
+def publish_artifacts(scorecards: str, report: str, max_documents: int = 50) -> int:
+    """Table of the most suspicious documents plus one markdown artifact per flagged one."""
+    import json
+
+    with open(scorecards, encoding="utf-8") as fh:
+        cards = [json.loads(line) for line in fh]
+    rows = artifacts.top_table(cards)
+    create_table_artifact(
+        key="scan-top-suspicious",
+        table=rows or [{"verdict": "-", "score": 0, "path": "no flagged documents"}],
+        description=f"Most suspicious documents (full report: {report})",
+    )
+    flagged = [c for c in artifacts.ranked(cards) if c["verdict"] in artifacts.FLAGGED]
+    for card in flagged[:max_documents]:
+        create_markdown_artifact(
+            key=artifacts.artifact_key(card["path"]),
+            markdown=artifacts.card_markdown(card, report),
+            description=f"{card['verdict']} {card['score']:.2f}",
+        )
+    return len(flagged)
 
 
 @flow(
@@ -86,6 +111,7 @@ def scan_flow(
     finally:
         if bar is not None:
             bar.close()
+    summary["flagged"] = publish_artifacts(summary["scorecards"], summary["report"])
     logger.info(
         "scan complete: %d documents, %d analysed, verdicts %s; scorecards in %s",
         summary["documents"],

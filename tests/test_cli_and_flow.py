@@ -85,39 +85,71 @@ def test_cli_local_engine(tmp_path):
 
 
 @pytest.mark.flows
-def test_prefect_flow_runs_batches_and_records_task_runs(tmp_path, prefect_backend):
+def test_prefect_flow_runs_batches_and_publishes_artifacts(tmp_path, prefect_backend):
     import asyncio
+    import datetime as dt
 
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+    from prefect.client.schemas.sorting import TaskRunSort
 
     from flows.scan import scan_flow
 
     dump = tmp_path / "dump"
     dump.mkdir()
-    for i in range(5):
+    for i in range(4):
         (dump / f"memo{i}.docx").write_bytes(factories.make_docx(text=f"memo {i}"))
+    evil = '<script>alert("x")</script>'
+    (dump / "forged.docx").write_bytes(
+        factories.make_docx(
+            author=evil, created=dt.datetime(2017, 4, 20), modified=dt.datetime(2017, 3, 2)
+        )
+    )
     state = scan_flow(
         source=str(dump), out=str(tmp_path / "out"), workers=1, batch_size=2, return_state=True
     )
     assert state.is_completed()
     summary = state.result()
     assert summary["documents"] == 5 and summary["analysed"] == 5
+    assert summary["flagged"] == 1
     cards = [
         json.loads(x) for x in (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines()
     ]
     assert len(cards) == 5
+    flow_run_id = state.state_details.flow_run_id
 
-    async def task_names() -> list[str]:
+    async def read_back():
         async with get_client() as client:
             runs = await client.read_task_runs(
-                flow_run_filter=FlowRunFilter(
-                    id=FlowRunFilterId(any_=[state.state_details.flow_run_id])
-                )
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+                limit=100,
             )
-            return sorted(r.name.rsplit("-", 1)[0] for r in runs)
+            arts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])
+                ),
+                limit=100,
+            )
+            return runs, arts
 
-    names = asyncio.run(task_names())
-    # 5 documents in batches of 2: three batch tasks and one finishing task, not one per file.
+    runs, arts = asyncio.run(read_back())
+    names = sorted(r.name.rsplit("-", 1)[0] for r in runs)
+    # 5 documents in batches of 2: three batch tasks, not one per file.
     assert names.count("analyse-batch") == 3
     assert names.count("finish-scan") == 1
+    by_type = {}
+    for art in arts:
+        by_type.setdefault(art.type, []).append(art)
+    table = by_type["table"][0]
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert [r["path"] for r in rows] == ["forged\\.docx"]
+    assert "TS\\_CREATED\\_AFTER\\_MODIFIED" in rows[0]["findings"]
+    (doc_md,) = by_type["markdown"]
+    assert "TS\\_CREATED\\_AFTER\\_MODIFIED" in doc_md.data
+    assert "<script>" not in doc_md.data and "&lt;script&gt;" in doc_md.data
