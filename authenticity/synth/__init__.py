@@ -12,6 +12,7 @@ variant. Everything is deterministic by seed, so a training set can be rebuilt e
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Iterator
 
 from authenticity.sniff import detect_mime
@@ -39,7 +40,7 @@ _KINDS = {
     "application/vnd.ms-outlook": "ole",
 }
 _EMAIL_EXT = {"eml", "message", "msg", "txt", ""}
-_HEADER_START = (b"received:", b"return-path:", b"from:", b"dkim-signature:", b"delivered-to:")
+_FIRST_FIELD = re.compile(rb"[A-Za-z0-9-]+:[ \t]")
 
 
 def kind_of(data: bytes, name: str) -> str | None:
@@ -50,8 +51,13 @@ def kind_of(data: bytes, name: str) -> str | None:
         return kind
     ext = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
     if mime.startswith("text/") and ext in _EMAIL_EXT:
-        head = data[:4096].lstrip().lower()
-        if head.startswith(_HEADER_START) and (b"\nsubject:" in head or b"\nto:" in head):
+        head = data[:8192].lstrip()
+        low = head.lower()
+        if (
+            _FIRST_FIELD.match(head)
+            and b"\nfrom:" in low
+            and (b"\ndate:" in low or b"\nsubject:" in low)
+        ):
             return "email"
     return None
 
