@@ -177,6 +177,7 @@ def _edit_header(head: bytes, rng: random.Random) -> tuple[bytes, str, str, str]
     "header signature fails when the header is covered by h=.",
 )
 def email_alter_signed(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    source = data
     head, sep, body = _split(data)
     if not sep:
         return None
@@ -206,7 +207,7 @@ def email_alter_signed(data: bytes, name: str, rng: random.Random, careful: bool
         body, old, new = _edit_body(body, rng)
         notes.update(edited="body", old=old, new=new)
     out = head + sep + body
-    return make(out, data, forged_name(name, rng), "email_alter_signed", careful, **notes)
+    return make(out, source, forged_name(name, rng), "email_alter_signed", careful, **notes)
 
 
 def _mimic_id(mid: str, rng: random.Random) -> str:

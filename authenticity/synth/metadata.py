@@ -212,16 +212,26 @@ def _jpeg_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
     parsed = {k: v for k, v in parsed.items() if v is not None}
     if not parsed:
         return None
-    delta = shift(rng, backward)
-    if careful:
-        targets = sorted(parsed)
-    else:  # only the "taken" date a viewer shows, the others keep the truth
-        targets = ["DateTimeOriginal"] if "DateTimeOriginal" in parsed else sorted(parsed)[:1]
+    created = parsed.get("DateTimeOriginal") or parsed.get("DateTimeDigitized")
+    plan = _plan(created, parsed.get("DateTime"), rng, careful, backward)
+    new: dict[str, dt.datetime] = {}
+    if "modified" in plan:
+        new["DateTime"] = plan["modified"]
+    if "created" in plan:
+        for key in ("DateTimeOriginal", "DateTimeDigitized"):
+            if key in parsed:
+                new[key] = parsed[key] + (plan["created"] - created)
+                if not careful:
+                    break  # careless: only the "taken" date a viewer shows
+    if not new and parsed:  # only DateTime present
+        key, value = next(iter(sorted(parsed.items())))
+        new[key] = value + shift(rng, backward)
+    targets = sorted(new)
     out = bytearray(data)
     notes: dict = {}
     for key in targets:
         pos, _ = fields[key]
-        when = parsed[key] + delta
+        when = new[key]
         if not 1 <= when.year <= 9999:
             return None
         text = f"{when:%Y:%m:%d %H:%M:%S}"

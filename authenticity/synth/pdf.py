@@ -35,20 +35,28 @@ EDITOR_PRODUCERS = [
 ]
 
 _STRING_TJ = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
+_ESCAPE = re.compile(r"\\(?:[0-7]{1,3}|.)", re.S)
 _ENV_LOCK = threading.Lock()
 
 
 def _edit_content(raw: bytes, rng: random.Random) -> tuple[bytes, str, str] | None:
     """Change one number inside a ``(...) Tj`` string of a content stream."""
-    hits = [m for m in _STRING_TJ.finditer(raw) if re.search(rb"\d", m.group(1))]
+    hits = [
+        m
+        for m in _STRING_TJ.finditer(raw)
+        if re.search(r"\d", _ESCAPE.sub("", m.group(1).decode("latin-1")))
+    ]
     if not hits:
         return None
     m = rng.choice(hits)
-    old = m.group(1).decode("latin-1")
-    changed = alter_number(old, rng)
+    literal = m.group(1).decode("latin-1")
+    # Digits of escapes (\\351 is "é") are not text: mask them, edit, then restore.
+    masked = _ESCAPE.sub(lambda e: "\x00" * len(e.group(0)), literal)
+    changed = alter_number(masked, rng)
     if changed is None:
         return None
-    new_text, old_num, new_num = changed
+    new_masked, old_num, new_num = changed
+    new_text = "".join(o if n == "\x00" else n for o, n in zip(literal, new_masked, strict=True))
     start, end = m.span(1)
     return raw[:start] + new_text.encode("latin-1") + raw[end:], old_num, new_num
 

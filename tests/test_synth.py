@@ -1,0 +1,340 @@
+"""Forgery generator: every technique on real authentic files, careful and careless.
+
+Each forgery must parse with the project's own extractor, show the change it claims, and
+be byte-identical for the same seed (and differ for another seed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.model import Analysis, Document
+from authenticity.synth import TECHNIQUES, Forgery, forge, forge_many, kind_of
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_dump"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+DOCX = SAMPLE / "documents" / "note-strategie-numerique.docx"
+XLSX = SAMPLE / "documents" / "programme-deplacements-avril.xlsx"
+PDF = SAMPLE / "documents" / "rapport-tresorerie-avril.pdf"
+EML = SAMPLE / "mail" / "0012.eml"
+PDF_XMP = CORPUS / "pdf" / "pdfminer__samples_acroform_AcroForm_TEST.pdf"
+PDF_GS = CORPUS / "pdf" / "pdfminer__samples_zen_of_python_corrupted.pdf"
+JPEG = CORPUS / "image" / "drewnoakes__jpg_Canon_EOS_7D.jpg"
+PPTX = CORPUS / "ooxml" / "apache__test-data_slideshow_61515.pptx"
+SIGNED = CORPUS / "email" / "SpamScope__tests_mails_mail_test_5"
+
+
+def _need(path: Path) -> bytes:
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path.read_bytes()
+
+
+def analyse(data: bytes, name: str, **settings: object) -> Analysis:
+    doc = Document(name, hashlib.sha256(data).hexdigest(), len(data), data=data)
+    return analyse_document(doc, Settings(workers=0, **settings))  # type: ignore[arg-type]
+
+
+def made(path: Path, technique: str, careful: bool, seed: int = 1) -> tuple[Forgery, Analysis]:
+    """Forge, check it parses, is reproducible, and depends on the seed."""
+    data = _need(path)
+    forgery = forge(data, path.name, technique, seed, careful)
+    assert forgery is not None, f"{technique} not applicable to {path.name}"
+    assert forgery.technique == technique and forgery.careful is careful
+    assert forgery.source_sha256 == hashlib.sha256(data).hexdigest()
+    assert forgery.data != data
+    again = forge(data, path.name, technique, seed, careful)
+    assert again is not None and again.data == forgery.data and again.notes == forgery.notes
+    others = [forge(data, path.name, technique, s, careful) for s in (seed + 1, seed + 2, seed + 3)]
+    assert any(o is not None and o.data != forgery.data for o in others), "seed has no effect"
+    keys = forgery.notes.get("dkim_keys")
+    extra: dict[str, object] = {}
+    if keys:
+        archive = Path(f"/tmp/synth-keys-{forgery.sha256[:12]}.json")
+        archive.write_text(json.dumps(keys))
+        extra["dkim_keys"] = str(archive)
+    result = analyse(forgery.data, forgery.name, **extra)
+    assert result.status == "ok", (result.status, result.error)
+    assert kind_of(forgery.data, forgery.name) == kind_of(data, path.name)
+    return forgery, result
+
+
+def original(path: Path) -> Analysis:
+    return analyse(path.read_bytes(), path.name)
+
+
+CAREFUL = pytest.mark.parametrize("careful", [True, False], ids=["careful", "careless"])
+
+
+def test_registry_is_complete() -> None:
+    expected = {
+        "pdf_incremental_edit",
+        "pdf_regenerate",
+        "ooxml_edit_resave",
+        "ooxml_rezip",
+        "metadata_backdate",
+        "metadata_forward_date",
+        "metadata_swap_author",
+        "jpeg_reencode",
+        "jpeg_splice",
+        "email_alter_signed",
+        "email_fabricate",
+    }
+    assert expected <= set(TECHNIQUES)
+    for tech in TECHNIQUES.values():
+        assert tech.describe and tech.applies_to
+
+
+def test_kind_of() -> None:
+    assert kind_of(PDF.read_bytes(), PDF.name) == "pdf"
+    assert kind_of(DOCX.read_bytes(), DOCX.name) == "docx"
+    assert kind_of(XLSX.read_bytes(), XLSX.name) == "xlsx"
+    assert kind_of(EML.read_bytes(), EML.name) == "email"
+    assert kind_of(b"just some words", "notes.txt") is None
+    # not applicable: forge says None rather than raising
+    assert forge(b"just some words", "notes.txt", "pdf_regenerate", 1, True) is None
+
+
+@CAREFUL
+def test_pdf_incremental_edit(careful: bool) -> None:
+    before = original(PDF)
+    forgery, after = made(PDF, "pdf_incremental_edit", careful)
+    assert after.facts["eof_markers"] == before.facts["eof_markers"] + 1
+    assert forgery.notes["mode"] == "content_edit"
+    assert after.text != before.text and forgery.notes["new"] in after.text
+    assert after.metadata.created == before.metadata.created
+    if careful:
+        assert after.metadata.modified > before.metadata.modified
+    else:
+        assert after.metadata.modified == before.metadata.modified
+
+
+@CAREFUL
+def test_pdf_regenerate(careful: bool) -> None:
+    before = original(PDF_GS)
+    forgery, after = made(PDF_GS, "pdf_regenerate", careful)
+    assert forgery.notes["new"] in after.text.replace("\n", " ")
+    assert after.metadata.author == before.metadata.author
+    assert after.metadata.title == before.metadata.title
+    if careful:
+        assert after.metadata.producer == before.metadata.producer
+        assert after.metadata.created == before.metadata.created
+        assert after.facts["has_xmp"]
+    else:
+        assert after.metadata.producer.startswith("ReportLab")
+        assert after.metadata.created > before.metadata.created
+        assert not after.facts["has_xmp"]
+
+
+@CAREFUL
+def test_ooxml_edit_resave_docx(careful: bool) -> None:
+    before = original(DOCX)
+    forgery, after = made(DOCX, "ooxml_edit_resave", careful)
+    assert after.text != before.text and forgery.notes["new"] in after.text
+    if careful:
+        assert after.metadata.to_json() == before.metadata.to_json() or (
+            after.metadata.modified == before.metadata.modified
+            and after.metadata.last_modified_by == before.metadata.last_modified_by
+        )
+        names = [i.filename for i in zipfile.ZipFile(io.BytesIO(forgery.data)).infolist()]
+        orig = [i.filename for i in zipfile.ZipFile(DOCX).infolist()]
+        assert names[: len(orig)] == [n for n in orig if n in names]
+    else:
+        assert after.metadata.last_modified_by == forgery.notes["last_modified_by"]
+        assert after.metadata.modified > before.metadata.modified
+
+
+@CAREFUL
+def test_ooxml_edit_resave_xlsx(careful: bool) -> None:
+    import openpyxl
+
+    before = original(XLSX)
+    forgery, after = made(XLSX, "ooxml_edit_resave", careful)
+    sheet, cell = forgery.notes["cell"].split("!")
+    wb = openpyxl.load_workbook(io.BytesIO(forgery.data))
+    assert wb[sheet][cell].value == forgery.notes["new"] != forgery.notes["old"]
+    if careful:
+        assert after.metadata.modified == before.metadata.modified
+        assert after.metadata.last_modified_by == before.metadata.last_modified_by
+    else:
+        assert after.metadata.last_modified_by == forgery.notes["last_modified_by"]
+        assert after.metadata.modified != before.metadata.modified
+
+
+@CAREFUL
+def test_ooxml_rezip(careful: bool) -> None:
+    forgery, after = made(DOCX, "ooxml_rezip", careful)
+    src = zipfile.ZipFile(DOCX)
+    out = zipfile.ZipFile(io.BytesIO(forgery.data))
+    assert sorted(out.namelist()) == sorted(src.namelist())
+    for n in src.namelist():
+        assert out.read(n) == src.read(n)
+    if careful:
+        assert out.namelist() == src.namelist()
+        assert [i.date_time for i in out.infolist()] == [i.date_time for i in src.infolist()]
+    else:
+        assert out.namelist() == sorted(src.namelist())
+        assert {i.date_time for i in out.infolist()} != {i.date_time for i in src.infolist()}
+    assert after.metadata.author == original(DOCX).metadata.author
+
+
+@CAREFUL
+@pytest.mark.parametrize("technique", ["metadata_backdate", "metadata_forward_date"])
+@pytest.mark.parametrize("path", [DOCX, PDF_XMP, JPEG, PPTX], ids=lambda p: p.suffix)
+def test_metadata_dates(technique: str, path: Path, careful: bool) -> None:
+    _need(path)
+    before = original(path)
+    _forgery, after = made(path, technique, careful)
+    backward = technique == "metadata_backdate"
+    c0, m0, c1, m1 = (
+        before.metadata.created,
+        before.metadata.modified,
+        after.metadata.created,
+        after.metadata.modified,
+    )
+    if careful:
+        moved = [(c0, c1), (m0, m1)]
+        for old, new in moved:
+            assert (new < old) if backward else (new > old)
+        assert (m1 - c1) == (m0 - c0)  # the pair shifted alike
+    else:
+        assert c1 > m1  # only one of the pair moved: created after modified
+        if path == PDF_XMP:
+            codes = {f.code for f in after.findings}
+            assert "PDF_INFO_XMP_DATE_MISMATCH" in codes
+
+
+@CAREFUL
+@pytest.mark.parametrize("path", [DOCX, PDF, PPTX], ids=lambda p: p.suffix)
+def test_metadata_swap_author(path: Path, careful: bool) -> None:
+    _need(path)
+    before = original(path)
+    forgery, after = made(path, "metadata_swap_author", careful)
+    new = forgery.notes["new"]
+    if path.suffix == ".pdf":
+        assert after.metadata.author == new != before.metadata.author
+    elif careful:
+        assert after.metadata.author == after.metadata.last_modified_by == new
+    else:
+        assert after.metadata.last_modified_by == new
+        assert after.metadata.author == before.metadata.author
+
+
+def test_swap_author_uses_other_scripts() -> None:
+    data = DOCX.read_bytes()
+    scripts = {
+        forge(data, DOCX.name, "metadata_swap_author", s, False).notes["script"]  # type: ignore[union-attr]
+        for s in range(40)
+    }
+    assert {"cyrillic", "latin"} <= scripts and len(scripts) >= 4
+
+
+def _pixels_differ(a: bytes, b: bytes) -> bool:
+    ia, ib = Image.open(io.BytesIO(a)), Image.open(io.BytesIO(b))
+    if ia.size != ib.size:
+        return True
+    return ImageChops.difference(ia.convert("RGB"), ib.convert("RGB")).getbbox() is not None
+
+
+@CAREFUL
+@pytest.mark.parametrize("technique", ["jpeg_reencode", "jpeg_splice"])
+def test_jpeg(technique: str, careful: bool) -> None:
+    before = original(JPEG)
+    forgery, after = made(JPEG, technique, careful)
+    assert _pixels_differ(forgery.data, JPEG.read_bytes())
+    assert after.metadata.make == before.metadata.make
+    assert after.metadata.created == before.metadata.created  # DateTimeOriginal kept
+    if careful:
+        src = Image.open(JPEG)
+        out = Image.open(io.BytesIO(forgery.data))
+        assert out.info.get("exif") == src.info.get("exif")
+        assert out.quantization == src.quantization
+    elif forgery.notes.get("variant") == "crop":
+        assert after.facts["width"] < before.facts["width"]
+    else:
+        assert after.metadata.application == forgery.notes["software"]
+
+
+def test_jpeg_reencode_careless_variants() -> None:
+    data = _need(JPEG)
+    variants = {
+        forge(data, JPEG.name, "jpeg_reencode", s, False).notes["variant"]  # type: ignore[union-attr]
+        for s in range(8)
+    }
+    assert variants == {"crop", "requality"}
+
+
+def _dkim(result: Analysis) -> list[str]:
+    return [s["result"] for s in result.facts["dkim"]["signatures"]]
+
+
+@CAREFUL
+def test_email_alter_signed_with_fixture_key(careful: bool) -> None:
+    before = original(EML)
+    assert not before.facts.get("has_dkim_signature")
+    forgery, after = made(EML, "email_alter_signed", careful)
+    assert forgery.notes["signed_by_generator"]
+    if careful:
+        assert forgery.notes["edited"] == "header" and forgery.notes["covered"]
+        assert _dkim(after) == ["signature_mismatch"]
+    else:
+        assert forgery.notes["edited"] == "body"
+        assert _dkim(after) == ["body_hash_mismatch"]
+        assert forgery.notes["new"] in after.text
+
+
+def test_fixture_signature_verifies_before_alteration(tmp_path: Path) -> None:
+    from authenticity.synth.email import SELECTOR, fixture_record, sign
+
+    signed = sign(EML.read_bytes(), "campagne.example", None)
+    archive = tmp_path / "keys.json"
+    archive.write_text(json.dumps({f"{SELECTOR}._domainkey.campagne.example": fixture_record()}))
+    assert _dkim(analyse(signed, "x.eml", dkim_keys=str(archive))) == ["pass"]
+
+
+@CAREFUL
+def test_email_alter_signed_corpus_message(careful: bool) -> None:
+    forgery, after = made(SIGNED, "email_alter_signed", careful)
+    assert "signed_by_generator" not in forgery.notes  # its own signature kept
+    assert after.facts["has_dkim_signature"]
+
+
+@CAREFUL
+def test_email_fabricate(careful: bool) -> None:
+    before = original(EML)
+    _forgery, after = made(EML, "email_fabricate", careful)
+    assert after.metadata.author == before.metadata.author
+    assert after.metadata.title == before.metadata.title
+    assert after.facts["message_id"] != before.facts["message_id"]
+    assert after.metadata.created > before.metadata.created
+    assert not after.facts.get("has_dkim_signature")
+    if careful:
+        assert after.facts["message_id"].endswith("@campagne.example>")
+        assert 1 <= len(after.facts["received"]) <= len(before.facts["received"])
+    else:
+        assert after.facts["received"] == []
+        assert after.metadata.created.utcoffset().total_seconds() == 0
+
+
+def test_forge_many_is_reproducible() -> None:
+    files = [(p.name, p.read_bytes()) for p in (PDF, DOCX, XLSX, EML)]
+    first = list(forge_many(files, seed=7, per_file=2))
+    second = list(forge_many(files, seed=7, per_file=2))
+    assert [f.data for f in first] == [f.data for f in second]
+    assert len(first) == 8
+    assert len({(f.source_sha256, f.technique, f.careful) for f in first}) == 8
+    other = list(forge_many(files, seed=8, per_file=2))
+    assert [f.data for f in other] != [f.data for f in first]
+    only = list(forge_many(files, seed=7, techniques=["metadata_swap_author"]))
+    assert {f.technique for f in only} == {"metadata_swap_author"} and len(only) == 3
