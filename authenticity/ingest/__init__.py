@@ -30,7 +30,10 @@ Design decisions
 * **Member names** are provenance text only: ``\\`` becomes ``/``, NUL becomes ``_``, a
   ``!/`` inside a name becomes ``%21/``; absolute names and ``..`` are kept verbatim.
   Repeated names within one container get `` (2)``, `` (3)``... before the extension (so
-  every path is unique). Email attachment names are reduced to one segment (directories
+  every path is unique). Names are always valid UTF-8 text: a byte that is not UTF-8 (a
+  directory entry or tar member name, which Python decodes with surrogate escapes) is
+  shown as the four characters ``\\xNN``; a directory entry whose shown name collides
+  with another gets `` (2)``. Email attachment names are reduced to one segment (directories
   and control characters stripped; empty, ``.`` or ``..`` become ``part-<k>.bin``).
 * **Email.** Attachments are non-multipart parts with Content-Disposition ``attachment``,
   or ``inline`` with a file name, or any non-text part with a file name; ``declared_mime``
@@ -72,7 +75,13 @@ import os
 from collections.abc import Iterator
 
 from authenticity.errors import SourceError
-from authenticity.ingest._core import Context, IngestLimits, IngestProblem, iter_local_file
+from authenticity.ingest._core import (
+    Context,
+    IngestLimits,
+    IngestProblem,
+    iter_local_file,
+    printable_text,
+)
 from authenticity.ingest.directory import iter_directory
 from authenticity.ingest.remote import is_url, iter_remote, local_path, resolve
 from authenticity.model import Document
@@ -117,7 +126,7 @@ def _iter_local(ctx: Context, path: str) -> Iterator[Document]:
     if os.path.isdir(path):
         yield from iter_directory(ctx, path)
         return
-    name = os.path.basename(os.path.normpath(path)) or "source"
+    name = printable_text(os.path.basename(os.path.normpath(path))) or "source"
     try:
         yield from iter_local_file(ctx, os.path.abspath(path), name)
     except OSError as exc:

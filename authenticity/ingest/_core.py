@@ -63,6 +63,7 @@ class Context:
     problems: list[IngestProblem] | None = None
 
     def problem(self, path: str, code: str, message: str) -> None:
+        path, message = printable_text(path), printable_text(message)
         log.info("%s: %s: %s", path, code, message)
         if self.problems is not None:
             self.problems.append(IngestProblem(path=path, code=code, message=message))
@@ -165,13 +166,40 @@ def last_segment(path: str) -> str:
     return path.rsplit(MEMBER_SEP, 1)[-1].rsplit("/", 1)[-1]
 
 
+def printable_text(text: str) -> str:
+    """``text`` made encodable as UTF-8: bytes that were not UTF-8 become ``\\xNN`` text.
+
+    File names read from disk or from tar headers reach Python as surrogate escapes
+    (``\\udcff`` for the byte 0xff); such a str cannot be written as UTF-8 JSON nor stored
+    in a database. Provenance keeps the information as the four characters ``\\xff``
+    (other lone surrogates become ``\\udNNN``). Valid text is returned unchanged.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def member_name(raw: str, index: int) -> str:
     """Archive member name as provenance text: '/' separators, no MEMBER_SEP inside.
 
     Absolute names and '..' components are kept verbatim: they are text, never disk paths.
+    Bytes that are not UTF-8 become ``\\xNN`` text (:func:`printable_text`).
     """
     name = raw.replace("\\", "/").replace("\x00", "_").replace(MEMBER_SEP, "%21/")
-    return name or f"member-{index}"
+    return printable_text(name) or f"member-{index}"
 
 
 _UNSAFE_SEGMENT = re.compile(r"[\x00-\x1f\x7f]")
@@ -183,7 +211,7 @@ def safe_filename(raw: str | None) -> str:
         return ""
     name = str(raw).replace("\x00", "")
     name = re.split(r"[/\\]", name)[-1]
-    name = _UNSAFE_SEGMENT.sub("_", name).strip()
+    name = printable_text(_UNSAFE_SEGMENT.sub("_", name).strip())
     if name in {".", ".."}:
         return ""
     return name

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from authenticity.ingest._core import Context, expand, file_document, one_line
+from authenticity.ingest._core import Context, expand, file_document, one_line, printable_text
 from authenticity.model import Document
 
 
 def iter_directory(ctx: Context, root: str) -> Iterator[Document]:
     """Every regular file under ``root`` (paths relative to it), each followed by its members.
 
-    Entries are visited in sorted name order. Symbolic links (to files or directories) are
-    skipped with SYMLINK_SKIPPED; sockets, FIFOs and devices with SPECIAL_FILE_SKIPPED.
+    Entries are visited in sorted name order. Names that are not UTF-8 are shown with
+    ``\\xNN`` for each undecodable byte (made unique within their directory if that
+    spelling is taken); the file itself is still read under its real name. Symbolic links
+    (to files or directories) are skipped with SYMLINK_SKIPPED; sockets, FIFOs and devices
+    with SPECIAL_FILE_SKIPPED.
     """
     yield from _walk(ctx, os.path.abspath(root), "")
 
@@ -27,8 +30,10 @@ def _walk(ctx: Context, directory: str, rel: str) -> Iterator[Document]:
             rel or ".", "DIRECTORY_UNREADABLE", f"Cannot list the directory: {one_line(exc)}."
         )
         return
+    taken = {entry.name for entry in entries}
     for entry in entries:
-        path = f"{rel}/{entry.name}" if rel else entry.name
+        name = _display_name(entry.name, taken)
+        path = f"{rel}/{name}" if rel else name
         try:
             if entry.is_symlink():
                 target = _readlink(entry.path)
@@ -56,6 +61,19 @@ def _walk(ctx: Context, directory: str, rel: str) -> Iterator[Document]:
             continue
         yield doc
         yield from expand(ctx, doc, 0)
+
+
+def _display_name(name: str, taken: set[str]) -> str:
+    """``name`` as UTF-8 provenance text, not colliding with another entry's name."""
+    shown = printable_text(name)
+    if shown == name:
+        return name
+    candidate, n = shown, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{shown} ({n})"
+    taken.add(candidate)
+    return candidate
 
 
 def _readlink(path: str) -> str:
