@@ -58,6 +58,7 @@ COMPANY = "Campagne Example"
 MIME_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIME_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+MIMES = {"docx": MIME_DOCX, "xlsx": MIME_XLSX, "pdf": "application/pdf", "jpg": "image/jpeg"}
 MIX = (("eml", 0.40), ("docx", 0.20), ("xlsx", 0.15), ("pdf", 0.15), ("jpg", 0.10))
 FORGED_RATE = 0.01
 ZIP_RATE = 0.05  # share of non-email documents packed into zips
@@ -279,6 +280,7 @@ class Pool:
     eml: dict[tuple[int, str, int], bytes] = field(default_factory=dict)
 
 
+OFFICE_ZIP_TIME = dt.datetime(1980, 1, 1)
 PDF_REF = "0" * 12
 PDF_CREATED = "D:20000101000000+01'00'"
 PDF_MODIFIED = "D:20000102000000+01'00'"
@@ -291,6 +293,10 @@ def _ooxml_base(data: bytes, title: str, author: str) -> OoxmlBase:
     entries = split_zip(data)
     idx = next(i for i, e in enumerate(entries) if e.name == b"docProps/core.xml")
     del entries[idx]
+    # Word and Excel write [Content_Types].xml first; python-docx does not.
+    first = next(i for i, e in enumerate(entries) if e.name == b"[Content_Types].xml")
+    entries.insert(0, entries.pop(first))
+    idx += 1 if first >= idx else 0
     return OoxmlBase(entries, idx, title, author)
 
 
@@ -432,7 +438,8 @@ E_TOKENS = ("MSGIDPLACEHOLDER", "@@SUBJECT@@", "@@QUEUE@@", "@@RDATE1@@", "@@RDA
 
 
 def _att_placeholder(i: int) -> bytes:
-    return f"ATTACHMENT-PLACEHOLDER-{i}-".encode() * 3
+    # At most 57 bytes: its base64 must fit on one 76-character line to be replaced.
+    return f"ATTACHMENT-PLACEHOLDER-{i}-".encode() * 2
 
 
 def make_eml_template(sender: int, mailer: str, n_att: int) -> bytes:
@@ -512,46 +519,51 @@ class Deriver:
         self.counter += 1
         return hashlib.md5(f"{self.counter}".encode()).hexdigest().upper()
 
-    def ooxml(self, kind: str, forged: bool) -> tuple[bytes, str]:
+    def dates(
+        self, forged: bool, before: dt.datetime | None, max_edit_s: int
+    ) -> tuple[dt.datetime, dt.datetime]:
+        """(created, modified); authentic ones end before ``before`` (an email's date)."""
+        rng = self.rng
+        if before is not None and not forged:
+            modified = before - dt.timedelta(seconds=rng.randint(60, 5 * 86400))
+            created = modified - dt.timedelta(seconds=rng.randint(0, max_edit_s))
+            return created, modified
+        created = random_when(rng)
+        if forged:
+            return created, random_when(rng, after_leak=True)
+        modified = created + dt.timedelta(seconds=rng.randint(0, max_edit_s))
+        return created, min(modified, paris(dt.datetime(2017, 5, 4, 22, 0)))
+
+    def ooxml(
+        self, kind: str, forged: bool, before: dt.datetime | None = None
+    ) -> tuple[bytes, str]:
         rng = self.rng
         bases = getattr(self.pool, f"forged_{kind}" if forged else kind)
         base: OoxmlBase = rng.choice(bases)
         uid = self._uid()
-        created = random_when(rng)
+        created, modified = self.dates(forged, before, 20 * 86400)
+        editor = rng.choice(PEOPLE)[0] if rng.random() < 0.3 else base.author
         if forged:
-            modified = random_when(rng, after_leak=True)
             editor = FORGER
-        else:
-            modified = min(
-                created + dt.timedelta(seconds=rng.randint(60, 20 * 86400)),
-                paris(dt.datetime(2017, 5, 4, 22, 0)),
-            )
-            editor = rng.choice(PEOPLE)[0] if rng.random() < 0.3 else base.author
         core = CORE_XML.format(
             title=escape(f"{base.title} v{uid[:6].lower()}"),
             author=escape(base.author),
             editor=escape(editor),
-            revision=rng.randint(1, 40),
+            revision=rng.choice((1, 1, 1, 2, 2, 3)),
             created=w3cdtf(created),
             modified=w3cdtf(modified),
         ).encode()
         entries = list(base.entries)
         entries.insert(base.core_index, zip_entry("docProps/core.xml", core))
-        return assemble_zip(entries, modified.replace(tzinfo=None)), base.title
+        # Office dates every entry 1980-01-01; a forger's re-zip carries real times.
+        stamp = modified.replace(tzinfo=None) if forged else OFFICE_ZIP_TIME
+        return assemble_zip(entries, stamp), base.title
 
-    def pdf(self, forged: bool) -> tuple[bytes, str]:
+    def pdf(self, forged: bool, before: dt.datetime | None = None) -> tuple[bytes, str]:
         rng = self.rng
         base: PdfBase = rng.choice(self.pool.forged_pdf if forged else self.pool.pdf)
         uid = self._uid()
-        created = random_when(rng)
-        modified = (
-            random_when(rng, after_leak=True)
-            if forged
-            else min(
-                created + dt.timedelta(seconds=rng.randint(0, 3 * 86400)),
-                paris(dt.datetime(2017, 5, 4, 22, 0)),
-            )
-        )
+        created, modified = self.dates(forged, before, 3 * 86400)
         data = base.data.replace(PDF_CREATED.encode(), pdf_date(created).encode())
         data = data.replace(PDF_MODIFIED.encode(), pdf_date(modified).encode())
         data = data.replace(PDF_REF.encode(), str(self.counter).zfill(12).encode())
@@ -563,21 +575,22 @@ class Deriver:
         )
         return data, base.title
 
-    def jpg(self, forged: bool) -> tuple[bytes, str]:
+    def jpg(self, forged: bool, before: dt.datetime | None = None) -> tuple[bytes, str]:
         rng = self.rng
         base = rng.choice(self.pool.forged_jpg if forged else self.pool.jpg)
-        taken = random_when(rng)
-        modified = random_when(rng, after_leak=True) if forged else taken
+        taken, modified = self.dates(forged, before, 0)
         data = base.replace(EXIF_TAKEN.encode(), exif_date(taken).encode())
         data = data.replace(EXIF_MODIFIED.encode(), exif_date(modified).encode())
         return data.replace(EXIF_UID.encode(), self._uid().encode()), "photo"
 
-    def document(self, kind: str, forged: bool) -> tuple[bytes, str]:
+    def document(
+        self, kind: str, forged: bool, before: dt.datetime | None = None
+    ) -> tuple[bytes, str]:
         if kind in ("docx", "xlsx"):
-            return self.ooxml(kind, forged)
+            return self.ooxml(kind, forged, before)
         if kind == "pdf":
-            return self.pdf(forged)
-        return self.jpg(forged)
+            return self.pdf(forged, before)
+        return self.jpg(forged, before)
 
     def eml(self, forged: bool) -> tuple[bytes, list[bool]]:
         rng = self.rng
@@ -607,8 +620,9 @@ class Deriver:
             kind = rng.choice(("docx", "docx", "xlsx", "pdf", "pdf", "jpg"))
             att_forged = rng.random() < FORGED_RATE
             forged_atts.append(att_forged)
-            att, title = self.document(kind, att_forged)
+            att, title = self.document(kind, att_forged, when)
             fname = re.sub(r"[^A-Za-z0-9]+", "_", title)[:40].strip("_") or "piece"
+            reps[f"application/x-attachment{i}".encode()] = MIMES[kind].encode()
             reps[f"@@FILE{i}@@".encode()] = f"{fname}_{uid[:4].lower()}.{kind}".encode()
             placeholder = base64.b64encode(_att_placeholder(i))
             reps[placeholder] = base64.encodebytes(att).rstrip(b"\n")
