@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -58,13 +59,13 @@ def made(path: Path, technique: str, careful: bool, seed: int = 1) -> tuple[Forg
     assert again is not None and again.data == forgery.data and again.notes == forgery.notes
     others = [forge(data, path.name, technique, s, careful) for s in (seed + 1, seed + 2, seed + 3)]
     assert any(o is not None and o.data != forgery.data for o in others), "seed has no effect"
-    keys = forgery.notes.get("dkim_keys")
-    extra: dict[str, object] = {}
-    if keys:
-        archive = Path(f"/tmp/synth-keys-{forgery.sha256[:12]}.json")
-        archive.write_text(json.dumps(keys))
-        extra["dkim_keys"] = str(archive)
-    result = analyse(forgery.data, forgery.name, **extra)
+    with tempfile.TemporaryDirectory() as tmp:
+        extra: dict[str, object] = {}
+        if forgery.notes.get("dkim_keys"):
+            archive = Path(tmp) / f"keys-{forgery.sha256[:12]}.json"
+            archive.write_text(json.dumps(forgery.notes["dkim_keys"]))
+            extra["dkim_keys"] = str(archive)
+        result = analyse(forgery.data, forgery.name, **extra)
     assert result.status == "ok", (result.status, result.error)
     assert kind_of(forgery.data, forgery.name) == kind_of(data, path.name)
     return forgery, result
