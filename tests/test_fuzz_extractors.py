@@ -1,0 +1,236 @@
+"""Property-based fuzzing of every extractor in :data:`authenticity.extract.REGISTRY`.
+
+Real corpus files (1-2 per format; archives are built from corpus files) are mutated with
+byte flips, truncations, insertions, deletions, duplications and "interesting" integers.
+Each call must either return an :class:`~authenticity.model.Extraction` or raise
+:class:`~authenticity.errors.ExtractionError` (or a subclass), within ``CALL_LIMIT_S``.
+
+The default run is short and deterministic (``derandomize``). A longer, random campaign:
+
+    AUTHENTICITY_FUZZ_EXAMPLES=2000 .venv/bin/pytest tests/test_fuzz_extractors.py
+
+(see docs/hostile-input.md).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from authenticity.errors import ExtractionError
+from authenticity.extract import REGISTRY, Registration
+from authenticity.model import Extraction
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+EXAMPLES = int(os.environ.get("AUTHENTICITY_FUZZ_EXAMPLES", "40"))
+CAMPAIGN = "AUTHENTICITY_FUZZ_EXAMPLES" in os.environ
+CALL_LIMIT_S = float(os.environ.get("AUTHENTICITY_FUZZ_CALL_LIMIT", "10"))
+
+#: Seed files per extractor function (paths relative to the corpus).
+SEEDS: dict[str, tuple[str, ...]] = {
+    "extract_pdf": (
+        "pdf/pdfminer__samples_jo.pdf",
+        "pdf/py-pdf__020-xmp_output_with_metadata_pymupdf.pdf",
+    ),
+    "extract_ooxml": (
+        "ooxml/apache__test-data_document_55733.docx",
+        "ooxml/apache__test-data_openxml4j_51444.xlsx",
+    ),
+    "extract_ole": (
+        "ole/apache__test-data_document_Bug60936.doc",
+        "ole/apache__test-data_spreadsheet_48325.xls",
+    ),
+    "extract_image": ("image/drewnoakes__jpg_Issue_609.jpg", "image/drewnoakes__jpg_beach.jpg"),
+    "extract_eml": (
+        "email/SpamScope__tests_mails_mail_test_9",
+        "email/kitterma__dkim_tests_data_rfc6376.signed.msg",
+    ),
+    "extract_msg_file": (
+        "email/apache__test-data_hsmf_ASCII_UTF-8_CP1252_LCID1031.msg",
+        "email/apache__test-data_hsmf_HTMLBodyBinary_UTF-8.msg",
+    ),
+    "extract_text": ("README.md", "image/reference/drewnoakes__jpg_Nikon_E775.jpg.txt"),
+}
+#: Archives are built from these corpus files.
+ARCHIVE_MEMBERS = ("pdf/pdfminer__samples_jo.pdf", "image/drewnoakes__jpg_Issue_609.jpg")
+
+#: Extractors with a failure the deterministic default run finds, in code this suite may
+#: not edit: {function name: reason}. Listed in docs/hostile-input.md.
+KNOWN_FAILURES: dict[str, str] = {
+    "extract_gzip": "authenticity/extract/archive.py extract_gzip: a truncated gzip stream "
+    "(e.g. the first 16 bytes of a valid .gz) makes tarfile.is_tarfile() raise "
+    "EOFError('Compressed file ended before the end-of-stream marker was reached'), "
+    "which is not an ExtractionError",
+}
+
+
+def _archive_seeds(kind: str) -> tuple[bytes, ...]:
+    members = [(Path(p).name, (CORPUS / p).read_bytes()) for p in ARCHIVE_MEMBERS]
+    if kind == "zip":
+        out = []
+        for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", method) as zf:
+                for name, data in members:
+                    zf.writestr(zipfile.ZipInfo(name, (2017, 3, 1, 9, 0, 0)), data, method)
+            out.append(buf.getvalue())
+        return tuple(out)
+    if kind == "tar":
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tf:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime = len(data), 1488358800
+                tf.addfile(info, io.BytesIO(data))
+        return (buf.getvalue(),)
+    if kind == "gzip":
+        import gzip
+
+        return (gzip.compress(members[0][1], mtime=1488358800),)
+    if kind == "7z":
+        import py7zr
+
+        buf = io.BytesIO()
+        with py7zr.SevenZipFile(buf, "w") as z:
+            for name, data in members:
+                z.writestr(data, name)
+        return (buf.getvalue(),)
+    raise KeyError(kind)
+
+
+_ARCHIVE_KIND = {
+    "extract_zip": "zip",
+    "extract_tar": "tar",
+    "extract_gzip": "gzip",
+    "extract_7z": "7z",
+}
+
+
+def seeds_for(reg: Registration) -> tuple[bytes, ...]:
+    name = reg.fn.__name__
+    if name in _ARCHIVE_KIND:
+        return _archive_seeds(_ARCHIVE_KIND[name])
+    assert name in SEEDS, f"no fuzz seeds for extractor {reg.name}.{name}: add some to SEEDS"
+    return tuple((CORPUS / p).read_bytes() for p in SEEDS[name])
+
+
+INTERESTING = (
+    b"\x00",
+    b"\xff",
+    b"\x7f",
+    b"\x80",
+    b"\x00\x00\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\x7f\xff\xff\xff",
+    b"\x80\x00\x00\x00",
+    b"\xff\xff\xff\xff\xff\xff\xff\xff",
+    b"-1",
+    b"99999999999999999999",
+    b" 0 R",
+    b"<<",
+    b">>",
+    b"obj",
+    b"endstream",
+    b"%%EOF",
+    b"\r\n",
+    b"=?utf-8?b?",
+    b"--",
+    b'<!DOCTYPE x [<!ENTITY a "aaaa">]>',
+    b"&a;",
+    b"\xef\xbb\xbf",
+    b"\xed\xa0\x80",
+)
+
+
+@st.composite
+def mutated(draw, seeds: tuple[bytes, ...]) -> bytes:
+    data = bytearray(draw(st.sampled_from(seeds)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(
+            st.sampled_from(("flip", "truncate", "insert", "delete", "interesting", "duplicate"))
+        )
+        pos = draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "flip" and data:
+            data[pos] ^= 1 << draw(st.integers(0, 7))
+        elif op == "truncate":
+            data = data[:pos]
+        elif op == "insert":
+            data[pos:pos] = draw(st.binary(min_size=1, max_size=64))
+        elif op == "delete":
+            del data[pos : pos + draw(st.integers(1, 512))]
+        elif op == "interesting":
+            value = draw(st.sampled_from(INTERESTING))
+            data[pos : pos + len(value)] = value
+        elif op == "duplicate":
+            end = pos + draw(st.integers(1, 4096))
+            data[pos:pos] = data[pos:end] * draw(st.integers(1, 8))
+    return bytes(data)
+
+
+class CallTimeout(BaseException):
+    """An extractor call ran longer than CALL_LIMIT_S (a BaseException: nothing swallows it)."""
+
+
+def call_with_deadline(reg: Registration, data: bytes) -> None:
+    def on_alarm(signum, frame):
+        raise CallTimeout(f"{reg.fn.__name__} took more than {CALL_LIMIT_S:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, CALL_LIMIT_S)
+    try:
+        result = reg.fn(data)
+    except ExtractionError:
+        return
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert isinstance(result, Extraction), type(result)
+
+
+def _params():
+    for reg in REGISTRY:
+        name = reg.fn.__name__
+        marks = ()
+        if name in KNOWN_FAILURES:
+            marks = (pytest.mark.xfail(strict=not CAMPAIGN, reason=KNOWN_FAILURES[name]),)
+        yield pytest.param(reg, id=f"{reg.name}.{name}", marks=marks)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _corpus():
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+
+
+@pytest.mark.parametrize("reg", list(_params()))
+def test_extractor_survives_mutations(reg: Registration) -> None:
+    seeds = seeds_for(reg)
+    for seed in seeds:  # the unmutated seeds must parse (else the fuzzing proves little)
+        call_with_deadline(reg, seed)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,  # the per-call deadline is CALL_LIMIT_S (SIGALRM)
+        derandomize=not CAMPAIGN,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(mutated(seeds))
+    def run(data: bytes) -> None:
+        call_with_deadline(reg, data)
+
+    run()
+
+
+def test_every_extractor_has_seeds() -> None:
+    names = {reg.fn.__name__ for reg in REGISTRY}
+    assert names <= set(SEEDS) | set(_ARCHIVE_KIND), names - set(SEEDS) - set(_ARCHIVE_KIND)
