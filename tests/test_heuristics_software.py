@@ -107,3 +107,25 @@ def test_pdf_version_newer_than_claimed_date_is_flagged(tmp_path):
     finding = next(f for f in result.findings if f.code == CODE)
     assert finding.evidence["pdf_version"] == "1.7"
     assert finding.severity.value == "high"
+
+
+@pytest.mark.parametrize(
+    ("value", "product", "released"),
+    [
+        ("macOS Versie 10.14.6 (build 18G2022) Quartz PDFContext", "macOS", "2018-09-24"),
+        ("Mac OS X 10.3.2 Quartz PDFContext", "macOS", "2003-10-24"),
+        ("LibreOffice/7.3.6.2$Linux_X86_64 LibreOffice_project/30$Build-2", "Libre", "2022-02-02"),
+        ("Acrobat Distiller 9.5.5 (Windows)", "Adobe", "2008-06-01"),
+        ("iText® 5.5.13 ©2000-2018 iText Group NV (AGPL-version)", "iText", "2009-12-01"),
+        ("Microsoft® Word for Microsoft 365", "Microsoft PDF", "2020-04-21"),
+    ],
+)
+def test_patterns_pick_the_right_release(value, product, released):
+    hits = [
+        r
+        for r in releases()
+        if r.product not in ("Microsoft Office", "PDF") and r.pattern.search(value)
+    ]
+    assert len(hits) == 1, hits
+    assert hits[0].product.startswith(product)
+    assert hits[0].released.isoformat() == released
