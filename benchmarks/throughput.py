@@ -240,6 +240,83 @@ def child_scan(argv: list[str]) -> int:
     return 0
 
 
+def profile_scan(dump: Path, out: Path, leak_date: str, top: int = 25) -> None:
+    """cProfile of run_scan with workers=0 (everything in this process), top by cumulative."""
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(ROOT))
+    from authenticity.config import Settings
+    from authenticity.pipeline import run_scan
+
+    if out.exists():
+        shutil.rmtree(out)
+    settings = Settings.from_env(workers=0, leak_date=dt.date.fromisoformat(leak_date))
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.runcall(run_scan, str(dump), str(out), settings)
+    print(f"profiled scan (workers=0): {time.perf_counter() - t0:.1f} s")
+    stats = pstats.Stats(prof)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def trace_scan(dump: Path, out: Path, leak_date: str, workers: int) -> None:
+    """tracemalloc of the scan's main process: top allocation sites at the peak points."""
+    import tracemalloc
+
+    sys.path.insert(0, str(ROOT))
+    from authenticity import pipeline
+    from authenticity.config import Settings
+
+    if out.exists():
+        shutil.rmtree(out)
+    snapshots: dict[str, tracemalloc.Snapshot] = {}
+    finish = pipeline.Scan.finish
+    save = pipeline.Store.save_scorecards
+
+    def traced_finish(self: pipeline.Scan) -> pipeline.ScanResult:
+        snapshots["after ingest, before finish"] = tracemalloc.take_snapshot()
+        return finish(self)
+
+    def traced_save(self: object, run_id: int, cards: list) -> None:
+        snapshots["finish: all scorecards built"] = tracemalloc.take_snapshot()
+        save(self, run_id, cards)
+
+    pipeline.Scan.finish = traced_finish  # type: ignore[method-assign]
+    pipeline.Store.save_scorecards = traced_save  # type: ignore[method-assign]
+    stop = threading.Event()
+
+    def watch() -> None:  # snapshot whenever traced memory reaches a new high (+10 %)
+        best = 32 * 2**20
+        while not stop.wait(0.05):
+            current = tracemalloc.get_traced_memory()[0]
+            if current > best * 1.1:
+                snapshots["largest sampled"] = tracemalloc.take_snapshot()
+                best = current
+
+    tracemalloc.start(8)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    settings = Settings.from_env(workers=workers, leak_date=dt.date.fromisoformat(leak_date))
+    try:
+        pipeline.run_scan(str(dump), str(out), settings)
+    finally:
+        stop.set()
+        watcher.join()
+    current, peak = tracemalloc.get_traced_memory()
+    print(f"traced Python memory: peak {peak / 2**20:.0f} MB, at the end {current / 2**20:.0f} MB")
+    for label, snap in snapshots.items():
+        stats = snap.statistics("lineno")
+        total = sum(st.size for st in stats)
+        print(f"\n== {label}: {total / 2**20:.0f} MB traced; top sites")
+        for st in stats[:12]:
+            frame = st.traceback[0]
+            print(
+                f"{st.size / 2**20:8.1f} MB {st.count:9d} blocks  {frame.filename}:{frame.lineno}"
+            )
+
+
 def mb(value: int | None) -> str:
     return "n/a" if value is None else f"{value / 2**20:.0f} MB"
 
@@ -259,6 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-exiftool", action="store_true", help="skip the ExifTool timing")
     parser.add_argument("--no-rescan", action="store_true", help="skip the rescan")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--profile", action="store_true", help="only cProfile run_scan (workers=0) on the dump"
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="only trace the scan's main-process memory"
+    )
     args = parser.parse_args(argv)
 
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
@@ -267,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     manifest = ensure_dump(args.n, args.seed, dump)
     if out.exists():
         shutil.rmtree(out)
+    if args.profile:
+        profile_scan(dump, out, args.leak_date)
+        return 0
+    if args.tracemalloc:
+        trace_scan(dump, out, args.leak_date, args.workers)
+        return 0
     if psutil is None:
         print("psutil is not installed: peak memory is the largest single process only")
 
