@@ -14,6 +14,7 @@ The default run is short and deterministic (``derandomize``). A longer, random c
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -234,3 +235,142 @@ def test_extractor_survives_mutations(reg: Registration) -> None:
 def test_every_extractor_has_seeds() -> None:
     names = {reg.fn.__name__ for reg in REGISTRY}
     assert names <= set(SEEDS) | set(_ARCHIVE_KIND), names - set(SEEDS) - set(_ARCHIVE_KIND)
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def _ingest_seeds() -> tuple[bytes, ...]:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.org", "b@example.org", "seed"
+    msg["Date"] = "Wed, 01 Mar 2017 09:00:00 +0000"
+    msg.set_content("see attached")
+    pdf = (CORPUS / ARCHIVE_MEMBERS[0]).read_bytes()
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="a.pdf")
+    eml = msg.as_bytes()
+    mbox = b"From a@example.org Wed Mar  1 09:00:00 2017\n" + eml + b"\n"
+    return (
+        *_archive_seeds("zip"),
+        *_archive_seeds("tar"),
+        *_archive_seeds("gzip"),
+        *_archive_seeds("7z"),
+        eml,
+        mbox * 2,
+    )
+
+
+def test_ingest_survives_mutations(tmp_path) -> None:
+    """Containers (zip, tar, gzip, 7z, eml, mbox) mutated: ingest never raises."""
+    from authenticity.ingest import IngestProblem, iter_documents
+
+    seeds = _ingest_seeds()
+    source = tmp_path / "source.bin"
+
+    def on_alarm(signum, frame):
+        raise CallTimeout(f"ingest took more than {CALL_LIMIT_S:g} s")
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=not CAMPAIGN,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(mutated(seeds))
+    def run(data: bytes) -> None:
+        source.write_bytes(data)
+        problems: list[IngestProblem] = []
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, CALL_LIMIT_S)
+        try:
+            docs = list(iter_documents(source, problems=problems))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        paths = [d.path for d in docs]
+        assert len(paths) == len(set(paths)), paths
+        for text in [*paths, *(p.message for p in problems)]:
+            text.encode("utf-8")
+
+    run()
+
+
+# --------------------------------------------------------------------------- regressions
+# Deterministic reproducers of what the longer campaign found (docs/hostile-input.md).
+
+
+def _expect_extraction_error(fn, data: bytes) -> None:
+    with contextlib.suppress(ExtractionError):
+        fn(data)
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES["extract_gzip"])
+def test_truncated_gzip_is_an_extraction_error() -> None:
+    import gzip
+
+    from authenticity.extract.archive import extract_gzip
+
+    data = gzip.compress(bytes(range(256)) * 64, mtime=1488358800)[:40]
+    _expect_extraction_error(extract_gzip, data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="authenticity/extract/archive.py extract_zip: a central directory entry whose "
+    "'version needed to extract' is over 6.3 makes zipfile.ZipFile() raise "
+    "NotImplementedError('zip file version 14.8'), not caught (only BadZipFile, ValueError, "
+    "OSError, EOFError are)",
+)
+def test_zip_version_too_new_is_an_extraction_error() -> None:
+    from authenticity.extract.archive import extract_zip
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", "hello")
+    data = bytearray(buf.getvalue())
+    data[data.find(b"PK\x01\x02") + 6] = 148  # version needed to extract: 14.8
+    _expect_extraction_error(extract_zip, bytes(data))
+
+
+def text_boxes_pdf(n: int) -> bytes:
+    """One page with ``n`` scattered text objects (about 40 bytes each)."""
+    from tests.hostile_dump import _pdf
+
+    ops = b"".join(
+        b"BT /F1 8 Tf %d %d Td (box %d) Tj ET\n" % ((i * 37) % 560 + 10, (i * 53) % 780 + 10, i)
+        for i in range(n)
+    )
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ],
+        b"<< /Size 6 /Root 1 0 R >>",
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=CallTimeout,
+    reason="authenticity/extract/pdf.py _text: pdfminer extract_text() with default LAParams "
+    "runs layout.group_textboxes, quadratic in text boxes per page (time and memory): a 40 KB "
+    "PDF with 1,000 text objects takes ~9 s, 2,000 more than 40 s (the 60 s file limit is "
+    "what stops it); fix: laparams=LAParams(boxes_flow=None) or cap text objects per page",
+)
+def test_many_text_boxes_pdf_is_fast() -> None:
+    from authenticity.extract.pdf import extract_pdf
+
+    reg = next(r for r in REGISTRY if r.fn is extract_pdf)
+    global CALL_LIMIT_S
+    saved, CALL_LIMIT_S = CALL_LIMIT_S, 3.0
+    try:
+        call_with_deadline(reg, text_boxes_pdf(1000))
+    finally:
+        CALL_LIMIT_S = saved

@@ -272,3 +272,20 @@ def test_cli_scan_under_address_space_limit(hostile, tmp_path):
         assert_contract(card)
     new = [p for p in _tree(tmp_path) if not p.startswith(os.fsencode(out))]
     assert all(os.path.basename(p).decode("utf-8", "replace") not in EVIL_NAMES for p in new)
+
+
+def test_non_utf8_names_do_not_collide(tmp_path):
+    """A name shown as ``\\xff`` text and a file literally named that stay distinct."""
+    from authenticity.ingest import iter_documents
+
+    root = tmp_path / "dump"
+    root.mkdir()
+    with open(os.path.join(os.fsencode(root), b"a\xff.txt"), "wb") as fh:
+        fh.write(b"raw byte\n")
+    (root / "a\\xff.txt").write_bytes(b"literal backslash\n")
+    docs = list(iter_documents(root))
+    paths = sorted(d.path for d in docs)
+    assert len(set(paths)) == 2, paths
+    for doc in docs:
+        doc.path.encode("utf-8")  # always encodable
+    assert {d.read() for d in docs} == {b"raw byte\n", b"literal backslash\n"}
