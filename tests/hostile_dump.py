@@ -22,6 +22,9 @@ from authenticity.ingest import IngestLimits
 MiB = 1 << 20
 GiB = 1 << 30
 
+#: Markup put in metadata values: the HTML report must show it as text.
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
 #: Text that must never reach a scorecard (it would come from an XXE read of /etc/passwd).
 PASSWD_MARKERS = ("root:x:0:0", "root:*:0:0", "/bin/bash", "/usr/sbin/nologin")
 
@@ -485,6 +488,12 @@ def build_hostile_dump(root: Path) -> dict:
     write("pdf/self-reference.pdf", self_referencing_pdf())
     entries.append(
         Entry("self-referencing PDF", "pdf/self-reference.pdf", ["pdf/self-reference.pdf"])
+    )
+    write("pdf/script-author.pdf", make_pdf(author=SCRIPT, title=SCRIPT))
+    entries.append(
+        Entry(
+            "markup in metadata (HTML report)", "pdf/script-author.pdf", ["pdf/script-author.pdf"]
+        )
     )
     write("pdf/ls.pdf", Path("/bin/ls").read_bytes())
     entries.append(Entry("an executable named .pdf", "pdf/ls.pdf", ["pdf/ls.pdf"]))

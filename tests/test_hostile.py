@@ -22,7 +22,7 @@ import pytest
 from authenticity.config import Settings
 from authenticity.pipeline import run_scan
 from tests.conftest import REPO, assert_contract
-from tests.hostile_dump import PASSWD_MARKERS, build_hostile_dump
+from tests.hostile_dump import PASSWD_MARKERS, SCRIPT, build_hostile_dump
 
 SCAN_BUDGET_S = 300  # acceptance: each scan completes in under 5 minutes
 ADDRESS_SPACE = 6 * (1 << 30)
@@ -196,6 +196,13 @@ def test_tar_member_name_not_utf8(tmp_path):
     result = run_scan(str(tmp_path / "dump"), tmp_path / "out", Settings(workers=0))
     paths = {c["path"] for c in _read_cards(result.scorecards_path)}
     assert "links.tar!/tar-bad-\\xff\\xfe.txt" in paths
+
+
+def test_metadata_markup_is_escaped_in_the_report(scanned):
+    card = scanned["by_path"]["pdf/script-author.pdf"]
+    assert SCRIPT in json.dumps(card, ensure_ascii=False).replace('\\"', '"')
+    report = (scanned["out"] / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in report and "<img src=x" not in report
 
 
 def test_xxe_did_not_read_local_files(scanned):
