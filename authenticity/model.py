@@ -221,7 +221,13 @@ class Scorecard:
 
 def jsonable(value: Any) -> Any:
     """Convert metadata values (datetimes, bytes, tuples, enums) to JSON-safe values."""
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from undecodable names: keep as \xNN
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else None

@@ -65,12 +65,7 @@ ARCHIVE_MEMBERS = ("pdf/pdfminer__samples_jo.pdf", "image/drewnoakes__jpg_Issue_
 
 #: Extractors with a failure the deterministic default run finds, in code this suite may
 #: not edit: {function name: reason}. Listed in docs/hostile-input.md.
-KNOWN_FAILURES: dict[str, str] = {
-    "extract_gzip": "authenticity/extract/archive.py extract_gzip: a truncated gzip stream "
-    "(e.g. the first 16 bytes of a valid .gz) makes tarfile.is_tarfile() raise "
-    "EOFError('Compressed file ended before the end-of-stream marker was reached'), "
-    "which is not an ExtractionError",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _archive_seeds(kind: str) -> tuple[bytes, ...]:
@@ -307,7 +302,6 @@ def _expect_extraction_error(fn, data: bytes) -> None:
         fn(data)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES["extract_gzip"])
 def test_truncated_gzip_is_an_extraction_error() -> None:
     import gzip
 
@@ -317,13 +311,6 @@ def test_truncated_gzip_is_an_extraction_error() -> None:
     _expect_extraction_error(extract_gzip, data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="authenticity/extract/archive.py extract_zip: a central directory entry whose "
-    "'version needed to extract' is over 6.3 makes zipfile.ZipFile() raise "
-    "NotImplementedError('zip file version 14.8'), not caught (only BadZipFile, ValueError, "
-    "OSError, EOFError are)",
-)
 def test_zip_version_too_new_is_an_extraction_error() -> None:
     from authenticity.extract.archive import extract_zip
 
@@ -356,14 +343,6 @@ def text_boxes_pdf(n: int) -> bytes:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=CallTimeout,
-    reason="authenticity/extract/pdf.py _text: pdfminer extract_text() with default LAParams "
-    "runs layout.group_textboxes, quadratic in text boxes per page (time and memory): a 40 KB "
-    "PDF with 1,000 text objects takes ~9 s, 2,000 more than 40 s (the 60 s file limit is "
-    "what stops it); fix: laparams=LAParams(boxes_flow=None) or cap text objects per page",
-)
 def test_many_text_boxes_pdf_is_fast() -> None:
     from authenticity.extract.pdf import extract_pdf
 

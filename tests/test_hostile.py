@@ -181,12 +181,6 @@ def test_odd_names_are_kept_in_provenance(scanned):
     assert "bad-\\xff\\xfe-utf8.txt" in report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="authenticity/extract/archive.py extract_tar puts member names undecoded "
-    "(surrogate escapes, e.g. 'tar-bad-\\udcff\\udcfe.txt') into metadata.raw.entries[].name; "
-    "pipeline.write_jsonl then raises UnicodeEncodeError: surrogates not allowed",
-)
 def test_tar_member_name_not_utf8(tmp_path):
     from tests.hostile_dump import tar_links
 

@@ -34,7 +34,7 @@ def extract_zip(data: bytes) -> Extraction:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()[:MAX_ENTRIES]
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise ExtractionError(f"not a readable zip archive: {exc}") from exc
     entries: list[dict[str, Any]] = []
     times: list[dt.datetime] = []
@@ -136,7 +136,11 @@ def extract_gzip(data: bytes) -> Extraction:
         if end > pos:
             name = data[pos:end].decode("latin-1")
     stamp = dt.datetime.fromtimestamp(mtime, dt.UTC) if mtime else None
-    if data[:512].find(b"ustar", 257) != -1 or tarfile.is_tarfile(io.BytesIO(data)):
+    try:
+        is_tar = tarfile.is_tarfile(io.BytesIO(data))
+    except (EOFError, OSError, zlib.error, tarfile.TarError) as exc:
+        raise ExtractionError(f"truncated or corrupt gzip stream: {exc}") from exc
+    if is_tar:
         inner = extract_tar(data)
         inner.metadata.raw["gzip"] = {"mtime": stamp, "name": name}
         return inner
