@@ -1,0 +1,158 @@
+"""Jinja2 rendering (autoescape on for every template) and the static report writer."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from authenticity.review.views import (
+    DECISION_LABELS,
+    VERDICT_MEANING,
+    VERDICT_ORDER,
+    Dump,
+)
+
+#: The review app's Content-Security-Policy (the static pages add a style hash instead).
+APP_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def cssname(value: Any) -> str:
+    """A value reduced to characters safe in a CSS class / id."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))[:80]
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("authenticity.review", "templates"),
+        autoescape=True,  # every template, whatever its name
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters["cssname"] = cssname
+    env.globals.update(
+        verdict_order=VERDICT_ORDER,
+        meanings=VERDICT_MEANING,
+        decision_labels=DECISION_LABELS,
+    )
+    return env
+
+
+@functools.cache
+def stylesheet() -> str:
+    return (resources.files("authenticity.review") / "static" / "review.css").read_text("utf-8")
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def facet_list(dump: Dump) -> dict[str, list[tuple[str, int]]]:
+    facets = dump.facets()
+    return {
+        "verdict": [(v, facets["verdict"][v]) for v in VERDICT_ORDER if facets["verdict"][v]],
+        "family": sorted(facets["family"].items()),
+        "code": sorted(facets["code"].items()),
+    }
+
+
+def _static_css(facets: dict[str, list[tuple[str, int]]]) -> str:
+    """The stylesheet plus the filter rules of the static overview (radio buttons + :has)."""
+    rules = [stylesheet()]
+    for prefix, cls, values in (
+        ("fv", "v", facets["verdict"]),
+        ("ft", "t", facets["family"]),
+        ("fc", "c", facets["code"]),
+    ):
+        for value, _ in values:
+            name = cssname(value)
+            rules.append(
+                f"body:has(#{prefix}-{name}:checked) .docs .row:not(.{cls}-{name}){{display:none}}"
+            )
+    rules.append("body:has(#fs-asc:checked) .docs{flex-direction:column-reverse}")
+    return "\n".join(rules)
+
+
+def _static_csp(css: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode()
+    return f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_static(
+    path: Path,
+    cards: list[dict[str, Any]],
+    summary: dict[str, Any],
+    *,
+    charts: bool = True,
+    documents: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """``path`` (the overview, e.g. ``DIR/report.html``) and ``DIR/docs/<id>.html``."""
+    dump = Dump(cards, summary)
+    facets = facet_list(dump)
+    css = _static_css(facets)
+    common = {"static": True, "css": jinja2.utils.markupsafe.Markup(css), "csp": _static_csp(css)}
+    docs_dir = path.parent / "docs"
+    if documents:
+        docs_dir.mkdir(exist_ok=True)
+        wanted = set()
+        for card in dump.ranked:
+            d = dump.document(card)
+            wanted.add(f"{d['id']}.html")
+            _atomic_write(
+                docs_dir / f"{d['id']}.html",
+                render(
+                    "doc.html",
+                    d=d,
+                    rank=dump.rank[card["path"]],
+                    total=len(dump.cards),
+                    overview_url="../report.html",
+                    doc_url=lambda i: f"{i}.html",
+                    decision=None,
+                    **common,
+                ),
+            )
+            if progress:
+                progress(1)
+        for stale in docs_dir.glob("*.html"):
+            if stale.name not in wanted:
+                stale.unlink(missing_ok=True)
+    page = render(
+        "overview.html",
+        summary=summary,
+        total=len(dump.cards),
+        facets=dump.facets(),
+        facet_list=facets,
+        charts=dump.charts() if charts and dump.cards else None,
+        problems=summary.get("problems") or [],
+        rows=[dump.row(c) for c in dump.ranked],
+        filters={},
+        doc_url=(lambda i: f"docs/{i}.html") if documents else (lambda i: "#"),
+        overview_url=path.name,
+        **common,
+    )
+    _atomic_write(path, page)
