@@ -70,7 +70,63 @@ def build_parser() -> argparse.ArgumentParser:
         help="run as a Prefect flow (default) or with the library's own thread pool",
     )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_review_parsers(sub)
     return parser
+
+
+def _add_review_parsers(sub: Any) -> None:
+    """``review`` (the review web app) and ``labels`` (reviewer decisions as training labels)."""
+    review = sub.add_parser(
+        "review",
+        help="serve the review app (overview, scorecards, search, decisions) from a store",
+        description="Serve the review web app for the newest complete run of a results store.",
+    )
+    review.add_argument("--db", required=True, help="results store SQLAlchemy URL")
+    review.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    review.add_argument("--run", type=int, help="run id (default: the newest complete run)")
+    review.add_argument("--reviewer", help="default reviewer name (default: the login name)")
+    labels = sub.add_parser(
+        "labels",
+        help="export reviewer decisions as training labels (CSV)",
+        description="Write the current reviewer decision per document as CSV: "
+        "path, sha256, label, reviewer, note, decided_at.",
+    )
+    labels.add_argument("--db", required=True, help="results store SQLAlchemy URL")
+    labels.add_argument("--out", required=True, help="CSV file to write ('-' for stdout)")
+    labels.add_argument(
+        "--no-unsure", action="store_true", help="leave out documents marked unsure"
+    )
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from authenticity.review.app import create_app
+    from authenticity.store import Store
+
+    store = Store(args.db)
+    try:
+        app = create_app(store=store, run_id=args.run, reviewer=args.reviewer)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from exc
+    print(f"review app: http://{args.host}:{args.port}/  (Ctrl-C to stop)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_labels(args: argparse.Namespace) -> int:
+    from authenticity.review.labels import label_rows, write_labels
+    from authenticity.store import Store
+
+    rows = label_rows(Store(args.db), include_unsure=not args.no_unsure)
+    if args.out == "-":
+        write_labels(rows, sys.stdout)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            write_labels(rows, fh)
+        print(f"{len(rows)} labels written to {args.out}")
+    return 0
 
 
 def _check_source(source: str) -> None:
@@ -155,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.command == "review":
+            return cmd_review(args)
+        if args.command == "labels":
+            return cmd_labels(args)
         if args.command == "scan":
             summary = cmd_scan(args)
             verdicts = ", ".join(f"{k}: {v}" for k, v in sorted(summary["verdicts"].items()))

@@ -6,6 +6,8 @@ Tables:
   detected type, status, metadata, content-level findings, facts, text. Content already
   analysed by the same analyser version is not analysed again.
 - ``occurrences``: one row per (run, provenance path): the scorecard of that path.
+- ``decisions``: reviewers' verdicts (who, when, path, sha256, decision, note); the newest
+  decision per (path, sha256) is the current one. Exported as training labels.
 
 Every batch is written in one transaction.
 """
@@ -99,6 +101,23 @@ class Occurrence(Base):
     score: Mapped[float] = mapped_column(Float)
     verdict: Mapped[str] = mapped_column(String(32), index=True)
     scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    decision: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(255))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+#: Reviewer decisions (stored values).
+DECISIONS = ("forged", "authentic", "unsure")
 
 
 def _json_safe(value: Any) -> Any:
@@ -287,6 +306,91 @@ class Store:
     def run(self, run_id: int) -> Run | None:
         with Session(self.engine) as session:
             return session.get(Run, run_id)
+
+    # -- review helpers (read-mostly; decisions are the only writes) ---------------
+    def latest_run_id(self, *, complete_only: bool = True) -> int | None:
+        """The newest run (complete ones first choice); ``None`` for an empty store."""
+        with Session(self.engine) as session:
+            query = select(Run.id).order_by(Run.id.desc()).limit(1)
+            found = None
+            if complete_only:
+                found = session.execute(query.where(Run.status == "complete")).scalar()
+            if found is None:
+                found = session.execute(query).scalar()
+            return found
+
+    def contents_for(
+        self, sha256s: Iterable[str], *, text_chars: int | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Newest stored analysis per sha256: ``{sha256: {metadata, facts, text, ...}}``."""
+        wanted = list(set(sha256s))
+        out: dict[str, dict[str, Any]] = {}
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(Content)
+                    .where(Content.sha256.in_(wanted[i : i + 500]))
+                    .order_by(Content.id)
+                ).scalars()
+                for row in rows:  # later rows (newer analyses) win
+                    body = row.text or ""
+                    out[row.sha256] = {
+                        "sha256": row.sha256,
+                        "analyser_version": row.analyser_version,
+                        "mime": row.mime,
+                        "status": row.status,
+                        "metadata": row.metadata_json or {},
+                        "facts": row.facts or {},
+                        "text": body if text_chars is None else body[:text_chars],
+                    }
+        return out
+
+    def add_decision(
+        self,
+        *,
+        path: str,
+        sha256: str,
+        decision: str,
+        reviewer: str,
+        note: str = "",
+        run_id: int | None = None,
+    ) -> None:
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+        with Session(self.engine) as session, session.begin():
+            session.add(
+                Decision(
+                    path=path,
+                    sha256=sha256,
+                    decision=decision,
+                    note=note.replace("\x00", ""),
+                    reviewer=reviewer.replace("\x00", ""),
+                    run_id=run_id,
+                )
+            )
+
+    def decisions(self, path: str | None = None) -> list[dict[str, Any]]:
+        """Decisions, oldest first (all, or those of one path)."""
+        with Session(self.engine) as session:
+            query = select(Decision).order_by(Decision.decided_at, Decision.id)
+            if path is not None:
+                query = query.where(Decision.path == path)
+            return [
+                {
+                    "path": d.path,
+                    "sha256": d.sha256,
+                    "decision": d.decision,
+                    "note": d.note or "",
+                    "reviewer": d.reviewer,
+                    "decided_at": d.decided_at,
+                    "run_id": d.run_id,
+                }
+                for d in session.execute(query).scalars()
+            ]
+
+    def current_decisions(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The newest decision per (path, sha256)."""
+        return {(d["path"], d["sha256"]): d for d in self.decisions()}
 
     def close(self) -> None:
         self.engine.dispose()
