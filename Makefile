@@ -13,12 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# python-magic needs the system libmagic; install it with apt when missing (Debian/Ubuntu).
+# python-magic needs the system libmagic, the review app's browser tests need chromium;
+# install them with apt when missing (Debian/Ubuntu).
 system-deps:
 	@if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then \
 	  echo "installing libmagic1 (needed by python-magic)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q libmagic1; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q libmagic1; fi; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium (browser tests of the review app)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; \
 	fi
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python system-deps
