@@ -35,7 +35,7 @@ SORTS = ("score", "score_asc", "path")
 SECURITY_HEADERS = {
     "Content-Security-Policy": APP_CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make browsers send Origin: null
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }

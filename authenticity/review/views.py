@@ -311,7 +311,7 @@ class Dump:
             "id": doc_id(card["path"]),
             "card": card,
             "path": card["path"],
-            "name": parts[-1],
+            "name": parts[-1].rsplit("/", 1)[-1],
             "verdict": card["verdict"],
             "verdict_meaning": VERDICT_MEANING.get(card["verdict"], ""),
             "score": float(card["score"]),
