@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    insert,
     inspect,
     select,
     text,
@@ -276,23 +277,32 @@ class Store:
                     yield _analysis_from_row(row, text_chars)
 
     def save_scorecards(self, run_id: int, cards: Iterable[Scorecard]) -> None:
+        """Insert or update the run's scorecards in one transaction (bulk insert for new paths)."""
         with Session(self.engine) as session, session.begin():
+            existing = {
+                row.path: row
+                for row in session.execute(
+                    select(Occurrence).where(Occurrence.run_id == run_id)
+                ).scalars()
+            }
+            new_rows: list[dict[str, Any]] = []
             for card in cards:
-                data = _json_safe(card.to_json())
-                existing = session.execute(
-                    select(Occurrence).where(
-                        Occurrence.run_id == run_id, Occurrence.path == card.path
-                    )
-                ).scalar_one_or_none()
-                row = existing or Occurrence(run_id=run_id, path=card.path)
-                row.sha256 = card.sha256
-                row.parent = card.parent
-                row.mime = card.mime
-                row.score = card.score
-                row.verdict = card.verdict.value
-                row.scorecard = data
-                if existing is None:
-                    session.add(row)
+                values = {
+                    "sha256": card.sha256,
+                    "parent": card.parent,
+                    "mime": card.mime,
+                    "score": card.score,
+                    "verdict": card.verdict.value,
+                    "scorecard": _json_safe(card.to_json()),
+                }
+                row = existing.get(card.path)
+                if row is None:
+                    new_rows.append({"run_id": run_id, "path": card.path, **values})
+                else:
+                    for key, value in values.items():
+                        setattr(row, key, value)
+            for i in range(0, len(new_rows), 1000):
+                session.execute(insert(Occurrence), new_rows[i : i + 1000])
 
     def scorecards(self, run_id: int) -> list[dict[str, Any]]:
         with Session(self.engine) as session:

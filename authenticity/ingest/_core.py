@@ -117,7 +117,9 @@ class Node:
         if self.size > limit:
             return None
         with self.open() as fh:
-            data = fh.read(limit + 1)
+            # Read what the file holds (size known from stat), plus one byte to notice a file
+            # that grew; never ask for `limit` bytes up front (a 512 MiB buffer per read).
+            data = fh.read(min(self.size, limit) + 1)
         return data if len(data) <= limit else None
 
     def unique(self, name: str) -> str:
