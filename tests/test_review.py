@@ -53,9 +53,7 @@ def scanned(tmp_path_factory):
     (dump / "mail" / "1.eml").write_bytes(
         factories.make_email(date=SENT, attachments=[("budget.xlsx", forged, XLSX)])
     )
-    result = run_scan(
-        str(dump), root / "out", Settings(workers=0, leak_date=dt.date(2017, 5, 5))
-    )
+    result = run_scan(str(dump), root / "out", Settings(workers=0, leak_date=dt.date(2017, 5, 5)))
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import html
 import os
 import re
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from authenticity.review.views import (
     DECISION_LABELS,
@@ -34,11 +36,22 @@ def cssname(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))[:80]
 
 
+def _escape(value: Any) -> Any:
+    """Escape with :func:`html.escape` (``&quot;``, ``&#x27;``), as the earlier report did;
+    autoescape keeps it as is (it is :class:`Markup`) and escapes anything else."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value), quote=True))
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("authenticity.review", "templates"),
         autoescape=True,  # every template, whatever its name
+        finalize=_escape,
         trim_blocks=False,
         lstrip_blocks=False,
     )
@@ -115,7 +128,8 @@ def write_static(
     dump = Dump(cards, summary)
     facets = facet_list(dump)
     css = _static_css(facets)
-    common = {"static": True, "css": jinja2.utils.markupsafe.Markup(css), "csp": _static_csp(css)}
+    # Our own strings (not from scanned files): inserted verbatim.
+    common = {"static": True, "css": Markup(css), "csp": Markup(_static_csp(css))}
     docs_dir = path.parent / "docs"
     if documents:
         docs_dir.mkdir(exist_ok=True)

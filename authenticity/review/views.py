@@ -402,7 +402,7 @@ def _outlier_values(cards: list[dict[str, Any]]) -> dict[str, set[str]]:
     return out
 
 
-_WORD = re.compile(r"\S+|\s+")
+_WORD = re.compile(r"\s*\S+\s*")
 
 
 def word_diff(old: str, new: str, max_words: int = 20_000) -> list[dict[str, str]]:
