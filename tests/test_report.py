@@ -245,3 +245,51 @@ def test_app_escapes_checks_csrf_and_serves_labels(store_with_run):
     assert client.get("/doc/0000000000000000").status_code == 404
     found = client.get("/search", params={"q": "synthese budget"}).text
     assert "a.docx" in found and "<mark>" in found
+
+
+@pytest.mark.postgres
+def test_postgres_search_and_decisions(tmp_path):
+    import os
+    import uuid
+
+    import sqlalchemy
+
+    from authenticity.review.app import create_app
+    from authenticity.review.search import SearchIndex
+
+    pg_url = os.environ.get(
+        "AUTHENTICITY_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+    )
+    try:
+        admin = sqlalchemy.create_engine(pg_url)
+        with admin.connect():
+            pass
+    except Exception:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {pg_url} (CI must not skip this)")
+        pytest.skip(f"PostgreSQL not reachable at {pg_url}")
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = f"{pg_url}?options=-csearch_path%3D{schema}"
+        dump = tmp_path / "dump"
+        dump.mkdir()
+        (dump / "a.docx").write_bytes(factories.make_docx(text="Le compte offshore de Panama."))
+        (dump / "b.pdf").write_bytes(factories.make_pdf(author="Рошка Георгий"))
+        run_scan(str(dump), tmp_path / "out", Settings(workers=0), url)
+        app = create_app(url)
+        index: SearchIndex = app.state.review.search
+        assert index.postgres
+        hits = index.search('"compte offshore"')
+        assert [h["path"] for h in hits] == ["a.docx"]
+        assert any(hit for _, hit in hits[0]["snippet"])
+        assert [h["path"] for h in index.search("Рошка")] == ["b.pdf"]
+        store = app.state.review.store
+        store.add_decision(path="a.docx", sha256="1" * 64, decision="forged", reviewer="r")
+        assert [r["label"] for r in label_rows(store)] == ["forged"]
+        store.close()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

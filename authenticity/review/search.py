@@ -121,21 +121,26 @@ class SearchIndex:
         }
 
     def _search_postgres(self, query: str, limit: int) -> list[dict[str, Any]]:
+        # Metadata strings are taken out of the JSON (its text form escapes non-ASCII).
         statement = sql(
             """
-            SELECT DISTINCT ON (o.path) o.path,
-                   ts_headline('simple',
-                               coalesce(c.text, '') || ' ' || coalesce(c.metadata::text, ''),
-                               q, 'StartSel=' || chr(2) || ', StopSel=' || chr(3)
-                                  || ', MaxFragments=2, MaxWords=30, MinWords=8') AS snippet
-            FROM occurrences o
-            JOIN contents c ON c.sha256 = o.sha256,
-                 websearch_to_tsquery('simple', :q) AS q
-            WHERE o.run_id = :run
-              AND (to_tsvector('simple', coalesce(c.text, ''))
-                   || to_tsvector('simple', coalesce(c.metadata::text, ''))
-                   || to_tsvector('simple', o.path)) @@ q
-            ORDER BY o.path
+            WITH docs AS (
+                SELECT DISTINCT ON (o.path) o.path,
+                       coalesce(c.text, '') || ' ' || o.path || ' ' || coalesce((
+                           SELECT string_agg(v #>> '{}', ' ')
+                           FROM jsonb_path_query(c.metadata::jsonb, 'strict $.**') AS v
+                           WHERE jsonb_typeof(v) = 'string'), '') AS body
+                FROM occurrences o JOIN contents c ON c.sha256 = o.sha256
+                WHERE o.run_id = :run
+                ORDER BY o.path, c.id DESC
+            )
+            SELECT docs.path,
+                   ts_headline('simple', docs.body, q,
+                               'StartSel=' || chr(2) || ', StopSel=' || chr(3)
+                               || ', MaxFragments=2, MaxWords=30, MinWords=8')
+            FROM docs, websearch_to_tsquery('simple', :q) AS q
+            WHERE to_tsvector('simple', docs.body) @@ q
+            ORDER BY ts_rank(to_tsvector('simple', docs.body), q) DESC, docs.path
             LIMIT :limit
             """
         )
