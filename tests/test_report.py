@@ -207,6 +207,18 @@ def test_labels_export_newest_decision_per_document(store_with_run, tmp_path):
     assert [r["label"] for r in csv.DictReader(out.open())] == ["forged", "authentic"]
 
 
+def test_app_pages_long_lists(store_with_run, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from authenticity.review import app as review_app
+
+    monkeypatch.setattr(review_app, "PAGE_SIZE", 1)
+    client = TestClient(review_app.create_app(store_with_run.db_url))
+    first, second = client.get("/").text, client.get("/?page=2").text
+    assert first.count('class="row v-') == second.count('class="row v-') == 1
+    assert 'href="/?page=2">next</a>' in first and 'href="/">previous</a>' in second
+
+
 def test_app_escapes_checks_csrf_and_serves_labels(store_with_run):
     from fastapi.testclient import TestClient
 

@@ -189,6 +189,8 @@ def create_app(
             }
             for key, value in changes.items():
                 params["type" if key == "family" else key] = value
+            if params.get("page") == 1:
+                params["page"] = None
             query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
             return "/" + ("?" + query if query else "")
 
@@ -201,7 +203,10 @@ def create_app(
             charts=review.charts(),
             problems=[],
             rows=shown,
-            truncated=len(rows) > len(shown),
+            truncated=len(rows) > page * PAGE_SIZE,
+            matched=len(rows),
+            first=(page - 1) * PAGE_SIZE + 1,
+            page=page,
             filters=filters,
             link=link,
             **page_context(request, session),

@@ -315,7 +315,9 @@ class Dump:
             "verdict": card["verdict"],
             "verdict_meaning": VERDICT_MEANING.get(card["verdict"], ""),
             "score": float(card["score"]),
-            "score_band": _score_band(float(card["score"])),
+            "score_band": (
+                _score_band(float(card["score"])) if model.get("name", "rules") == "rules" else ""
+            ),
             "scorer": model.get("name", "rules"),
             "scorer_version": model.get("version", ""),
             "family": family_of(card.get("mime", "")),
@@ -357,7 +359,21 @@ def _reasons(reasons: Any) -> list[dict[str, str]]:
         reasons = [{"feature": k, "contribution": v} for k, v in reasons.items()]
     out = []
     for r in reasons if isinstance(reasons, list) else [reasons]:
-        if isinstance(r, dict):
+        if (
+            isinstance(r, dict)
+            and isinstance(r.get("feature"), str)
+            and any(isinstance(r.get(k), int | float) for k in ("effect", "contribution", "weight"))
+        ):
+            value = next(
+                float(r[k])
+                for k in ("effect", "contribution", "weight")
+                if isinstance(r.get(k), int | float)
+            )
+            direction = "raises" if value > 0 else "lowers"
+            out.append(
+                {"text": r["feature"], "detail": f"{direction} the score by {abs(value):.3f}"}
+            )
+        elif isinstance(r, dict):
             name = next(
                 (r[k] for k in ("text", "message", "feature", "name", "code") if r.get(k)), ""
             )
