@@ -91,6 +91,13 @@ def _archive_seeds(kind: str) -> tuple[bytes, ...]:
         import gzip
 
         return (gzip.compress(members[0][1], mtime=1488358800),)
+    if kind == "odf":  # no ODF file in the corpus: a minimal package per the ODF spec
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("mimetype", ODF_MIMETYPE, zipfile.ZIP_STORED)
+            zf.writestr("meta.xml", ODF_META)
+            zf.writestr("content.xml", ODF_CONTENT)
+        return (buf.getvalue(),)
     if kind == "7z":
         import py7zr
 
@@ -107,7 +114,24 @@ _ARCHIVE_KIND = {
     "extract_tar": "tar",
     "extract_gzip": "gzip",
     "extract_7z": "7z",
+    "extract_odf": "odf",
 }
+ODF_MIMETYPE = "application/vnd.oasis.opendocument.text"
+ODF_META = (
+    '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.2"><office:meta>'
+    "<meta:initial-creator>Ann</meta:initial-creator><dc:creator>Bob</dc:creator>"
+    "<meta:creation-date>2020-01-02T03:04:05</meta:creation-date>"
+    "<meta:editing-duration>PT1H2M3S</meta:editing-duration>"
+    '<meta:document-statistic meta:page-count="2"/></office:meta></office:document-meta>'
+)
+ODF_CONTENT = (
+    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+    '<text:p>Hello <text:span>world</text:span><text:s text:c="2"/>again</text:p>'
+    "</office:text></office:body></office:document-content>"
+)
 
 
 def seeds_for(reg: Registration) -> tuple[bytes, ...]:

@@ -69,6 +69,6 @@ def extractor_for(mime: str, extension: str = "") -> Registration | None:
 
 
 # Explicit imports fill the registry (no entry points). Order matters only for ties.
-FORMAT_MODULES = ("pdf", "ooxml", "ole", "image", "email", "text", "archive")
+FORMAT_MODULES = ("pdf", "ooxml", "odf", "ole", "image", "email", "text", "archive")
 for _name in FORMAT_MODULES:
     importlib.import_module(f"authenticity.extract.{_name}")

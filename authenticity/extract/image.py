@@ -186,6 +186,164 @@ def _text(value: Any) -> str | None:
     return _clean(value) if isinstance(value, str) else None
 
 
+# --- JPEG segments: quantization tables, ICC profile, APPn list -----------------------------
+
+#: Position in natural (row-major) order of the k-th coefficient in zig-zag order.
+ZIGZAG = (
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+)  # fmt: skip
+#: The example tables of the JPEG standard (Annex K), natural order: what libjpeg scales.
+STD_LUMINANCE = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+STD_CHROMINANCE = (
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
+    24, 26, 56, 99, 99, 99, 99, 99, 47, 66, *([99] * 38),
+)  # fmt: skip
+_MAX_SEGMENTS = 200
+_MAX_ICC = 4 * 1024 * 1024
+_XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def libjpeg_table(base: tuple[int, ...], quality: int) -> list[int]:
+    """libjpeg's ``jpeg_quality_scaling`` of a base table (natural order, baseline 1..255)."""
+    quality = min(max(quality, 1), 100)
+    scale = 5000 // quality if quality < 50 else 200 - quality * 2
+    return [min(max((v * scale + 50) // 100, 1), 255) for v in base]
+
+
+def estimate_quality(table: list[int], base: tuple[int, ...]) -> tuple[int, bool]:
+    """(libjpeg quality 1..100 whose scaled ``base`` is closest to ``table``, exact match?)."""
+    best_q, best_err = 0, None
+    for q in range(1, 101):
+        err = sum(abs(a - b) for a, b in zip(libjpeg_table(base, q), table, strict=True))
+        if best_err is None or err < best_err:
+            best_q, best_err = q, err
+    return best_q, best_err == 0
+
+
+def _icc_description(profile: bytes) -> str | None:
+    """The ``desc`` tag of an ICC profile (v2 textDescriptionType or v4 mluc)."""
+    if len(profile) < 132:
+        return None
+    count = int.from_bytes(profile[128:132], "big")
+    for i in range(min(count, 100)):
+        entry = profile[132 + 12 * i : 144 + 12 * i]
+        if len(entry) < 12 or entry[:4] != b"desc":
+            continue
+        offset = int.from_bytes(entry[4:8], "big")
+        size = int.from_bytes(entry[8:12], "big")
+        tag = profile[offset : offset + size]
+        if tag[:4] == b"desc" and len(tag) >= 12:
+            length = int.from_bytes(tag[8:12], "big")
+            text = tag[12 : 12 + length].split(b"\x00", 1)[0]
+            return text.decode("latin-1").strip() or None
+        if tag[:4] == b"mluc" and len(tag) >= 28:
+            length = int.from_bytes(tag[20:24], "big")
+            start = int.from_bytes(tag[24:28], "big")
+            text = tag[start : start + length].decode("utf-16-be", "replace")
+            return text.replace("\x00", "").strip() or None
+        return None
+    return None
+
+
+def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
+    """(facts, XMP packet of the APP1 XMP segment) from a JPEG's marker segments.
+
+    Only the segments before the first scan are read; no pixel data is decoded.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return {}, None
+    xmp: bytes | None = None
+    tables: list[dict[str, Any]] = []
+    segments: list[str] = []
+    icc_chunks: dict[int, bytes] = {}
+    pos = 2
+    while pos + 4 <= len(data) and len(segments) < _MAX_SEGMENTS:
+        if data[pos] != 0xFF:
+            break
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            pos += 2
+            continue
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2:
+            break
+        seg = data[pos + 4 : pos + 2 + length]
+        if 0xE0 <= marker <= 0xEF:
+            ident = seg[:32].split(b"\x00", 1)[0].decode("latin-1", "replace")
+            segments.append(f"APP{marker - 0xE0}:{ident[:30]}")
+            if marker == 0xE2 and seg.startswith(b"ICC_PROFILE\x00") and len(seg) > 14:
+                icc_chunks.setdefault(seg[12], seg[14:])
+            elif marker == 0xE1 and seg.startswith(_XMP_APP1) and xmp is None:
+                xmp = seg[len(_XMP_APP1) :]
+        elif marker == 0xDB:
+            segments.append("DQT")
+            i = 0
+            while i < len(seg) and len(tables) < 8:
+                precision, table_id = seg[i] >> 4, seg[i] & 0x0F
+                width = 2 if precision else 1
+                body = seg[i + 1 : i + 1 + 64 * width]
+                if len(body) < 64 * width:
+                    break
+                stored = [
+                    int.from_bytes(body[k * width : (k + 1) * width], "big") for k in range(64)
+                ]
+                natural = [0] * 64
+                for k, value in enumerate(stored):
+                    natural[ZIGZAG[k]] = value
+                tables.append({"id": table_id, "precision": 16 if precision else 8,
+                               "values": natural})  # fmt: skip
+                i += 1 + 64 * width
+        elif marker == 0xFE:
+            segments.append("COM")
+        elif marker == 0xDA:
+            segments.append("SOS")
+            break
+        else:
+            segments.append(f"0x{marker:02X}")
+        pos += 2 + length
+    facts: dict[str, Any] = {"jpeg_segments": segments}
+    if tables:
+        facts["jpeg_quant_tables"] = tables
+        luma = next((t for t in tables if t["id"] == 0), tables[0])
+        quality, exact = estimate_quality(luma["values"], STD_LUMINANCE)
+        facts["jpeg_quality"] = quality
+        chroma = next((t for t in tables if t["id"] == 1), None)
+        if chroma is not None:
+            exact = exact and estimate_quality(chroma["values"], STD_CHROMINANCE) == (
+                quality,
+                True,
+            )
+        facts["jpeg_quant_standard"] = exact
+    if icc_chunks:
+        profile = b"".join(icc_chunks[k] for k in sorted(icc_chunks))[:_MAX_ICC]
+        facts["icc_profile_size"] = len(profile)
+        facts["icc_description"] = _icc_description(profile)
+    return facts, xmp
+
+
+def _thumbnail_size(thumb: bytes) -> tuple[int, int] | None:
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(BytesIO(thumb)) as im:
+                return im.size
+    except Exception:  # a broken thumbnail is just absent
+        return None
+
+
 @register("image/*", extensions=("jpg", "jpeg", "tif", "tiff", "png", "heic", "heif", "webp"))
 def extract_image(data: bytes) -> Extraction:
     tags, exif_error = _read_exif(data)
@@ -239,6 +397,21 @@ def extract_image(data: bytes) -> Extraction:
     thumb = next((tags[k] for k in _THUMBNAIL_KEYS if isinstance(tags.get(k), bytes)), None)
     facts["has_thumbnail"] = thumb is not None
     facts["thumbnail_size"] = len(thumb) if thumb is not None else 0
+    if thumb is not None and (dims := _thumbnail_size(thumb)) is not None:
+        facts["thumbnail_width"], facts["thumbnail_height"] = dims
+    app1_xmp = None
+    try:
+        segment_facts, app1_xmp = _jpeg_segments(data)
+        facts.update(segment_facts)
+    except Exception as exc:  # segment facts are best effort on hostile input
+        facts["jpeg_segments_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    if app1_xmp:
+        try:
+            packet = _xml.parse_xmp(app1_xmp) or packet
+        except ExtractionError as exc:
+            facts["xmp_error"] = str(exc)[:500]
+    if packet:
+        raw["xmp"] = packet
     facts.update(header)
     for key in ("CreateDate", "ModifyDate", "MetadataDate"):
         if key in xmp:

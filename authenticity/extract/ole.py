@@ -207,6 +207,27 @@ def extract_ole(data: bytes) -> Extraction:
         ole.close()
 
 
+MAX_STORAGE_TIMES = 200
+
+
+def _storage_times(ole: olefile.OleFileIO) -> list[dict[str, Any]]:
+    """Creation/modification FILETIMEs of every storage that has one (aware UTC).
+
+    Writers stamp storages (not streams) when they are created or rewritten; the root
+    entry is in ``ole_root_created``/``ole_root_modified``.
+    """
+    out: list[dict[str, Any]] = []
+    for path in ole.listdir(streams=False, storages=True):
+        created = _utc(ole.getctime(path))
+        modified = _utc(ole.getmtime(path))
+        if created is None and modified is None:
+            continue
+        out.append({"path": "/".join(path), "created": created, "modified": modified})
+        if len(out) >= MAX_STORAGE_TIMES:
+            break
+    return out
+
+
 def _extract(ole: olefile.OleFileIO) -> Extraction:
     paths = ole.listdir(streams=True, storages=True)
     streams = ["/".join(p) for p in ole.listdir(streams=True, storages=False)]
@@ -225,6 +246,12 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
         facts["ole_root_created"] = _utc(ole.root.getctime())
     except Exception:
         pass
+    try:
+        facts["ole_storage_times"] = _storage_times(ole)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a broken directory keeps the rest of the container
+        facts["ole_storage_times_error"] = f"{type(exc).__name__}: {exc}"[:500]
 
     encryption = _ooxml_encryption(ole)
     if encryption is None:

@@ -7,6 +7,7 @@ read with a size cap; nothing is executed and no external relationship is follow
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import struct
@@ -339,6 +340,139 @@ def _read_part(
     return values
 
 
+# --- Word revision traces, languages, reviewers, custom XML, external targets --------------
+
+MAX_RSIDS = 500
+MAX_EXTERNAL = 200
+MAX_RELS_PARTS = 500
+MAX_NAMES = 200
+_W_MAIN = ("word/document.xml", "word/styles.xml")
+_LANG_TAG = re.compile(rb"<(?:[\w.-]+:)?lang\b([^>]*)>")
+_LANG_ATTR = re.compile(rb"""(?:[\w.-]+:)?(?:val|eastAsia|bidi)\s*=\s*["']([^"']*)["']""")
+_CHANGE_TAG = re.compile(
+    rb"<(?:[\w.-]+:)?(ins|del|moveFrom|moveTo|rPrChange|pPrChange|comment)\b([^>]*)>"
+)
+_AUTHOR_ATTR = re.compile(rb"""(?:[\w.-]+:)?author\s*=\s*["']([^"']*)["']""")
+_XLSX_AUTHOR = re.compile(rb"<(?:[\w.-]+:)?author>([^<]*)</(?:[\w.-]+:)?author>")
+
+
+def _unxml(value: bytes) -> str:
+    return html.unescape(value.decode("utf-8", "replace")).strip()
+
+
+def _rsids(pkg: _Package, facts: dict[str, Any]) -> None:
+    """Revision-save ids of word/settings.xml (``w:rsids``): one per editing session."""
+    data = pkg.read("word/settings.xml")
+    if data is None:
+        return
+    try:
+        root = _xml.parse(data, "word/settings.xml")
+    except ExtractionError as exc:
+        facts.setdefault("part_errors", {})["word/settings.xml"] = str(exc)
+        return
+    values: list[str] = []
+    root_rsid = None
+    for elem in root.iter():
+        tag = _xml.local(elem.tag)
+        if tag not in ("rsid", "rsidRoot"):
+            continue
+        val = next((v for k, v in elem.attrib.items() if _xml.local(k) == "val"), None)
+        if not val:
+            continue
+        if tag == "rsidRoot":
+            root_rsid = val.upper()
+        else:
+            values.append(val.upper())
+    unique = list(dict.fromkeys(values))
+    facts["rsid_count"] = len(unique)
+    facts["rsids"] = unique[:MAX_RSIDS]
+    facts["rsid_root"] = root_rsid
+
+
+def _word_markup(pkg: _Package, facts: dict[str, Any]) -> None:
+    """``w:lang`` values, tracked-change and comment authors (pattern scan, no tree)."""
+    langs: set[str] = set()
+    change_authors: set[str] = set()
+    comment_authors: set[str] = set()
+    changes: dict[str, int] = {}
+    for part in (*_W_MAIN, "word/comments.xml"):
+        data = pkg.read(part)
+        if data is None:
+            continue
+        if part in _W_MAIN:
+            for m in _LANG_TAG.finditer(data):
+                langs.update(v for a in _LANG_ATTR.findall(m.group(1)) if (v := _unxml(a)))
+        for m in _CHANGE_TAG.finditer(data):
+            kind = m.group(1).decode("ascii")
+            author = _AUTHOR_ATTR.search(m.group(2))
+            if kind == "comment":
+                if author and len(comment_authors) < MAX_NAMES:
+                    comment_authors.add(_unxml(author.group(1)))
+                continue
+            if part != "word/document.xml":
+                continue
+            changes[kind] = changes.get(kind, 0) + 1
+            if author and len(change_authors) < MAX_NAMES:
+                change_authors.add(_unxml(author.group(1)))
+    for info in pkg.infos[:MAX_ENTRIES]:  # spreadsheet comments: <authors><author>
+        name = _norm(info.filename)
+        if name.startswith("xl/comments") and name.endswith(".xml"):
+            data = pkg.read(info.filename) or b""
+            comment_authors.update(_unxml(a) for a in _XLSX_AUTHOR.findall(data)[:MAX_NAMES])
+    facts["languages"] = sorted(langs)[:MAX_NAMES]
+    facts["tracked_changes"] = changes
+    facts["revision_authors"] = sorted(a for a in change_authors if a)
+    facts["comment_authors"] = sorted(a for a in comment_authors if a)[:MAX_NAMES]
+
+
+def _external_relationships(pkg: _Package, facts: dict[str, Any]) -> None:
+    """Targets of ``TargetMode="External"`` relationships in every .rels part (never fetched)."""
+    external: list[dict[str, str]] = []
+    rels_parts = [i.filename for i in pkg.infos if _norm(i.filename).endswith(".rels")]
+    for part in rels_parts[:MAX_RELS_PARTS]:
+        data = pkg.read(part)
+        if not data or b"External" not in data:
+            continue
+        try:
+            root = _xml.parse(data, part)
+        except ExtractionError as exc:
+            facts.setdefault("part_errors", {})[part] = str(exc)
+            continue
+        for rel in root:
+            if rel.get("TargetMode") != "External":
+                continue
+            rel_type = (rel.get("Type") or "").rstrip("/").rsplit("/", 1)[-1]
+            external.append({"part": part, "type": rel_type, "target": rel.get("Target") or ""})
+            if len(external) >= MAX_EXTERNAL:
+                break
+    facts["external_relationships"] = external
+    facts["has_external_relationships"] = bool(external)
+
+
+def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:
+    custom_xml = [
+        i.filename
+        for i in pkg.infos
+        if _norm(i.filename).startswith("customxml/") and _norm(i.filename).endswith(".xml")
+    ]
+    facts["has_custom_xml"] = bool(custom_xml)
+    facts["custom_xml_parts"] = len(custom_xml)
+    steps: tuple[Callable[[_Package, dict[str, Any]], None], ...] = (_external_relationships,)
+    if pkg.find("word/document.xml") is not None:
+        steps = (_rsids, _word_markup, _external_relationships)
+    elif any(_norm(i.filename).startswith("xl/comments") for i in pkg.infos):
+        steps = (_word_markup, _external_relationships)
+    for step in steps:
+        try:
+            step(pkg, facts)
+        except (MemberTooLarge, MemoryError):
+            raise
+        except Exception as exc:  # best effort: the metadata stands on its own
+            facts.setdefault("forensic_errors", {})[step.__name__.lstrip("_")] = (
+                f"{type(exc).__name__}: {exc}"[:500]
+            )
+
+
 @register(*_MIMES, extensions=_EXTENSIONS)
 def extract_ooxml(data: bytes) -> Extraction:
     """Read an OOXML package's properties, zip directory and text."""
@@ -417,4 +551,5 @@ def _extract(pkg: _Package) -> Extraction:
         page_count=_int(app.get("Pages")) if "Pages" in app else _int(app.get("Slides")),
         raw={"core": core, "app": app, "custom": custom},
     )
+    _forensic_parts(pkg, facts)
     return Extraction(metadata=meta, text=_text(pkg, main, facts), facts=facts)

@@ -12,7 +12,15 @@ from typing import Any
 
 from pdfminer.high_level import extract_text
 from pdfminer.layout import LAParams
-from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfdocument import (
+    PDFBaseXRef,
+    PDFDocument,
+    PDFEncryptionError,
+    PDFPasswordIncorrect,
+    PDFXRef,
+    PDFXRefFallback,
+    PDFXRefStream,
+)
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
@@ -127,6 +135,273 @@ def _text(data: bytes, facts: dict[str, Any]) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
+# --- Structure: fonts, revisions, object streams, actions, signatures ----------------------
+
+MAX_FONTS = 200
+MAX_REVISIONS = 50
+MAX_REVISION_OBJECTS = 200
+MAX_FONT_PAGES = 500
+MAX_OBJSTM_BYTES = 20 * 1024 * 1024
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+_DELIM = rb"(?=[\s/\[\]<>(){}%]|$)"
+#: Action and attachment names reported as flags (never run): fact name -> PDF name.
+_ACTION_NAMES = {
+    "has_javascript": (b"JavaScript", b"JS"),
+    "has_open_action": (b"OpenAction",),
+    "has_additional_actions": (b"AA",),
+    "has_embedded_files": (b"EmbeddedFiles", b"EmbeddedFile"),
+    "has_launch_action": (b"Launch",),
+    "has_uri_action": (b"URI",),
+}
+_ACTION_RE = re.compile(
+    rb"/(" + b"|".join(n for names in _ACTION_NAMES.values() for n in names) + rb")" + _DELIM
+)
+_SIG_RE = re.compile(rb"/(?:Type|FT)\s*/Sig" + _DELIM)
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_OBJSTM = re.compile(rb"/Type\s*/ObjStm" + _DELIM)
+_XREF_STREAM = re.compile(rb"/Type\s*/XRef" + _DELIM)
+_FIRST_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b(.{0,1024}?)endobj", re.DOTALL)
+_MOD_DATE = re.compile(rb"/ModDate\s*\(((?:[^()\\]|\\.){1,80})\)")
+
+
+def _name(value: Any) -> str | None:
+    value = resolve1(value)
+    if isinstance(value, PSLiteral):
+        name = value.name
+        return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _font_embedded(font: dict[str, Any]) -> bool:
+    """Whether a font dictionary carries its glyph program (FontFile, FontFile2/3, Type3)."""
+    if _name(font.get("Subtype")) == "Type3":
+        return True
+    descriptor = resolve1(font.get("FontDescriptor"))
+    if not isinstance(descriptor, dict):
+        descendants = resolve1(font.get("DescendantFonts"))
+        if isinstance(descendants, list) and descendants:
+            first = resolve1(descendants[0])
+            if isinstance(first, dict):
+                descriptor = resolve1(first.get("FontDescriptor"))
+    if not isinstance(descriptor, dict):
+        return False
+    return any(k in descriptor for k in ("FontFile", "FontFile2", "FontFile3"))
+
+
+def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
+    """Fonts named in the pages' /Resources /Font dictionaries (deduplicated, capped)."""
+    fonts: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    seen_refs: set[int | None] = set()
+    truncated = False
+    for number, page in enumerate(PDFPage.create_pages(doc)):
+        if number >= MAX_FONT_PAGES:
+            truncated = True
+            break
+        resources = resolve1(page.resources)
+        font_dict = resolve1(resources.get("Font")) if isinstance(resources, dict) else None
+        if not isinstance(font_dict, dict):
+            continue
+        for ref in list(font_dict.values())[:MAX_FONTS]:
+            objid = ref.objid if isinstance(ref, PDFObjRef) else None
+            if objid is not None and objid in seen_refs:
+                continue
+            seen_refs.add(objid)
+            font = resolve1(ref)
+            if not isinstance(font, dict):
+                continue
+            name = _name(font.get("BaseFont")) or _name(font.get("Name")) or ""
+            entry = {
+                "name": name,
+                "subtype": _name(font.get("Subtype")),
+                "subset": bool(_SUBSET.match(name)),
+                "embedded": _font_embedded(font),
+            }
+            key = (entry["name"], entry["subtype"], entry["embedded"])
+            if key in seen:
+                continue
+            seen.add(key)
+            fonts.append(entry)
+            if len(fonts) >= MAX_FONTS:
+                return fonts, True
+    return fonts, truncated
+
+
+def _object_mod_date(data: bytes, pos: int) -> Any:
+    """The /ModDate of the uncompressed object at byte offset ``pos`` (for a trailer's /Info)."""
+    chunk = data[pos : pos + 8192]
+    end = chunk.find(b"endobj")
+    m = _MOD_DATE.search(chunk if end < 0 else chunk[:end])
+    if not m:
+        return None
+    return parse_pdf_date(decode_pdf_string(_unescape_literal(m.group(1))))
+
+
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\s\S])")
+
+
+def _unescape_literal(value: bytes) -> bytes:
+    """Undo the backslash escapes of a PDF literal string (octal codes included)."""
+
+    def repl(m: re.Match[bytes]) -> bytes:
+        code = m.group(1)
+        if code[:1].isdigit():
+            return bytes([int(code, 8) & 0xFF])
+        if code in (b"\r\n", b"\n", b"\r"):
+            return b""  # line continuation
+        return _ESCAPES.get(code, code)
+
+    return _ESCAPE.sub(repl, value)
+
+
+def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool]:
+    """One entry per xref section of the trailer chain, oldest first (hybrid files merged)."""
+    sections: list[tuple[PDFBaseXRef, list[PDFBaseXRef]]] = []
+    for xref in doc.xrefs:
+        if (
+            isinstance(xref, PDFXRefStream)
+            and sections
+            and isinstance(sections[-1][0], PDFXRef)
+            and "XRefStm" in sections[-1][0].get_trailer()
+            and not sections[-1][1]
+        ):
+            sections[-1][1].append(xref)  # the /XRefStm of a hybrid-reference file
+            continue
+        sections.append((xref, []))
+    fallback = any(isinstance(x, PDFXRefFallback) for x in doc.xrefs)
+    revisions: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for xref, extra in reversed(sections):
+        objids: list[int] = []
+        for part in (xref, *extra):
+            objids.extend(part.get_objids())
+        objids = sorted(set(objids))
+        added = [o for o in objids if o not in seen]
+        changed = [o for o in objids if o in seen]
+        seen.update(objids)
+        trailer = xref.get_trailer()
+        info = trailer.get("Info")
+        mod_date = None
+        if isinstance(info, PDFObjRef):
+            for part in (xref, *extra):
+                try:
+                    strmid, pos, _gen = part.get_pos(info.objid)
+                except Exception:  # free or missing entry
+                    continue
+                if strmid is None:
+                    mod_date = _object_mod_date(data, pos)
+                break
+        revisions.append(
+            {
+                "xref": "stream" if isinstance(xref, PDFXRefStream) else "table",
+                "objects": len(objids),
+                "added": added[:MAX_REVISION_OBJECTS],
+                "changed": changed[:MAX_REVISION_OBJECTS],
+                "added_count": len(added),
+                "changed_count": len(changed),
+                "has_info": info is not None,
+                "info_ref": info.objid if isinstance(info, PDFObjRef) else None,
+                "info_mod_date": mod_date,
+            }
+        )
+    return revisions[-MAX_REVISIONS:], fallback
+
+
+def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
+    """Decoded contents of the object streams the xref streams point into (size-capped)."""
+    ids: set[int] = set()
+    for xref in doc.xrefs:
+        if not isinstance(xref, PDFXRefStream):
+            continue
+        for objid in xref.get_objids():
+            try:
+                strmid = xref.get_pos(objid)[0]
+            except Exception:
+                continue
+            if strmid is not None:
+                ids.add(strmid)
+            if len(ids) > 1000:
+                break
+    bodies: list[bytes] = []
+    total = 0
+    for strmid in sorted(ids):
+        try:
+            stream = doc.getobj(strmid)
+            body = stream.get_data() if isinstance(stream, PDFStream) else b""
+        except MemoryError:
+            raise
+        except Exception:
+            continue
+        total += len(body)
+        if total > MAX_OBJSTM_BYTES:
+            break
+        bodies.append(body)
+    return bodies
+
+
+def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
+    """Fonts, revisions, object streams, linearization, actions and signatures."""
+    try:
+        facts["fonts"], facts["fonts_truncated"] = _fonts(doc)
+        facts["font_count"] = len(facts["fonts"])
+    except MemoryError:
+        raise
+    except Exception as exc:
+        facts["fonts_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    try:
+        revisions, fallback = _revisions(doc, data)
+        facts["revisions"] = revisions
+        facts["revision_count"] = len(revisions)
+        facts["xref_fallback"] = fallback
+    except MemoryError:
+        raise
+    except Exception as exc:
+        facts["revisions_error"] = f"{type(exc).__name__}: {exc}"[:500]
+
+    facts["object_stream_count"] = len(_OBJSTM.findall(data))
+    facts["has_object_streams"] = facts["object_stream_count"] > 0
+    facts["has_xref_stream"] = bool(_XREF_STREAM.search(data))
+    first = _FIRST_OBJ.search(data, 0, min(len(data), 4096))
+    facts["linearized"] = bool(first and b"/Linearized" in first.group(1))
+    if "revision_count" in facts:
+        # A linearized file has a first-page xref section of its own: not an update.
+        natural = 2 if facts["linearized"] and facts["revision_count"] >= 2 else 1
+        facts["incremental_updates"] = max(0, facts["revision_count"] - natural)
+
+    bodies = [data]
+    try:
+        bodies.extend(_objstm_bodies(doc))
+    except MemoryError:
+        raise
+    except Exception as exc:
+        facts["object_stream_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    names: set[bytes] = set()
+    signed_fields = False
+    for body in bodies:
+        names.update(m.group(1) for m in _ACTION_RE.finditer(body))
+        signed_fields = signed_fields or bool(_SIG_RE.search(body))
+    for fact, pdf_names in _ACTION_NAMES.items():
+        facts[fact] = any(n in names for n in pdf_names)
+    facts["action_names"] = sorted(n.decode("ascii") for n in names)
+
+    ranges = [tuple(int(g) for g in m.groups()) for m in _BYTE_RANGE.finditer(data)]
+    facts["has_signature_field"] = signed_fields or bool(ranges)
+    facts["signature_byte_ranges"] = [list(r) for r in ranges[:20]]
+    if ranges:
+        covered = max(start + length for _a, _b, start, length in ranges)
+        tail = data[covered:] if covered <= len(data) else b""
+        facts["signed_bytes_end"] = covered
+        facts["bytes_after_signature"] = max(0, len(data) - covered)
+        # Only whitespace after the signed range is harmless; anything else is a later update.
+        facts["appended_after_signature"] = bool(tail.strip(b"\x00\r\n\t "))
+        facts["signature_range_beyond_eof"] = covered > len(data)
+
+
 @register("application/pdf", "application/x-pdf", extensions=("pdf",))
 def extract_pdf(data: bytes) -> Extraction:
     """Read a PDF's Info dictionary, XMP packet, structure counters and first-pages text."""
@@ -184,4 +459,5 @@ def extract_pdf(data: bytes) -> Extraction:
         page_count=page_count,
         raw={"info": info, "xmp": xmp},
     )
+    _structure(doc, data, facts)
     return Extraction(metadata=meta, text=_text(data, facts), facts=facts)
