@@ -227,3 +227,81 @@ def test_xmp_creator_and_title_when_exif_has_none() -> None:
     assert extract_image(path.read_bytes()).metadata.title == (
         "Collision leaves giant Jupiter bruised"
     )
+
+
+# --- JPEG segments: quantization tables, ICC profile, XMP packet, thumbnail ---------------
+
+
+def _pillow_jpeg(quality: int, **kwargs: object) -> bytes:
+    buf = BytesIO()
+    Image.new("RGB", (32, 24), (200, 100, 50)).save(buf, "JPEG", quality=quality, **kwargs)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("quality", [20, 50, 75, 90, 100])
+def test_quality_estimated_from_pillow_tables(quality: int) -> None:
+    facts = extract_image(_pillow_jpeg(quality)).facts
+    assert facts["jpeg_quality"] == quality
+    assert facts["jpeg_quant_standard"] is True
+    assert [t["id"] for t in facts["jpeg_quant_tables"]] == [0, 1]
+    assert all(t["precision"] == 8 and len(t["values"]) == 64 for t in facts["jpeg_quant_tables"])
+
+
+def test_libjpeg_scaling_and_inverse() -> None:
+    from authenticity.extract.image import STD_LUMINANCE, estimate_quality, libjpeg_table
+
+    assert libjpeg_table(STD_LUMINANCE, 50) == list(STD_LUMINANCE)
+    assert libjpeg_table(STD_LUMINANCE, 100) == [1] * 64
+    assert estimate_quality(libjpeg_table(STD_LUMINANCE, 83), STD_LUMINANCE) == (83, True)
+    custom = [v + 1 for v in libjpeg_table(STD_LUMINANCE, 60)]
+    quality, exact = estimate_quality(custom, STD_LUMINANCE)
+    assert exact is False and 55 <= quality <= 62
+
+
+def test_icc_description_and_xmp_written_by_pillow() -> None:
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" '
+        b'xmp:CreatorTool="Forger 1.0" xmp:CreateDate="2020-01-02T03:04:05Z"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
+    ex = extract_image(_pillow_jpeg(85, icc_profile=icc, xmp=xmp))
+    assert ex.facts["icc_description"] == "sRGB built-in"
+    assert ex.facts["icc_profile_size"] == len(icc)
+    assert ex.metadata.raw["xmp"] == {
+        "xmp:CreatorTool": "Forger 1.0",
+        "xmp:CreateDate": "2020-01-02T03:04:05Z",
+    }
+    assert "APP2:ICC_PROFILE" in ex.facts["jpeg_segments"]
+    assert "APP1:http://ns.adobe.com/xap/1.0/" in ex.facts["jpeg_segments"]
+
+
+@needs_corpus
+def test_camera_tables_icc_and_thumbnail_dimensions() -> None:
+    facts = extract_image((IMAGES / "drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg").read_bytes()).facts
+    assert facts["jpeg_quality"] == 75 and facts["jpeg_quant_standard"] is True
+    assert facts["jpeg_quant_tables"][0]["values"][:8] == [8, 6, 5, 8, 12, 20, 26, 31]
+    assert facts["jpeg_quant_tables"][1]["values"][:8] == [9, 9, 12, 24, 50, 50, 50, 50]
+    assert (facts["thumbnail_width"], facts["thumbnail_height"]) == (160, 120)
+
+    iphone = extract_image((IMAGES / "drewnoakes__jpg_Apple_iPhone_4.jpg").read_bytes()).facts
+    assert iphone["icc_description"] == "sRGB IEC61966-2.1"
+    assert iphone["jpeg_quality"] == 93 and iphone["jpeg_quant_standard"] is False
+    assert iphone["jpeg_segments"][:3] == ["APP0:JFIF", "APP2:ICC_PROFILE", "APP1:Exif"]
+
+    gimp = extract_image((IMAGES / "drewnoakes__jpg_Issue_614.jpg").read_bytes()).facts
+    assert gimp["icc_description"] == "GIMP built-in sRGB"
+
+
+@needs_corpus
+def test_xmp_packet_from_app1_segment() -> None:
+    ex = extract_image((IMAGES / "drewnoakes__jpg_Photoshop_(3).jpg").read_bytes())
+    xmp = ex.metadata.raw["xmp"]
+    assert xmp["xmp:CreatorTool"] == "Adobe Photoshop CS6 (Windows)"
+    assert xmp["xmp:CreateDate"] == "2015-06-29T18:15:36+01:00"
+    assert ex.facts["jpeg_quality"] == 95
+    json.dumps(jsonable(ex.facts))

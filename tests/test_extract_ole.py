@@ -236,3 +236,25 @@ def test_truncated_doc_raises_extraction_error(size: int) -> None:
     data = corpus("apache__test-data_document_52420.doc")[:size]
     with pytest.raises(ExtractionError):
         extract_ole(data)
+
+
+@needs_corpus
+def test_storage_directory_timestamps() -> None:
+    facts = extract_ole(corpus("apache__test-data_document_Bug50936_1.doc")).facts
+    times = {t["path"]: t for t in facts["ole_storage_times"]}
+    pool = times["ObjectPool"]
+    assert pool["created"] == dt.datetime(2000, 7, 7, 23, 3, 42, 420000, tzinfo=dt.UTC)
+    assert pool["modified"] == dt.datetime(2000, 7, 7, 23, 3, 45, 330000, tzinfo=dt.UTC)
+    assert times["ObjectPool/_1006857411"]["created"] == dt.datetime(
+        2000, 7, 7, 23, 3, 42, 810000, tzinfo=dt.UTC
+    )
+    json.dumps(jsonable(facts))
+
+
+@needs_corpus
+def test_storage_times_of_vba_project() -> None:
+    facts = extract_ole(corpus("apache__test-data_spreadsheet_27272_1.xls")).facts
+    times = {t["path"]: t for t in facts["ole_storage_times"]}
+    assert times["_VBA_PROJECT_CUR"]["modified"] == dt.datetime(
+        2004, 2, 26, 22, 23, 31, 388000, tzinfo=dt.UTC
+    )

@@ -324,3 +324,67 @@ def test_external_entity_in_core_properties_is_not_followed(tmp_path: Path) -> N
     assert ex.metadata.author is None
     assert "docProps/core.xml" in ex.facts["part_errors"]
     assert "TOP-SECRET" not in json.dumps(jsonable(ex.metadata.to_json()))
+
+
+# --- Word revision traces, languages, reviewers, custom XML, external targets --------------
+
+
+@needs_corpus
+def test_word_rsids_and_languages() -> None:
+    facts = extract_ooxml(corpus("apache__test-data_document_51921-Word-Crash067.docx")).facts
+    assert facts["rsid_count"] == 258
+    assert facts["rsid_root"] == "00805AD6"
+    assert len(facts["rsids"]) == 258 and len(set(facts["rsids"])) == 258
+    assert facts["languages"] == ["ar-SA", "de-DE", "en-GB"]
+    assert facts["has_custom_xml"] is False
+
+
+@needs_corpus
+def test_tracked_change_authors() -> None:
+    facts = extract_ooxml(corpus("apache__test-data_integration_stress023.docx")).facts
+    assert facts["tracked_changes"] == {"del": 75, "ins": 144}
+    assert facts["revision_authors"] == ["Author"]
+    assert facts["has_custom_xml"] is True
+
+
+@needs_corpus
+def test_comment_authors() -> None:
+    facts = extract_ooxml(corpus("apache__test-data_integration_stress010.docx")).facts
+    assert facts["comment_authors"] == ["Start"]
+    assert facts["tracked_changes"] == {}
+
+
+@needs_corpus
+def test_external_relationships_are_listed_not_followed() -> None:
+    facts = extract_ooxml(corpus("apache__test-data_document_60316.docx")).facts
+    assert facts["has_external_relationships"] is True
+    assert facts["external_relationships"] == [
+        {
+            "part": "word/_rels/settings.xml.rels",
+            "type": "attachedTemplate",
+            "target": "file:///C:\\Users\\tallison\\Desktop\\working\\tmptmptmpt\\60316.dotx",
+        }
+    ]
+    assert facts["has_custom_xml"] is True and facts["custom_xml_parts"] >= 1
+
+
+def test_python_docx_hyperlink_and_no_tracked_changes() -> None:
+    document = docx.Document()
+    paragraph = document.add_paragraph("See ")
+    part = document.part
+    r_id = part.relate_to(
+        "https://example.org/x",
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
+        is_external=True,
+    )
+    assert r_id
+    paragraph.add_run("the site")
+    buf = io.BytesIO()
+    document.save(buf)
+    facts = extract_ooxml(buf.getvalue()).facts
+    assert {"part": "word/_rels/document.xml.rels", "type": "hyperlink",
+            "target": "https://example.org/x"} in facts["external_relationships"]  # fmt: skip
+    assert facts["tracked_changes"] == {} and facts["revision_authors"] == []
+    # python-docx's default template carries Word's rsids and en-US/ar-SA languages.
+    assert facts["rsid_count"] >= 1
+    assert "en-US" in facts["languages"]

@@ -301,3 +301,173 @@ def test_xmp_packet_with_broken_xpacket_header_is_read() -> None:
     assert ex.metadata.author == "LUCIFER"  # empty Info /Author, XMP dc:creator
     assert ex.metadata.producer == "Foxit Phantom - Foxit Software Inc."
     assert ex.metadata.title == "AcroForm Test"  # Info wins over XMP "Untitled"
+
+
+# --- structure facts: fonts, revisions, object streams, actions, signatures ----------------
+
+
+@needs_corpus
+def test_revisions_follow_the_trailer_chain_with_each_info_moddate() -> None:
+    facts = extract_pdf(corpus("pdfminer__samples_nonfree_f1040nr.pdf")).facts
+    assert facts["revision_count"] == 3
+    assert facts["incremental_updates"] == 2
+    first, second, third = facts["revisions"]
+    assert first["added_count"] == 1416 and first["changed"] == []
+    assert first["info_mod_date"] == dt.datetime(2007, 12, 10, 8, 2, 2, tzinfo=tz(-5))
+    assert second["added"] == [1423, 1424]
+    assert second["changed"] == [10, 1079, 1081]
+    assert second["has_info"] and second["info_ref"] == 1079
+    assert second["info_mod_date"] == dt.datetime(2007, 12, 10, 8, 4, 7, tzinfo=tz(-5))
+    assert third["changed"] == [1081] and third["info_ref"] == 1425
+    assert third["info_mod_date"] == dt.datetime(2007, 12, 10, 8, 7, 11, tzinfo=tz(-5))
+    assert facts["has_javascript"] is True
+    assert facts["action_names"] == ["AA", "JS", "JavaScript"]
+    json.dumps(jsonable(facts))
+
+
+@needs_corpus
+def test_fonts_from_page_resources() -> None:
+    facts = extract_pdf(corpus("pdfminer__samples_nonfree_f1040nr.pdf")).facts
+    assert facts["font_count"] == 10
+    assert facts["fonts"][0] == {
+        "name": "FranklinGothic-Demi",
+        "subtype": "Type1",
+        "subset": False,
+        "embedded": True,
+    }
+    subset = extract_pdf(corpus("pdfminer__samples_font-size-test.pdf")).facts["fonts"]
+    assert {"name": "OKXWSQ+Calibri-Light", "subtype": "TrueType", "subset": True,
+            "embedded": True} in subset  # fmt: skip
+    cjk = extract_pdf(corpus("pdfminer__samples_jo.pdf")).facts["fonts"]
+    assert cjk == [
+        {"name": "Ryumin-Light-Identity-V", "subtype": "Type0", "subset": False, "embedded": False}
+    ]
+
+
+@needs_corpus
+def test_linearized_file_is_not_an_incremental_update() -> None:
+    facts = extract_pdf(corpus("pdfminer__samples_nonfree_i1040nr.pdf")).facts
+    assert facts["linearized"] is True
+    assert facts["revision_count"] == 2
+    assert facts["incremental_updates"] == 0
+    assert facts["has_embedded_files"] is True
+    assert facts["has_javascript"] is False
+
+
+@needs_corpus
+def test_object_streams_and_changed_objects() -> None:
+    facts = extract_pdf(corpus("pdfminer__samples_simple4.pdf")).facts
+    assert facts["has_object_streams"] is True and facts["object_stream_count"] == 1
+    assert facts["has_xref_stream"] is True
+    assert facts["revisions"][1]["changed_count"] == 13
+    assert facts["linearized"] is False
+
+
+@needs_corpus
+def test_uri_and_open_action_flags() -> None:
+    facts = extract_pdf(corpus("py-pdf__016-libre-office-link_libre-office-link.pdf")).facts
+    assert facts["has_uri_action"] is True
+    assert facts["has_open_action"] is True
+    assert facts["has_launch_action"] is False
+    assert facts["has_signature_field"] is False
+
+
+@needs_corpus
+def test_signed_corpus_file_has_nothing_after_its_byte_range() -> None:
+    facts = extract_pdf(corpus("pdfminer__samples_nonfree_kampo.pdf")).facts
+    assert facts["has_signature_field"] is True
+    assert facts["signature_byte_ranges"] == [[0, 15475, 21975, 6266]]
+    assert facts["signed_bytes_end"] == 28241
+    assert facts["bytes_after_signature"] == 0
+    assert facts["appended_after_signature"] is False
+
+
+def _signed_pdf() -> bytes:
+    """A pikepdf-written PDF with a (dummy) signature whose ByteRange covers the whole file."""
+    pdf = pikepdf.open(io.BytesIO(reportlab_pdf()))
+    big = 1_000_000_000  # ten digits, patched below with zero-padded real values
+    pdf.Root.AcroForm = pikepdf.Dictionary(
+        Fields=pikepdf.Array(
+            [
+                pdf.make_indirect(
+                    pikepdf.Dictionary(
+                        FT=pikepdf.Name.Sig,
+                        V=pdf.make_indirect(
+                            pikepdf.Dictionary(
+                                Type=pikepdf.Name.Sig,
+                                Filter=pikepdf.Name("/Adobe.PPKLite"),
+                                ByteRange=pikepdf.Array([0, big, big, big]),
+                                Contents=pikepdf.String(b"\x00" * 16),
+                            )
+                        ),
+                    )
+                )
+            ]
+        )
+    )
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    data = out.getvalue()
+    old = b"/ByteRange [ 0 1000000000 1000000000 1000000000 ]"
+    assert old in data
+    new = f"/ByteRange [ 0 {100:010d} {200:010d} {len(data) - 200:010d} ]".encode()
+    return data.replace(old, new)
+
+
+def test_bytes_appended_after_the_signed_range_are_flagged() -> None:
+    import pypdf
+
+    signed = _signed_pdf()
+    facts = extract_pdf(signed).facts
+    assert facts["has_signature_field"] is True
+    assert facts["signature_byte_ranges"] == [[0, 100, 200, len(signed) - 200]]
+    assert facts["appended_after_signature"] is False
+
+    writer = pypdf.PdfWriter(io.BytesIO(signed), incremental=True)
+    writer.add_metadata({"/Author": "Mallory", "/ModDate": "D:20240102030405+01'00'"})
+    out = io.BytesIO()
+    writer.write(out)
+    updated = out.getvalue()
+    facts = extract_pdf(updated).facts
+    assert facts["appended_after_signature"] is True
+    assert facts["bytes_after_signature"] == len(updated) - len(signed)
+    assert facts["incremental_updates"] == 1
+    last = facts["revisions"][-1]
+    assert last["has_info"] is True
+    assert last["info_mod_date"] == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=tz(1))
+    assert last["changed_count"] >= 1
+
+
+def test_javascript_open_action_written_by_pypdf() -> None:
+    import pypdf
+    from pypdf.actions import JavaScript
+
+    writer = pypdf.PdfWriter(io.BytesIO(reportlab_pdf()))
+    writer.add_open_action(JavaScript("app.alert('x');"))
+    out = io.BytesIO()
+    writer.write(out)
+    facts = extract_pdf(out.getvalue()).facts
+    assert facts["has_javascript"] is True
+    assert facts["revision_count"] == 1 and facts["incremental_updates"] == 0
+    assert facts["fonts"] == [
+        {"name": "Helvetica", "subtype": "Type1", "subset": False, "embedded": False}
+    ]
+
+
+def test_object_streams_and_linearization_written_by_pikepdf() -> None:
+    pdf = pikepdf.open(io.BytesIO(reportlab_pdf()))
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    facts = extract_pdf(out.getvalue()).facts
+    assert facts["has_object_streams"] is True and facts["linearized"] is False
+    out = io.BytesIO()
+    pdf.save(out, linearize=True)
+    facts = extract_pdf(out.getvalue()).facts
+    assert facts["linearized"] is True and facts["incremental_updates"] == 0
+
+
+def test_literal_string_escapes() -> None:
+    from authenticity.extract.pdf import _unescape_literal
+
+    assert _unescape_literal(rb"D\07220240102\05301\04700\047") == b"D:20240102+01'00'"
+    assert _unescape_literal(rb"a\(b\)\\c\n") == b"a(b)\\c\n"
