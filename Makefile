@@ -7,20 +7,22 @@ LEAK_DATE ?= 2017-05-05
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint sample-dump system-deps clean
+.PHONY: demo test lint sample-dump system-deps browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# python-magic needs the system libmagic, the review app's browser tests need chromium;
-# install them with apt when missing (Debian/Ubuntu).
+# python-magic needs the system libmagic; install it with apt when missing (Debian/Ubuntu).
 system-deps:
 	@if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1'; then \
 	  echo "installing libmagic1 (needed by python-magic)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q libmagic1; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q libmagic1; fi; \
 	fi
+
+# The review app's browser tests drive Debian's chromium (never a downloaded browser).
+browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "installing chromium (browser tests of the review app)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
@@ -31,7 +33,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python system-deps
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python system-deps
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python system-deps browser-deps
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
