@@ -111,3 +111,38 @@ def test_single_incremental_update_keeping_moddate_is_low():
     # Two sections are also what linearization produces: weak evidence only.
     found = codes(analyse(pypdf_incremental(corpus_file(PDFA), times=1)))
     assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "low"
+
+
+def _signed_like_pdf(extra: int = 0) -> bytes:
+    """A reportlab PDF given a signature dictionary whose /ByteRange covers the whole file."""
+    import re
+
+    from tests import factories
+
+    base = factories.make_pdf()
+    placeholder = b"/ByteRange [0 0000000000 0000000000 0000000000]"
+    marker = b"%%EOF"
+    body = base.replace(marker, b"% sig " + placeholder + b"\n" + marker, 1)
+    end = len(body)
+    tail = end - end // 2 - 10 + extra
+    sig = f"/ByteRange [0 {end // 2:010d} {end // 2 + 10:010d} {tail:010d}]"
+    return re.sub(re.escape(placeholder), sig.encode(), body, count=1)
+
+
+def test_signature_coverage_clean_and_appended():
+    from authenticity.heuristics.pdf import check_signature_coverage
+
+    signed = _signed_like_pdf()
+    a = analyse(signed, "signed.pdf")
+    assert a.facts["has_signature_field"] is True
+    assert a.facts["appended_after_signature"] is False
+    assert not list(check_signature_coverage(a.facts))
+    updated = signed + b"\n1 0 obj << /Injected true >> endobj\n%%EOF\n"
+    b = analyse(updated, "signed.pdf")
+    codes = [f.code for f in check_signature_coverage(b.facts)]
+    assert codes == ["PDF_MODIFIED_AFTER_SIGNATURE"]
+    assert "PDF_MODIFIED_AFTER_SIGNATURE" in {f.code for f in b.findings}
+    cut = analyse(_signed_like_pdf(extra=500), "cut.pdf")
+    assert [f.code for f in check_signature_coverage(cut.facts)] == [
+        "PDF_SIGNATURE_RANGE_BEYOND_EOF"
+    ]

@@ -136,7 +136,32 @@ def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator
     )
 
 
+def check_signature_coverage(facts: dict[str, Any]) -> Iterator[Finding]:
+    """Bytes after the last signed byte range were added after signing (a later update)."""
+    if facts.get("signature_range_beyond_eof"):
+        yield Finding(
+            "PDF_SIGNATURE_RANGE_BEYOND_EOF",
+            Severity.HIGH,
+            f"A signature claims to cover bytes up to offset {facts.get('signed_bytes_end')}, "
+            "past the end of the file: the signed file was cut or its bytes rearranged.",
+            {"signed_bytes_end": facts.get("signed_bytes_end")},
+        )
+    elif facts.get("appended_after_signature"):
+        yield Finding(
+            "PDF_MODIFIED_AFTER_SIGNATURE",
+            Severity.MEDIUM,
+            f"{facts.get('bytes_after_signature')} bytes were appended after the last signed "
+            "byte range: the document was updated after it was signed. Validation data "
+            "(DSS/LTV) is added this way too; anything else changes what the signer saw.",
+            {
+                "bytes_after_signature": facts.get("bytes_after_signature"),
+                "signed_bytes_end": facts.get("signed_bytes_end"),
+            },
+        )
+
+
 CHECKS = (
+    lambda meta, facts, ctx: check_signature_coverage(facts),
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
     lambda meta, facts, ctx: check_incremental_updates(meta, facts),
