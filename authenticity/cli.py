@@ -70,8 +70,96 @@ def build_parser() -> argparse.ArgumentParser:
         help="run as a Prefect flow (default) or with the library's own thread pool",
     )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    scan.add_argument(
+        "--model",
+        metavar="PATH",
+        help="classifier model file (.skops); 'none' = rule-based scores "
+        "(default: the shipped model in models/)",
+    )
     _add_review_parsers(sub)
+    _add_train_parser(sub)
     return parser
+
+
+def _add_train_parser(sub: Any) -> None:
+    """``train``: build the synthetic training set, evaluate, write models/ (docs/classifier.md)."""
+    train = sub.add_parser(
+        "train",
+        help="train the forgery classifier and write the model and its model card",
+        description="Forge training files from authentic ones, analyse everything with the "
+        "scan pipeline, evaluate, and write OUT/authenticity-<version>.skops and "
+        "OUT/MODEL_CARD.md.",
+    )
+    train.add_argument("--out", default="models", help="output directory (default: models/)")
+    train.add_argument("--seed", type=int, default=0, help="forgery and model seed (default: 0)")
+    train.add_argument(
+        "--corpus",
+        action="append",
+        metavar="DIR",
+        help="folder of authentic files (repeatable; default: ../shared/corpus)",
+    )
+    train.add_argument(
+        "--labels",
+        metavar="CSV",
+        help="reviewer labels: columns path and/or sha256, label (forged/authentic)",
+    )
+    train.add_argument(
+        "--max-forgeries", type=int, default=None, help="cap on generated forgeries (700)"
+    )
+    train.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    train.add_argument(
+        "--no-eval", action="store_true", help="skip the LOTO/random-split evaluation"
+    )
+    train.add_argument(
+        "--engine",
+        choices=("local", "prefect"),
+        default="local",
+        help="run the library directly (default) or as the Prefect flow 'train'",
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
+    for folder in args.corpus or []:
+        if not Path(folder).is_dir():
+            raise SourceError(f"corpus folder not found: {folder}")
+    if args.labels and not Path(args.labels).is_file():
+        raise SourceError(f"labels file not found: {args.labels}")
+    options: dict[str, Any] = {
+        "out": args.out,
+        "seed": args.seed,
+        "corpus": args.corpus,
+        "labels": args.labels,
+        "max_forgeries": args.max_forgeries,
+        "workers": args.workers,
+        "evaluate": not args.no_eval,
+    }
+    if args.engine == "prefect":
+        for key, value in PREFECT_ENV_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        from flows.train import train_flow
+
+        return train_flow(**options)
+    from authenticity.training import DEFAULT_MAX_FORGERIES, run_training
+
+    return run_training(
+        args.out,
+        seed=args.seed,
+        corpus=args.corpus,
+        labels=args.labels,
+        max_forgeries=args.max_forgeries or DEFAULT_MAX_FORGERIES,
+        workers=args.workers,
+        evaluate_model=not args.no_eval,
+    )
+
+
+def _model_spec(spec: str | None) -> str | None:
+    """``--model``: None (shipped model), "none", or an existing file (as an absolute path)."""
+    if spec is None or spec.lower() in ("none", "default"):
+        return spec
+    path = Path(spec)
+    if not path.is_file():
+        raise SourceError(f"model file not found: {spec}")
+    return str(path.resolve())
 
 
 def _add_review_parsers(sub: Any) -> None:
@@ -176,6 +264,7 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
                 settings,
                 args.db,
                 progress=bar.update if bar is not None else None,
+                model=_model_spec(args.model),
             )
         finally:
             if bar is not None:
@@ -203,6 +292,7 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         progress=progress,
         dkim_keys=_keys_path(args.dkim_keys),
         dns=args.dns,
+        model=_model_spec(args.model),
     )
 
 
@@ -215,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_review(args)
         if args.command == "labels":
             return cmd_labels(args)
+        if args.command == "train":
+            result = cmd_train(args)
+            print(f"model:      {result['model']}")
+            print(f"model card: {result['model_card']}")
+            print(f"thresholds: {result['thresholds']}")
+            return 0
         if args.command == "scan":
             summary = cmd_scan(args)
             verdicts = ", ".join(f"{k}: {v}" for k, v in sorted(summary["verdicts"].items()))

@@ -30,13 +30,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from authenticity import scoring
+from authenticity import classifier, scoring
 from authenticity.analyse import ANALYSER_VERSION, analysis_key
 from authenticity.config import Settings
 from authenticity.dumpwide import dump_findings
+from authenticity.features import to_features
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
-from authenticity.model import Analysis, Document, Finding, Metadata, Scorecard, Severity
+from authenticity.model import (
+    Analysis,
+    Document,
+    Finding,
+    Metadata,
+    Scorecard,
+    Severity,
+    Verdict,
+)
 from authenticity.report import write_report
 from authenticity.store import Store
 from authenticity.workers import WorkerPool
@@ -89,8 +98,12 @@ class Scan:
         out_dir: str | os.PathLike[str],
         settings: Settings,
         db_url: str | None = None,
+        *,
+        model: str | os.PathLike[str] | None = None,
     ) -> None:
         self.source = source
+        #: Classifier for the scores: None = the shipped model, "none" = rules only, or a path.
+        self.model_spec = model
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -114,6 +127,7 @@ class Scan:
         self.analysed = 0
         self._lock = threading.Lock()
         self._pool: WorkerPool | None = None
+        self.contents = 0
 
     # -- step 1 -----------------------------------------------------------------
     def batches(self) -> Iterator[list[Document]]:
@@ -156,8 +170,12 @@ class Scan:
         return len(analyses)
 
     # -- step 3 -----------------------------------------------------------------
-    def finish(self) -> ScanResult:
-        """Dump-wide pass, scoring, outputs; closes the worker pool and the run."""
+    def records(self) -> list[DocumentRecord]:
+        """Every occurrence with its analysis and all its findings (dump-wide pass included).
+
+        The one place that assembles what a document's score is computed from, at scan time
+        and at training time (``authenticity.training``).
+        """
         self.close_pool()
         analyses = {
             a.sha256: a
@@ -179,7 +197,7 @@ class Scan:
         items = [(d, analyses.get(d.sha256, missing)) for d in self.occurrences]
         for path, findings in dump_findings(items, settings=self.settings).items():
             extra.setdefault(path, []).extend(findings)
-        cards: list[Scorecard] = []
+        out: list[DocumentRecord] = []
         for doc in self.occurrences:
             own = analyses.get(doc.sha256)
             if own is None:  # cannot happen unless the store lost a write
@@ -194,7 +212,24 @@ class Scan:
                 )
             parent_doc = by_path.get(doc.parent) if doc.parent else None
             parent = analyses.get(parent_doc.sha256) if parent_doc else None
-            cards.append(build_scorecard(doc, own, parent, extra.get(doc.path, [])))
+            findings = document_findings(doc, own, parent, extra.get(doc.path, []))
+            out.append(DocumentRecord(doc, own, findings))
+        self.contents = len(analyses)
+        return out
+
+    def finish(self) -> ScanResult:
+        """Dump-wide pass, scoring, outputs; closes the worker pool and the run."""
+        records = self.records()
+        model = classifier.resolve(self.model_spec)
+        predictions: list[Prediction | None] = [None] * len(records)
+        if model is not None:
+            X = [to_features(r.doc, r.analysis, r.findings) for r in records]
+            scores, why = model.score(X)
+            predictions = [Prediction(model, float(s), w) for s, w in zip(scores, why, strict=True)]
+        cards = [
+            scorecard_from(r.doc, r.analysis, r.findings, p)
+            for r, p in zip(records, predictions, strict=True)
+        ]
         self.store.save_scorecards(self.run_id, cards)
         scorecards_path = self.out_dir / "scorecards.jsonl"
         write_jsonl(scorecards_path, (c.to_json() for c in cards))
@@ -218,7 +253,7 @@ class Scan:
             report_path=report_path,
             db_url=self.db_url,
             documents=len(cards),
-            contents=len(analyses),
+            contents=self.contents,
             analysed=self.analysed,
             verdicts=dict(verdicts),
             resumed=self.resumed,
@@ -242,19 +277,78 @@ class Scan:
                 self._pool = None
 
 
-def build_scorecard(
+@dataclass
+class DocumentRecord:
+    """One occurrence with its content analysis and every finding that applies to it."""
+
+    doc: Document
+    analysis: Analysis
+    findings: list[Finding]
+
+
+@dataclass
+class Prediction:
+    """The classifier's calibrated score and top reasons for one document."""
+
+    model: classifier.Model
+    score: float
+    reasons: list[dict[str, Any]]
+
+
+def document_findings(
     doc: Document, own: Analysis, parent: Analysis | None, extra: list[Finding]
+) -> list[Finding]:
+    """Content, occurrence, dump-wide findings and ingest problems of one occurrence."""
+    return [*own.findings, *occurrence_findings(doc, own, parent), *extra]
+
+
+def build_scorecard(
+    doc: Document,
+    own: Analysis,
+    parent: Analysis | None,
+    extra: list[Finding],
+    prediction: Prediction | None = None,
 ) -> Scorecard:
     """Combine content, occurrence, dump-wide findings and ingest problems into a scorecard."""
-    findings = [*own.findings, *occurrence_findings(doc, own, parent), *extra]
-    value = scoring.score(findings)
+    return scorecard_from(doc, own, document_findings(doc, own, parent, extra), prediction)
+
+
+_VERDICT_RANK = {
+    Verdict.CONSISTENT: 0,
+    Verdict.VERIFIED: 0,
+    Verdict.INCONCLUSIVE: 1,
+    Verdict.SUSPICIOUS: 2,
+    Verdict.LIKELY_FORGED: 3,
+}
+
+
+def scorecard_from(
+    doc: Document, own: Analysis, findings: list[Finding], prediction: Prediction | None = None
+) -> Scorecard:
+    """The scorecard of one occurrence: rule-based, or the classifier's with rule floors.
+
+    With a model, ``score`` is its calibrated probability and the verdict comes from the
+    model's thresholds, except that the rule-based verdict stays a floor when a finding is
+    critical, or high with a code the model never saw at that severity on forged training
+    documents (it cannot weigh evidence it has not learnt). ``unreadable`` stays
+    unreadable; ``verified`` stays for a DKIM-verified email the model does not flag.
+    """
+    rule_score = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
-    verdict = scoring.verdict(
-        value,
-        own.status,
-        own.metadata,
-        cryptographically_verified=bool(dkim and dkim.get("verified")),
+    verified = bool(dkim and dkim.get("verified"))
+    rule_verdict = scoring.verdict(
+        rule_score, own.status, own.metadata, cryptographically_verified=verified
     )
+    extra: dict[str, Any] = {"analyser_version": ANALYSER_VERSION}
+    if prediction is None:
+        value, verdict = rule_score, rule_verdict
+        scorer, scorer_version = scoring.NAME, scoring.VERSION
+    else:
+        value = round(prediction.score, 6)
+        verdict = _combined_verdict(prediction, rule_verdict, findings, own, verified)
+        scorer, scorer_version = prediction.model.name, prediction.model.version
+        extra["reasons"] = prediction.reasons
+        extra["rule_score"] = rule_score
     return Scorecard(
         path=doc.path,
         sha256=doc.sha256,
@@ -269,10 +363,40 @@ def build_scorecard(
         parent=doc.parent,
         status=own.status,
         error=own.error,
-        scorer=scoring.NAME,
-        scorer_version=scoring.VERSION,
-        extra={"analyser_version": ANALYSER_VERSION},
+        scorer=scorer,
+        scorer_version=scorer_version,
+        extra=extra,
     )
+
+
+def _combined_verdict(
+    prediction: Prediction,
+    rule_verdict: Verdict,
+    findings: list[Finding],
+    own: Analysis,
+    verified: bool,
+) -> Verdict:
+    if rule_verdict is Verdict.UNREADABLE:
+        return rule_verdict
+    verdict = prediction.model.verdict(prediction.score)
+    known = set(prediction.model.known_codes)
+    floor = any(
+        f.severity is Severity.CRITICAL
+        or (f.severity is Severity.HIGH and f"{f.code}@{f.severity.value}" not in known)
+        for f in findings
+    )
+    if floor and _VERDICT_RANK[rule_verdict] > _VERDICT_RANK[verdict]:
+        verdict = rule_verdict
+    if verdict is Verdict.CONSISTENT:
+        if verified:
+            return Verdict.VERIFIED
+        # nothing to check (no metadata, unsupported type): the model cannot say more
+        nothing = own.status == "unsupported" or not any(
+            getattr(own.metadata, f) for f in scoring.EVIDENCE_FIELDS
+        )
+        if rule_verdict is Verdict.INCONCLUSIVE and nothing:
+            return Verdict.INCONCLUSIVE
+    return verdict
 
 
 def _problems_by_path(
@@ -317,9 +441,15 @@ def run_scan(
     settings: Settings,
     db_url: str | None = None,
     progress: ProgressFn | None = None,
+    *,
+    model: str | os.PathLike[str] | None = None,
 ) -> ScanResult:
-    """Scan without an orchestrator: batches analysed by a small thread pool."""
-    scan = Scan(source, out_dir, settings, db_url)
+    """Scan without an orchestrator: batches analysed by a small thread pool.
+
+    ``model``: the classifier (None = the shipped model, "none" = rule-based scores, or a
+    path to a ``.skops`` model file).
+    """
+    scan = Scan(source, out_dir, settings, db_url, model=model)
     threads = max(1, settings.workers)
     try:
         with cf.ThreadPoolExecutor(max_workers=threads) as executor:

@@ -1,4 +1,4 @@
-"""Rule-based score and verdict from findings (until the trained classifier replaces it).
+"""Rule-based score and verdict from findings (`--model none`, and the floors under the model).
 
 The score is a noisy-OR over findings: each finding is treated as independent evidence
 that the file is a forged insert with a probability set by its severity:
@@ -34,7 +34,7 @@ THRESHOLDS = {
 }
 
 #: Normalized fields that give the checks something to test.
-_EVIDENCE_FIELDS = (
+EVIDENCE_FIELDS = (
     "author",
     "last_modified_by",
     "created",
@@ -70,6 +70,6 @@ def verdict(
         return Verdict.INCONCLUSIVE
     if cryptographically_verified:
         return Verdict.VERIFIED
-    if status == "unsupported" or not any(getattr(metadata, f) for f in _EVIDENCE_FIELDS):
+    if status == "unsupported" or not any(getattr(metadata, f) for f in EVIDENCE_FIELDS):
         return Verdict.INCONCLUSIVE
     return Verdict.CONSISTENT

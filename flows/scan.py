@@ -79,8 +79,12 @@ def scan_flow(
     progress: bool = False,
     dkim_keys: str | None = None,
     dns: bool = False,
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """Scan one dump into per-document scorecards (``OUT/scorecards.jsonl``, ``report.html``)."""
+    """Scan one dump into per-document scorecards (``OUT/scorecards.jsonl``, ``report.html``).
+
+    ``model``: classifier file (None = the shipped model, "none" = rule-based scores).
+    """
     logger = get_run_logger()
     settings = Settings.from_env(
         leak_date=leak_date,
@@ -89,7 +93,7 @@ def scan_flow(
         dkim_keys=dkim_keys,
         dns=dns,
     )
-    scan = Scan(source, out, settings, db)
+    scan = Scan(source, out, settings, db, model=model)
     bar = None
     if progress:
         from tqdm import tqdm

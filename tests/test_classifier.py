@@ -1,0 +1,167 @@
+"""The trained classifier: features on real files, a tiny training run, safe loading, scan use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from authenticity import classifier, scoring, training
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.features import to_features
+from authenticity.ingest import iter_documents
+from authenticity.model import Finding, Severity
+from authenticity.pipeline import run_scan
+from authenticity.synth import forge
+from tests.conftest import REPO
+
+SAMPLE = REPO / "data" / "sample_dump"
+LEAK = dt.date(2017, 5, 5)
+
+
+def cards(out: Path) -> dict[str, dict]:
+    lines = (out / "scorecards.jsonl").read_text().splitlines()
+    return {c["path"]: c for c in map(json.loads, lines)}
+
+
+def _features_of(path: Path, findings: list[Finding] | None = None) -> dict:
+    doc = next(iter_documents(str(path)))
+    analysis = analyse_document(doc, Settings(workers=0))
+    return to_features(doc, analysis, [*analysis.findings, *(findings or [])])
+
+
+def test_features_on_real_files(corpus):
+    pdf = next(p for p in sorted((corpus / "pdf").rglob("*.pdf")))
+    f = _features_of(pdf)
+    assert "pdf.eof_markers" in f and "rule_score" in f
+    docx = next(p for p in sorted((corpus / "ooxml").rglob("*.docx")))
+    g = _features_of(docx)
+    assert "pdf.eof_markers" not in g
+    assert 0.0 <= g["zip.dos_epoch_share"] <= 1.0
+    for feats in (f, g):
+        for name, value in feats.items():
+            assert isinstance(value, (float, bool, str)), name
+            if isinstance(value, str):  # categories only, never free text
+                assert name.startswith("script."), name
+
+
+def test_finding_and_dumpwide_features():
+    docx = SAMPLE / "documents" / "note-strategie-numerique.docx"
+    extra = [
+        Finding("BASELINE_FOREIGN_SCRIPT", Severity.MEDIUM, "x", {"outlier_score": 0.7}),
+        Finding("NEARDUP_MODIFIED_COPY", Severity.LOW, "y", {"similarity": 0.97}),
+    ]
+    f = _features_of(docx, extra)
+    assert f["finding.BASELINE_FOREIGN_SCRIPT"] == 3.0  # medium = rank 2, + 1
+    assert f["family_max.baseline"] == 3.0
+    assert f["dump.outlier_score"] == 0.7
+    assert f["dump.neardup_similarity"] == 0.97
+    assert f["has.author"] is True and f["rule_score"] > 0
+
+
+def test_tiny_training_run_scores_careless_forgery_above_source(tmp_path):
+    out = tmp_path / "models"
+    work = tmp_path / "work"
+    items, keys, data = training.build_dump(
+        work / "dump",
+        corpus=[],
+        sample_dump=SAMPLE,
+        seed=3,
+        max_forgeries=40,
+        techniques=["metadata_backdate", "metadata_forward_date", "metadata_swap_author"],
+    )
+    data.pop("label_overrides")
+    ts = training.analyse_dump(work / "dump", items, work / "scan", workers=2, dkim_keys=keys)
+    result = training.train_and_write(ts, out, seed=3, data=data, evaluate_model=False)
+    model_path = Path(result["model"])
+    assert model_path.is_file() and (out / "MODEL_CARD.md").is_file()
+    assert result["counts"]["forged"] > 5 and result["counts"]["authentic"] > 10
+    model = classifier.load(model_path)
+    assert set(model.thresholds) == {"likely_forged", "suspicious", "inconclusive"}
+    # A fresh careless forgery of a sample file, scanned next to its source.
+    src = SAMPLE / "mail" / "0017.eml"
+    xlsx = next(
+        d for d in iter_documents(str(src)) if d.path.endswith(".xlsx")
+    )  # budget-previsionnel-mars.xlsx
+    data = xlsx.read()
+    forged = forge(data, "budget.xlsx", "metadata_backdate", seed=99, careful=False)
+    assert forged is not None
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "budget.xlsx").write_bytes(data)
+    (dump / "budget-v2.xlsx").write_bytes(forged.data)
+    run_scan(str(dump), tmp_path / "scan", Settings(workers=1), model=str(model_path))
+    got = cards(tmp_path / "scan")
+    assert got["budget-v2.xlsx"]["score"] > got["budget.xlsx"]["score"]
+    assert got["budget-v2.xlsx"]["model"]["name"] == classifier.NAME
+    assert isinstance(got["budget-v2.xlsx"]["reasons"], list)
+
+
+def _retype(model: Path, target: Path, old: str, new: str) -> None:
+    with zipfile.ZipFile(model) as zin, zipfile.ZipFile(target, "w") as zout:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == "schema.json":
+                body = body.replace(old.encode(), new.encode())
+            zout.writestr(info, body)
+
+
+def test_loading_refuses_untrusted_types(tmp_path):
+    assert classifier.DEFAULT_MODEL.is_file()
+    tampered = tmp_path / "tampered.skops"
+    _retype(
+        classifier.DEFAULT_MODEL,
+        tampered,
+        '"__module__": "sklearn.calibration"',
+        '"__module__": "subprocess"',
+    )
+    with zipfile.ZipFile(tampered) as z:
+        assert b'"subprocess"' in z.read("schema.json")
+    with pytest.raises(classifier.UntrustedModelError, match="subprocess"):
+        classifier.load(tampered)
+    # A well-formed skops file with a type outside the allow-list is refused too.
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    other = tmp_path / "other.skops"
+    sio.dump({"pipeline": FunctionTransformer(func=shutil.rmtree)}, other)
+    with pytest.raises(classifier.UntrustedModelError, match="rmtree"):
+        classifier.load(other)
+    not_a_model = tmp_path / "junk.skops"
+    not_a_model.write_bytes(b"not a zip")
+    with pytest.raises(classifier.UntrustedModelError):
+        classifier.load(not_a_model)
+
+
+def test_model_none_gives_rule_based_scores(tmp_path):
+    run_scan(str(SAMPLE), tmp_path, Settings(workers=1, leak_date=LEAK), model="none")
+    for card in cards(tmp_path).values():
+        assert card["model"] == {"name": scoring.NAME, "version": scoring.VERSION}
+        findings = [
+            Finding(f["code"], Severity(f["severity"]), f["message"]) for f in card["findings"]
+        ]
+        assert card["score"] == scoring.score(findings)
+        assert "reasons" not in card
+
+
+def test_shipped_model_loads_and_scores_the_sample_dump(tmp_path):
+    model = classifier.load(classifier.DEFAULT_MODEL)
+    assert model.version == classifier.MODEL_VERSION
+    t = model.thresholds
+    assert 0 < t["inconclusive"] <= t["suspicious"] <= t["likely_forged"] < 1
+    assert classifier.DEFAULT_MODEL.stat().st_size < 5_000_000
+    run_scan(str(SAMPLE), tmp_path, Settings(workers=2, leak_date=LEAK))
+    got = cards(tmp_path)
+    for card in got.values():
+        assert card["model"] == {"name": model.name, "version": model.version}
+        assert 0.0 <= card["score"] <= 1.0
+        assert "rule_score" in card and isinstance(card["reasons"], list)
+        for reason in card["reasons"]:
+            assert set(reason) == {"feature", "effect"}
+    flagged = [c for c in got.values() if c["verdict"] in {"suspicious", "likely_forged"}]
+    assert all(c["reasons"] or c["rule_score"] >= 0.5 for c in flagged)
