@@ -13,6 +13,7 @@ from reportlab.pdfgen import canvas
 
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import extractor_for
+from authenticity.extract.lang import language_facts
 from authenticity.extract.pdf import decode_pdf_string, extract_pdf
 from authenticity.model import Extraction, jsonable
 
@@ -471,3 +472,109 @@ def test_literal_string_escapes() -> None:
 
     assert _unescape_literal(rb"D\07220240102\05301\04700\047") == b"D:20240102+01'00'"
     assert _unescape_literal(rb"a\(b\)\\c\n") == b"a(b)\\c\n"
+
+
+# --- text: the light text device (no layout analysis), bounded before the work -----------
+
+
+@needs_corpus
+def test_pdflatex_text_keeps_words_lines_and_language() -> None:
+    # pdfTeX places words with TJ adjustments, not space characters.
+    ex = extract_pdf(corpus("py-pdf__004-pdflatex-4-pages_pdflatex-4-pages.pdf"))
+    assert "Hello, here is some text without a meaning." in ex.text
+    assert "what a printed text\nwill look like" in ex.text
+    assert ex.text.count("\f") == 4  # one form feed per page, as pdfminer's TextConverter
+    language_facts(ex)
+    assert ex.facts["text_language"] == "en"
+
+
+@needs_corpus
+def test_japanese_slides_text_and_language() -> None:
+    ex = extract_pdf(corpus("pdfminer__samples_nonfree_nlp2004slides.pdf"))
+    assert "コンパラブルな新聞記事からの\n固有表現の発見" in ex.text
+    assert "New York University" in ex.text
+    language_facts(ex)
+    assert ex.facts["text_language"] == "ja"
+
+
+def test_words_placed_apart_on_one_line_stay_separate_words() -> None:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.drawString(72, 720, "Budget")
+    c.drawString(140, 720, "2017")  # next column on the same baseline
+    c.drawString(72, 700, "Second")
+    c.drawString(72 + c.stringWidth("Second", "Helvetica", 12), 700, "Half")  # glued on
+    c.setFont("Helvetica", 12)
+    c.saveState()
+    c.translate(300, 300)
+    c.rotate(90)
+    c.drawString(0, 0, "Rotated words here")
+    c.restoreState()
+    c.showPage()
+    c.save()
+    text = extract_pdf(buf.getvalue()).text
+    assert text.split() == ["Budget", "2017", "SecondHalf", "Rotated", "words", "here"]
+    assert text.index("\n") > text.index("2017")  # the second line starts a new line
+
+
+def many_pages_pdf(pages: int, lines: int = 1) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    for n in range(1, pages + 1):
+        for i in range(lines):
+            c.drawString(72, 720 - 12 * i, f"Page marker {n} line {i}")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_text_stops_after_max_text_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pdfminer.pdfinterp import PDFPageInterpreter
+
+    processed: list[object] = []
+    real = PDFPageInterpreter.process_page
+    monkeypatch.setattr(
+        PDFPageInterpreter,
+        "process_page",
+        lambda self, page: (processed.append(page), real(self, page)),
+    )
+    ex = extract_pdf(many_pages_pdf(15))
+    assert ex.metadata.page_count == 15
+    assert "Page marker 10 line 0" in ex.text
+    assert "Page marker 11" not in ex.text
+    assert len(processed) == 10  # pages past the bound are never interpreted
+
+
+def test_text_stops_interpreting_once_max_text_chars_are_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pdfminer.pdfinterp import PDFPageInterpreter
+
+    from authenticity.extract import pdf
+
+    processed: list[object] = []
+    real = PDFPageInterpreter.process_page
+    monkeypatch.setattr(
+        PDFPageInterpreter,
+        "process_page",
+        lambda self, page: (processed.append(page), real(self, page)),
+    )
+    monkeypatch.setattr(pdf, "MAX_TEXT_CHARS", 500)
+    ex = extract_pdf(many_pages_pdf(8, lines=20))
+    assert len(ex.text) == 500
+    assert ex.text.startswith("Page marker 1 line 0\nPage marker 1 line 1\n")
+    assert len(processed) <= 2  # ~440 characters per page: the third page is never read
+    assert "text_error" not in ex.facts
+
+
+def test_broken_content_stream_keeps_text_read_before_the_error() -> None:
+    data = reportlab_pdf()
+    # Page 2's content stream is the second stream; break it, page 1 must still be read.
+    first = data.index(b"stream\n")
+    second = data.index(b"stream\n", data.index(b"endstream", first) + 9) + len(b"stream\n")
+    broken = data[:second] + b"\xff" * 40 + data[second + 40 :]
+    ex = extract_pdf(broken)
+    assert ex.metadata.author == "Jane Roe"
+    assert "Revenue grew in the third quarter." in ex.text
+    assert "Second page." not in ex.text
+    assert "Ascii85" in ex.facts["text_error"]
