@@ -27,6 +27,9 @@ class Settings:
     strict: bool = False  # re-raise extractor exceptions (tests, development)
     dkim_keys: str | None = None  # key archive file for offline DKIM/ARC verification
     dns: bool = False  # look up DKIM keys missing from the archive in live DNS
+    #: Documents given a page in the static report (the most suspicious first); the
+    #: review app and scorecards.jsonl always hold every document.
+    report_max_documents: int = 5000
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @classmethod
@@ -36,6 +39,7 @@ class Settings:
             "batch_size": _env_int("AUTHENTICITY_BATCH_SIZE", 200),
             "file_timeout": float(_env_int("AUTHENTICITY_FILE_TIMEOUT", 60)),
             "memory_limit_mb": _env_int("AUTHENTICITY_MEMORY_LIMIT_MB", 3072),
+            "report_max_documents": _env_int("AUTHENTICITY_REPORT_MAX_DOCUMENTS", 5000),
         }
         base.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**base)  # type: ignore[arg-type]

@@ -19,13 +19,15 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import datetime as dt
+import hashlib
+import heapq
 import json
 import logging
 import os
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 from authenticity import classifier, scoring
 from authenticity.analyse import ANALYSER_VERSION, analysis_key
 from authenticity.config import Settings
-from authenticity.dumpwide import dump_findings
+from authenticity.dumpwide import DumpWide
 from authenticity.features import to_features
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
@@ -76,6 +78,10 @@ class ScanResult:
     analysed: int
     verdicts: dict[str, int] = field(default_factory=dict)
     resumed: bool = False
+    #: Dump-root files not read again (unchanged since the previous complete run).
+    reused_files: int = 0
+    #: Nothing changed since the previous complete run: its scorecards were reused.
+    unchanged: bool = False
 
     def summary(self) -> str:
         counts = ", ".join(f"{v}: {n}" for v, n in sorted(self.verdicts.items()))
@@ -90,7 +96,12 @@ def default_db_url(out_dir: Path) -> str:
 
 
 class Scan:
-    """State of one scan; see the module docstring for the steps."""
+    """State of one scan; see the module docstring for the steps.
+
+    Memory does not grow with the dump: occurrences and ingest problems go to the store
+    as ingest streams, the dump-wide pass keeps compact per-content values only, and
+    scoring streams the occurrences back in chunks.
+    """
 
     def __init__(
         self,
@@ -100,6 +111,7 @@ class Scan:
         db_url: str | None = None,
         *,
         model: str | os.PathLike[str] | None = None,
+        incremental: bool = True,
     ) -> None:
         self.source = source
         #: Classifier for the scores: None = the shipped model, "none" = rules only, or a path.
@@ -109,6 +121,8 @@ class Scan:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or default_db_url(self.out_dir)
         self.store = Store(self.db_url)
+        self.analysis_key = analysis_key(settings)
+        self.scoring_key = f"{self.analysis_key}|{scorer_id(model)}"
         self.run_id, self.resumed = self.store.start_run(
             source,
             {
@@ -116,26 +130,63 @@ class Scan:
                 "workers": settings.workers,
                 "batch_size": settings.batch_size,
                 "analyser_version": ANALYSER_VERSION,
+                "analysis_key": self.analysis_key,
+                "scoring_key": self.scoring_key,
             },
             out_dir=str(self.out_dir.resolve()),
         )
         if self.resumed:
             log.info("resuming interrupted run %d of %s", self.run_id, source)
-        self.analysis_key = analysis_key(settings)
-        self.occurrences: list[Document] = []
+            self.store.clear_run(self.run_id)
+        #: The previous complete run of this source whose results a rescan may reuse.
+        self.previous = self._reusable_run() if incremental else None
         self.problems: list[IngestProblem] = []
+        self.documents = 0
+        self.files_read = 0
+        self.reused_files = 0
+        #: True when nothing changed since ``previous``: its scorecards are reused as they are.
+        self.unchanged = False
         self.analysed = 0
         self._lock = threading.Lock()
         self._pool: WorkerPool | None = None
         self.contents = 0
 
+    def _reusable_run(self) -> Any:
+        previous = self.store.previous_complete_run(self.source, before=self.run_id)
+        if previous is None or (previous.options or {}).get("analysis_key") != self.analysis_key:
+            return None
+        return previous
+
     # -- step 1 -----------------------------------------------------------------
     def batches(self) -> Iterator[list[Document]]:
-        """Stream the source; yield batches of content not analysed before."""
+        """Stream the source, record every occurrence; yield batches of new content.
+
+        On a rescan, a file at the dump root whose size, mtime, ctime and inode are those
+        recorded by the previous complete run is not read: its occurrences (members,
+        attachments) are copied from that run, their analyses are in the store already.
+        """
+        previous_stats = self.store.file_stats(self.previous.id) if self.previous else {}
+        stats: dict[str, str] = {}
+        reused: set[str] = set()
+
+        def file_seen(path: str, st: os.stat_result) -> bool:
+            key = stat_key(st)
+            if previous_stats.get(path) == key:
+                reused.add(path)
+                return True
+            stats[path] = key
+            return False
+
         seen: set[str] = set()
         pending: list[Document] = []
-        for doc in iter_documents(self.source, problems=self.problems):
-            self.occurrences.append(dataclasses.replace(doc, data=None))
+        occurrences: list[Document] = []
+        for doc in iter_documents(self.source, problems=self.problems, file_seen=file_seen):
+            occurrences.append(dataclasses.replace(doc, data=None))
+            if doc.parent is None:
+                self.files_read += 1
+            if len(occurrences) >= self.settings.batch_size:
+                self._record(occurrences, stats)
+                occurrences = []
             if doc.sha256 in seen:
                 continue
             seen.add(doc.sha256)
@@ -145,9 +196,38 @@ class Scan:
                 pending = []
                 if batch:
                     yield batch
+        self._record(occurrences, stats)
         batch = self._new_content(pending)
         if batch:
             yield batch
+        if reused:
+            assert self.previous is not None
+            self.unchanged = (
+                self.files_read == 0
+                and reused == set(previous_stats)
+                and (self.previous.options or {}).get("scoring_key") == self.scoring_key
+            )
+            copied = self.store.copy_occurrences(
+                self.previous.id, self.run_id, reused, scored=self.unchanged
+            )
+            self.documents += len(copied)
+            self.reused_files = len(reused)
+            log.info(
+                "%d unchanged files (%d documents) reused from run %d%s",
+                len(reused),
+                len(copied),
+                self.previous.id,
+                ", scorecards included" if self.unchanged else "",
+            )
+
+    def _record(self, occurrences: list[Document], stats: dict[str, str]) -> None:
+        self.store.add_occurrences(self.run_id, occurrences, stats)
+        for doc in occurrences:
+            stats.pop(doc.path, None)
+        self.documents += len(occurrences)
+        if self.problems:
+            self.store.add_problems(self.run_id, self.problems)
+            self.problems.clear()
 
     def _new_content(self, docs: list[Document]) -> list[Document]:
         known = self.store.known_contents((d.sha256 for d in docs), self.analysis_key)
@@ -170,81 +250,113 @@ class Scan:
         return len(analyses)
 
     # -- step 3 -----------------------------------------------------------------
-    def records(self) -> list[DocumentRecord]:
-        """Every occurrence with its analysis and all its findings (dump-wide pass included).
+    def dump_wide(self) -> dict[str, list[Finding]]:
+        """The dump-wide pass over every distinct content of the run: sha256 -> findings."""
+        wide = DumpWide()
+        for shas in self.store.run_contents(self.run_id, size=500):
+            for analysis in self.store.load_analyses(shas, self.analysis_key):
+                wide.add(analysis.sha256, analysis)
+        self.contents = wide.contents
+        return wide.findings(_StoreResolver(self.store, self.run_id, self.analysis_key))
+
+    def record_chunks(self, chunk: int = 1000) -> Iterator[list[tuple[int, DocumentRecord]]]:
+        """Every occurrence with its analysis and all its findings (dump-wide pass included),
+        ``chunk`` occurrences at a time, with the store row id of each.
 
         The one place that assembles what a document's score is computed from, at scan time
         and at training time (``authenticity.training``).
         """
         self.close_pool()
-        analyses = {
-            a.sha256: a
-            for a in self.store.load_analyses(
-                (d.sha256 for d in self.occurrences), self.analysis_key
-            )
-        }
-        by_path = {d.path: d for d in self.occurrences}
-        missing = Analysis(
-            "",
-            0,
-            "application/octet-stream",
-            "failed",
-            Metadata(),
-            [],
-            error="analysis missing from store",
-        )
-        extra = _problems_by_path(self.problems, by_path)
-        items = [(d, analyses.get(d.sha256, missing)) for d in self.occurrences]
-        for path, findings in dump_findings(items, settings=self.settings).items():
-            extra.setdefault(path, []).extend(findings)
-        out: list[DocumentRecord] = []
-        for doc in self.occurrences:
-            own = analyses.get(doc.sha256)
-            if own is None:  # cannot happen unless the store lost a write
-                own = Analysis(
-                    doc.sha256,
-                    doc.size,
-                    "application/octet-stream",
-                    "failed",
-                    Metadata(),
-                    [],
-                    error="analysis missing from store",
+        wide = self.dump_wide()
+        problems = self._problems_by_path()
+        for rows in self.store.occurrence_chunks(self.run_id, chunk):
+            docs = [doc for _, doc, _ in rows]
+            parents = self.store.shas_of_paths(self.run_id, {d.parent for d in docs if d.parent})
+            analyses = {
+                a.sha256: a
+                for a in self.store.load_analyses(
+                    {d.sha256 for d in docs} | set(parents.values()), self.analysis_key
                 )
-            parent_doc = by_path.get(doc.parent) if doc.parent else None
-            parent = analyses.get(parent_doc.sha256) if parent_doc else None
-            findings = document_findings(doc, own, parent, extra.get(doc.path, []))
-            out.append(DocumentRecord(doc, own, findings))
-        self.contents = len(analyses)
-        return out
+            }
+            out: list[tuple[int, DocumentRecord]] = []
+            for row_id, doc, _ in rows:
+                own = analyses.get(doc.sha256) or _missing(doc)
+                parent_sha = parents.get(doc.parent) if doc.parent else None
+                parent = analyses.get(parent_sha) if parent_sha else None
+                extra = [*wide.get(doc.sha256, ()), *problems.get(doc.path, ())]
+                findings = document_findings(doc, own, parent, extra)
+                out.append((row_id, DocumentRecord(doc, own, findings)))
+            yield out
+
+    def records(self) -> list[DocumentRecord]:
+        """:meth:`record_chunks` as one list (training sets; small dumps)."""
+        return [rec for chunk in self.record_chunks() for _, rec in chunk]
+
+    def _problems_by_path(self) -> dict[str, list[Finding]]:
+        """Each ingest problem attached to its path, or the nearest enclosing document."""
+        problems = [IngestProblem(p, c, m) for p, c, m in self.store.problems(self.run_id)]
+        candidates: set[str] = set()
+        for p in problems:
+            target = p.path
+            while target:
+                candidates.add(target)
+                target = target.rsplit("!/", 1)[0] if "!/" in target else ""
+        existing = self.store.shas_of_paths(self.run_id, candidates)
+        return _problems_by_path(problems, existing)
 
     def finish(self) -> ScanResult:
         """Dump-wide pass, scoring, outputs; closes the worker pool and the run."""
-        records = self.records()
-        model = classifier.resolve(self.model_spec)
-        predictions: list[Prediction | None] = [None] * len(records)
-        if model is not None:
-            X = [to_features(r.doc, r.analysis, r.findings) for r in records]
-            scores, why = model.score(X)
-            predictions = [Prediction(model, float(s), w) for s, w in zip(scores, why, strict=True)]
-        cards = [
-            scorecard_from(r.doc, r.analysis, r.findings, p)
-            for r, p in zip(records, predictions, strict=True)
-        ]
-        self.store.save_scorecards(self.run_id, cards)
         scorecards_path = self.out_dir / "scorecards.jsonl"
-        write_jsonl(scorecards_path, (c.to_json() for c in cards))
         report_path = self.out_dir / "report.html"
-        summary = {
-            "source": self.source,
-            "run_id": self.run_id,
-            "leak_date": self.settings.leak_date.isoformat() if self.settings.leak_date else None,
-            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "problems": [dataclasses.asdict(p) for p in self.problems],
-        }
-        write_report(report_path, [c.to_json() for c in cards], summary)
-        verdicts = Counter(c.verdict.value for c in cards)
+        top = _TopCards(self.settings.report_max_documents)
+        verdicts: Counter[str] = Counter()
+        documents = 0
+        if self.unchanged:
+            self.close_pool()
+            with _JsonlWriter(scorecards_path) as out:
+                for rows in self.store.occurrence_chunks(self.run_id, with_scorecards=True):
+                    for row_id, _doc, card in rows:
+                        out.write(card or {})
+                        top.add(row_id, card or {})
+                        verdicts[(card or {}).get("verdict", "pending")] += 1
+                        documents += 1
+        else:
+            model = classifier.resolve(self.model_spec)
+            with _JsonlWriter(scorecards_path) as out:
+                for chunk in self.record_chunks():
+                    cards = _score(chunk, model)
+                    self.store.update_scorecards(cards)
+                    for row_id, card in cards:
+                        data = card.to_json()
+                        out.write(data)
+                        top.add(row_id, data)
+                        verdicts[card.verdict.value] += 1
+                        documents += 1
+        report_reused = (
+            self.unchanged
+            and report_path.is_file()
+            and Path(self.previous.out_dir or "") == self.out_dir.resolve()
+        )
+        if not report_reused:
+            summary = {
+                "source": self.source,
+                "run_id": self.run_id,
+                "leak_date": (
+                    self.settings.leak_date.isoformat() if self.settings.leak_date else None
+                ),
+                "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "problems": [
+                    {"path": p, "code": c, "message": m}
+                    for p, c, m in self.store.problems(self.run_id)[:1000]
+                ],
+                "documents_total": documents,
+                "verdict_counts": dict(verdicts),
+            }
+            shown = self.store.scorecards_by_id(top.ids())
+            summary["documents_shown"] = len(shown)
+            write_report(report_path, shown, summary)
         self.store.finish_run(
-            self.run_id, status="complete", documents=len(cards), analysed=self.analysed
+            self.run_id, status="complete", documents=documents, analysed=self.analysed
         )
         return ScanResult(
             run_id=self.run_id,
@@ -252,11 +364,13 @@ class Scan:
             scorecards_path=scorecards_path,
             report_path=report_path,
             db_url=self.db_url,
-            documents=len(cards),
+            documents=documents,
             contents=self.contents,
             analysed=self.analysed,
             verdicts=dict(verdicts),
             resumed=self.resumed,
+            reused_files=self.reused_files,
+            unchanged=self.unchanged,
         )
 
     def fail(self, error: BaseException) -> None:
@@ -265,7 +379,7 @@ class Scan:
         self.store.finish_run(
             self.run_id,
             status="failed",
-            documents=len(self.occurrences),
+            documents=self.documents,
             analysed=self.analysed,
             error=f"{type(error).__name__}: {error}",
         )
@@ -275,6 +389,113 @@ class Scan:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+def stat_key(st: os.stat_result) -> str:
+    """What a rescan compares to decide a file is unchanged: size, mtime, ctime, inode.
+
+    ctime cannot be set by a user (unlike mtime, which ``touch -d`` rewrites), so a file
+    edited and re-dated in place is still read again.
+    """
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def scorer_id(spec: str | os.PathLike[str] | None) -> str:
+    """Identity of the scorer a scan uses (rules version, or the model file's digest)."""
+    if spec is not None and str(spec).lower() == "none":
+        return f"rules:{scoring.VERSION}"
+    path = classifier.DEFAULT_MODEL if spec is None or str(spec) == "default" else Path(spec)
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return f"rules:{scoring.VERSION}"
+    return f"model:{digest}"
+
+
+def _missing(doc: Document) -> Analysis:
+    return Analysis(
+        doc.sha256,
+        doc.size,
+        "application/octet-stream",
+        "failed",
+        Metadata(),
+        [],
+        error="analysis missing from store",
+    )
+
+
+def _score(
+    chunk: list[tuple[int, DocumentRecord]], model: classifier.Model | None
+) -> list[tuple[int, Scorecard]]:
+    predictions: list[Prediction | None] = [None] * len(chunk)
+    if model is not None:
+        X = [to_features(r.doc, r.analysis, r.findings) for _, r in chunk]
+        scores, why = model.score(X)
+        predictions = [Prediction(model, float(s), w) for s, w in zip(scores, why, strict=True)]
+    return [
+        (row_id, scorecard_from(r.doc, r.analysis, r.findings, p))
+        for (row_id, r), p in zip(chunk, predictions, strict=True)
+    ]
+
+
+class _StoreResolver:
+    """The dump-wide pass's :class:`~authenticity.dumpwide.Resolver` over the store."""
+
+    def __init__(self, store: Store, run_id: int, key: str) -> None:
+        self.store, self.run_id, self.key = store, run_id, key
+
+    def analyses(self, sha256s: Any) -> dict[str, Analysis]:
+        return {a.sha256: a for a in self.store.load_analyses(sha256s, self.key)}
+
+    def paths(self, sha256s: Any) -> dict[str, list[str]]:
+        return self.store.paths_of(self.run_id, sha256s)
+
+
+class _TopCards:
+    """The ``limit`` most suspicious scorecards seen (row ids), for the static report."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(0, limit)
+        self._heap: list[tuple[float, int, str, int]] = []
+
+    def add(self, row_id: int, card: dict[str, Any]) -> None:
+        rank = _RANK_BY_VALUE.get(card.get("verdict", ""), 0)
+        item = (float(card.get("score") or 0.0), rank, _neg(card.get("path", "")), row_id)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, item)
+        elif self.limit and item > self._heap[0]:
+            heapq.heapreplace(self._heap, item)
+
+    def ids(self) -> list[int]:
+        return [row_id for *_, row_id in self._heap]
+
+
+def _neg(path: str) -> str:
+    """A key ordering paths in reverse (the heap keeps the largest; ties go to small paths)."""
+    return "".join(chr(0x10FFFF - min(ord(ch), 0x10FFFF)) for ch in path[:200])
+
+
+class _JsonlWriter:
+    """``scorecards.jsonl`` written through a temporary file and renamed when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".scorecards-", suffix=".tmp")
+        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(record, ensure_ascii=False, sort_keys=False))
+        self.fh.write("\n")
+
+    def __enter__(self) -> _JsonlWriter:
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        self.fh.close()
+        if kind is None:
+            os.replace(self.tmp, self.path)
+        else:
+            Path(self.tmp).unlink(missing_ok=True)
 
 
 @dataclass
@@ -320,6 +541,9 @@ _VERDICT_RANK = {
     Verdict.SUSPICIOUS: 2,
     Verdict.LIKELY_FORGED: 3,
 }
+
+
+_RANK_BY_VALUE = {v.value: r for v, r in _VERDICT_RANK.items()}
 
 
 def scorecard_from(
@@ -400,7 +624,7 @@ def _combined_verdict(
 
 
 def _problems_by_path(
-    problems: list[IngestProblem], by_path: dict[str, Document]
+    problems: list[IngestProblem], by_path: Container[str]
 ) -> dict[str, list[Finding]]:
     """Attach each ingest problem to its path, or the nearest enclosing document."""
     out: dict[str, list[Finding]] = {}

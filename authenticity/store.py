@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -31,16 +32,28 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
+    func,
     insert,
     inspect,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from authenticity.errors import SourceError
-from authenticity.model import Analysis, Finding, Metadata, Scorecard, Severity, jsonable
+from authenticity.model import (
+    MEMBER_SEP,
+    Analysis,
+    Document,
+    Finding,
+    Metadata,
+    Scorecard,
+    Severity,
+    jsonable,
+)
 from authenticity.timeutil import parse_iso8601
 
 
@@ -68,6 +81,8 @@ class Run(Base):
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
     resumed: Mapped[int | None] = mapped_column(Integer, default=0)
+    #: Prefect flow run that drives this scan, if any (marked Crashed when found interrupted).
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Content(Base):
@@ -102,6 +117,25 @@ class Occurrence(Base):
     score: Mapped[float] = mapped_column(Float)
     verdict: Mapped[str] = mapped_column(String(32), index=True)
     scorecard: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Written at ingest (verdict "pending" until the run's scoring step fills the above).
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    declared_mime: Mapped[str | None] = mapped_column(String(255))
+    container_mime: Mapped[str | None] = mapped_column(String(255))
+    #: "size:mtime_ns:ctime_ns:inode" of a file read from disk at the dump root (rescans
+    #: reuse the occurrences under a file whose stat is unchanged instead of reading it).
+    file_stat: Mapped[str | None] = mapped_column(String(120))
+
+
+class IngestProblemRow(Base):
+    """Something skipped or unreadable during ingest (archive limits, unsafe members, ...)."""
+
+    __tablename__ = "ingest_problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
 
 
 class Decision(Base):
@@ -117,6 +151,9 @@ class Decision(Base):
     run_id: Mapped[int | None] = mapped_column(Integer)
 
 
+#: Verdict of an occurrence recorded at ingest and not scored yet.
+PENDING = "pending"
+
 #: Reviewer decisions (stored values).
 DECISIONS = ("forged", "authentic", "unsure")
 
@@ -131,7 +168,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            self.engine: Engine = create_engine(url, future=True, **engine_options(url))
             Base.metadata.create_all(self.engine)
             self._add_missing_columns()
         except Exception as exc:  # bad URL, missing driver, unreachable server
@@ -402,11 +439,287 @@ class Store:
         """The newest decision per (path, sha256)."""
         return {(d["path"], d["sha256"]): d for d in self.decisions()}
 
+    # -- occurrences recorded while a scan streams (see authenticity.pipeline) ------
+    def clear_run(self, run_id: int) -> None:
+        """Forget the occurrences and ingest problems of a run (a resumed run re-ingests)."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(delete(Occurrence).where(Occurrence.run_id == run_id))
+            session.execute(delete(IngestProblemRow).where(IngestProblemRow.run_id == run_id))
+
+    def add_occurrences(
+        self, run_id: int, docs: Iterable[Document], stats: dict[str, str] | None = None
+    ) -> None:
+        """Record provenance paths (verdict ``pending``) in one transaction."""
+        stats = stats or {}
+        rows = [
+            {
+                "run_id": run_id,
+                "path": d.path,
+                "sha256": d.sha256,
+                "parent": d.parent,
+                "mime": "",
+                "score": 0.0,
+                "verdict": PENDING,
+                "scorecard": {},
+                "size": d.size,
+                "declared_mime": d.declared_mime,
+                "container_mime": d.container_mime,
+                "file_stat": stats.get(d.path),
+            }
+            for d in docs
+        ]
+        if not rows:
+            return
+        with Session(self.engine) as session, session.begin():
+            for i in range(0, len(rows), 1000):
+                session.execute(insert(Occurrence), rows[i : i + 1000])
+
+    def add_problems(self, run_id: int, problems: Iterable[Any]) -> None:
+        rows = [
+            {"run_id": run_id, "path": p.path, "code": p.code, "message": p.message}
+            for p in problems
+        ]
+        if rows:
+            with Session(self.engine) as session, session.begin():
+                session.execute(insert(IngestProblemRow), rows)
+
+    def problems(self, run_id: int) -> list[tuple[str, str, str]]:
+        """``(path, code, message)`` of the run's ingest problems, in recording order."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(IngestProblemRow.path, IngestProblemRow.code, IngestProblemRow.message)
+                .where(IngestProblemRow.run_id == run_id)
+                .order_by(IngestProblemRow.id)
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+
+    def occurrence_chunks(
+        self, run_id: int, size: int = 1000, *, with_scorecards: bool = False
+    ) -> Iterator[list[tuple[int, Document, dict[str, Any] | None]]]:
+        """The run's occurrences in recording order, ``size`` at a time (keyset paging)."""
+        columns = [
+            Occurrence.id,
+            Occurrence.path,
+            Occurrence.sha256,
+            Occurrence.size,
+            Occurrence.parent,
+            Occurrence.declared_mime,
+            Occurrence.container_mime,
+        ]
+        if with_scorecards:
+            columns.append(Occurrence.scorecard)
+        last = 0
+        while True:
+            with Session(self.engine) as session:
+                rows = session.execute(
+                    select(*columns)
+                    .where(Occurrence.run_id == run_id, Occurrence.id > last)
+                    .order_by(Occurrence.id)
+                    .limit(size)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [
+                (
+                    r[0],
+                    Document(
+                        path=r[1],
+                        sha256=r[2],
+                        size=r[3] or 0,
+                        parent=r[4],
+                        declared_mime=r[5],
+                        container_mime=r[6],
+                    ),
+                    r[7] if with_scorecards else None,
+                )
+                for r in rows
+            ]
+
+    def run_contents(self, run_id: int, size: int = 1000) -> Iterator[list[str]]:
+        """The distinct sha256 of a run's occurrences, ``size`` at a time."""
+        last = ""
+        while True:
+            with Session(self.engine) as session:
+                rows = session.execute(
+                    select(Occurrence.sha256)
+                    .where(Occurrence.run_id == run_id, Occurrence.sha256 > last)
+                    .group_by(Occurrence.sha256)
+                    .order_by(Occurrence.sha256)
+                    .limit(size)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [r[0] for r in rows]
+
+    def paths_of(self, run_id: int, sha256s: Iterable[str]) -> dict[str, list[str]]:
+        """sha256 -> the run's provenance paths holding it (sorted)."""
+        wanted = list(set(sha256s))
+        out: dict[str, list[str]] = {}
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(Occurrence.sha256, Occurrence.path).where(
+                        Occurrence.run_id == run_id, Occurrence.sha256.in_(wanted[i : i + 500])
+                    )
+                )
+                for sha, path in rows:
+                    out.setdefault(sha, []).append(path)
+        for paths in out.values():
+            paths.sort()
+        return out
+
+    def shas_of_paths(self, run_id: int, paths: Iterable[str]) -> dict[str, str]:
+        """provenance path -> sha256, for those of ``paths`` the run holds."""
+        wanted = list(set(paths))
+        out: dict[str, str] = {}
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(Occurrence.path, Occurrence.sha256).where(
+                        Occurrence.run_id == run_id, Occurrence.path.in_(wanted[i : i + 500])
+                    )
+                )
+                out.update((p, s) for p, s in rows)
+        return out
+
+    def update_scorecards(self, items: Iterable[tuple[int, Scorecard]]) -> None:
+        """Fill scored occurrences (by row id) in one transaction."""
+        rows = [
+            {
+                "id": row_id,
+                "mime": card.mime,
+                "score": card.score,
+                "verdict": card.verdict.value,
+                "scorecard": _json_safe(card.to_json()),
+            }
+            for row_id, card in items
+        ]
+        if rows:
+            with Session(self.engine) as session, session.begin():
+                session.execute(update(Occurrence), rows)
+
+    def scorecards_by_id(self, ids: Iterable[int]) -> list[dict[str, Any]]:
+        wanted = list(ids)
+        out: list[dict[str, Any]] = []
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(Occurrence.scorecard).where(Occurrence.id.in_(wanted[i : i + 500]))
+                )
+                out.extend(r[0] for r in rows)
+        return out
+
+    def verdict_counts(self, run_id: int) -> dict[str, int]:
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(Occurrence.verdict, func.count())
+                .where(Occurrence.run_id == run_id)
+                .group_by(Occurrence.verdict)
+            )
+            return {str(v): int(n) for v, n in rows}
+
+    def previous_complete_run(self, source: str, before: int) -> Run | None:
+        """The newest complete run of ``source`` older than run ``before``."""
+        with Session(self.engine) as session:
+            return session.execute(
+                select(Run)
+                .where(Run.source == source, Run.status == "complete", Run.id < before)
+                .order_by(Run.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+
+    def file_stats(self, run_id: int) -> dict[str, str]:
+        """Dump-root file path -> recorded stat, for a run's files read from disk."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(Occurrence.path, Occurrence.file_stat).where(
+                    Occurrence.run_id == run_id,
+                    Occurrence.parent.is_(None),
+                    Occurrence.file_stat.is_not(None),
+                )
+            )
+            return {str(p): str(s) for p, s in rows}
+
+    def copy_occurrences(
+        self,
+        from_run: int,
+        to_run: int,
+        tops: set[str],
+        *,
+        scored: bool = False,
+        size: int = 2000,
+    ) -> list[str]:
+        """Copy the occurrences (and ingest problems) of ``from_run`` under the dump-root
+        paths ``tops`` into ``to_run``; with ``scored`` their scorecards too (else pending).
+        Returns the sha256 of the copied occurrences."""
+        shas: list[str] = []
+        last = 0
+        while True:
+            with Session(self.engine) as session, session.begin():
+                rows = (
+                    session.execute(
+                        select(Occurrence)
+                        .where(Occurrence.run_id == from_run, Occurrence.id > last)
+                        .order_by(Occurrence.id)
+                        .limit(size)
+                    )
+                    .scalars()
+                    .all()
+                )
+                if not rows:
+                    break
+                last = rows[-1].id
+                new = [
+                    {
+                        "run_id": to_run,
+                        "path": r.path,
+                        "sha256": r.sha256,
+                        "parent": r.parent,
+                        "mime": r.mime if scored else "",
+                        "score": r.score if scored else 0.0,
+                        "verdict": r.verdict if scored else PENDING,
+                        "scorecard": r.scorecard if scored else {},
+                        "size": r.size,
+                        "declared_mime": r.declared_mime,
+                        "container_mime": r.container_mime,
+                        "file_stat": r.file_stat,
+                    }
+                    for r in rows
+                    if r.path.split(MEMBER_SEP, 1)[0] in tops
+                ]
+                if new:
+                    session.execute(insert(Occurrence), new)
+                    shas.extend(r["sha256"] for r in new)
+        problems = [
+            {"run_id": to_run, "path": p, "code": c, "message": m}
+            for p, c, m in self.problems(from_run)
+            if p.split(MEMBER_SEP, 1)[0] in tops
+        ]
+        if problems:
+            with Session(self.engine) as session, session.begin():
+                session.execute(insert(IngestProblemRow), problems)
+        return shas
+
+    def set_flow_run(self, run_id: int, flow_run_id: str | None) -> None:
+        with Session(self.engine) as session, session.begin():
+            run = session.get(Run, run_id)
+            if run is not None:
+                run.flow_run_id = flow_run_id
+
     def close(self) -> None:
         self.engine.dispose()
 
 
 _META_DATETIMES = ("created", "modified", "printed")
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLite: wait up to a minute for a lock (ingest and analysis threads write at once)."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 60}}
+    return {}
 
 
 def _pid_alive(pid: int) -> bool:

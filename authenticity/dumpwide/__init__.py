@@ -10,18 +10,52 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from authenticity.dumpwide.baseline import baseline_findings, script_of
-from authenticity.dumpwide.email import email_findings
-from authenticity.dumpwide.neardup import neardup_findings
+from authenticity.dumpwide._common import MemoryResolver, Resolver, by_path, distinct_contents
+from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings, script_of
+from authenticity.dumpwide.email import EmailCollector, email_findings
+from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
 from authenticity.model import Analysis, Document, Finding
 
 __all__ = [
+    "DumpWide",
+    "MemoryResolver",
+    "Resolver",
     "baseline_findings",
     "dump_findings",
     "email_findings",
     "neardup_findings",
     "script_of",
 ]
+
+
+class DumpWide:
+    """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
+    (only compact values are kept: categorical metadata, LSH band keys, email signing
+    facts), then :meth:`findings` returns the extra findings per sha256, fetching the few
+    texts it needs again through a :class:`Resolver` (the results store at scan time)."""
+
+    def __init__(self) -> None:
+        self.baseline = BaselineCollector()
+        self.neardup = NeardupCollector()
+        self.email = EmailCollector()
+        self.contents = 0
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        self.contents += 1
+        self.baseline.add(sha256, analysis)
+        self.neardup.add(sha256, analysis)
+        self.email.add(sha256, analysis)
+
+    def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for part in (
+            self.baseline.findings(),
+            self.neardup.findings(resolver),
+            self.email.findings(),
+        ):
+            for sha, found in part.items():
+                out.setdefault(sha, []).extend(found)
+        return out
 
 
 def dump_findings(
@@ -32,12 +66,11 @@ def dump_findings(
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths
     without a finding are absent. ``settings`` is accepted for the pipeline's convenience and
-    not used yet.
+    not used yet. The scan itself uses :class:`DumpWide` over the results store.
     """
     del settings
-    items = list(items)
-    out: dict[str, list[Finding]] = {}
-    for step in (baseline_findings, neardup_findings, email_findings):
-        for path, findings in step(items).items():
-            out.setdefault(path, []).extend(findings)
-    return out
+    contents = distinct_contents(items)
+    wide = DumpWide()
+    for content in contents:
+        wide.add(content.sha256, content.analysis)
+    return by_path(wide.findings(MemoryResolver(contents)), contents)

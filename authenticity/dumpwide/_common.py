@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from authenticity.model import Analysis, Document
+from authenticity.model import Analysis, Document, Finding
 
 #: Plural nouns used in messages ("appears in 2 of 4,812 spreadsheets").
 FAMILY_NOUNS = {
@@ -76,3 +77,41 @@ def distinct_contents(items: Sequence[tuple[Document, Analysis]]) -> list[Conten
         content.paths.append(doc.path)
         content.docs.append(doc)
     return list(by_sha.values())
+
+
+class Resolver(Protocol):
+    """Where a dump-wide pass fetches what it did not keep: whole analyses, paths."""
+
+    def analyses(self, sha256s: Iterable[str]) -> dict[str, Analysis]:
+        """sha256 -> stored analysis (with its text)."""
+        ...
+
+    def paths(self, sha256s: Iterable[str]) -> dict[str, list[str]]:
+        """sha256 -> every provenance path holding it (sorted)."""
+        ...
+
+
+class MemoryResolver:
+    """A :class:`Resolver` over occurrences held in memory (tests, small dumps)."""
+
+    def __init__(self, contents: Sequence[Content]) -> None:
+        self._by_sha = {c.sha256: c for c in contents}
+
+    def analyses(self, sha256s: Iterable[str]) -> dict[str, Analysis]:
+        return {s: self._by_sha[s].analysis for s in sha256s if s in self._by_sha}
+
+    def paths(self, sha256s: Iterable[str]) -> dict[str, list[str]]:
+        return {s: sorted(self._by_sha[s].paths) for s in sha256s if s in self._by_sha}
+
+
+def by_path(
+    per_sha: dict[str, list[Finding]], contents: Sequence[Content]
+) -> dict[str, list[Finding]]:
+    """Spread per-content findings over every provenance path holding the content."""
+    out: dict[str, list[Finding]] = {}
+    for content in contents:
+        found = per_sha.get(content.sha256)
+        if found:
+            for path in content.paths:
+                out.setdefault(path, []).extend(found)
+    return out

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from email.utils import parseaddr
 from typing import Any
 
-from authenticity.dumpwide._common import FAMILY_NOUNS, Content, distinct_contents, family_of
+from authenticity.dumpwide._common import FAMILY_NOUNS, by_path, distinct_contents, family_of
 from authenticity.model import Analysis, Document, Finding, Metadata, Severity
 
 #: Smallest group (distinct contents of one format family) that gets baseline findings.
@@ -183,33 +184,85 @@ def _usable(analysis: Analysis) -> bool:
     return analysis.status in ("ok", "encrypted_partial")
 
 
+def _intern(value: str | None) -> str | None:
+    return sys.intern(value) if value is not None else None
+
+
+class _Group:
+    """Compact per-content rows of one format family."""
+
+    def __init__(self) -> None:
+        self.shas: list[str] = []
+        self.fields: tuple[str, ...] = ()
+        self.rows: list[tuple[str | None, ...]] = []
+        self.names: list[tuple[tuple[str, str, str | None], ...]] = []
+
+
+class BaselineCollector:
+    """Streaming form of the baseline pass: :meth:`add` each distinct content once, then
+    :meth:`findings`. Keeps only the categorical values of each content (interned)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, _Group] = {}
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        if not _usable(analysis):
+            return
+        family = family_of(analysis.mime)
+        if family == "other":
+            return
+        group = self.groups.setdefault(family, _Group())
+        row = features(analysis, family)
+        if not group.fields:
+            group.fields = tuple(row)
+        group.shas.append(sha256)
+        group.rows.append(tuple(_intern(row.get(f)) for f in group.fields))
+        group.names.append(
+            tuple(
+                (f, _intern(v) or "", script_of(v))
+                for f, v in name_values(analysis.metadata, family).items()
+            )
+        )
+
+    def findings(self) -> dict[str, list[Finding]]:
+        """sha256 -> rare-value and foreign-script findings."""
+        out: dict[str, list[Finding]] = {}
+        for family, group in self.groups.items():
+            if len(group.shas) < MIN_GROUP:
+                continue
+            for sha, finding in _rare_values(family, group):
+                out.setdefault(sha, []).append(finding)
+            for sha, finding in _foreign_scripts(family, group):
+                out.setdefault(sha, []).append(finding)
+        return out
+
+
 def baseline_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
     """Rare-value and foreign-script findings per provenance path."""
-    groups: dict[str, list[Content]] = {}
-    for content in distinct_contents(items):
-        if _usable(content.analysis):
-            groups.setdefault(family_of(content.analysis.mime), []).append(content)
-    out: dict[str, list[Finding]] = {}
-    for family, contents in groups.items():
-        if family == "other" or len(contents) < MIN_GROUP:
-            continue
-        per_content: dict[str, list[Finding]] = {}
-        for sha, finding in _rare_values(family, contents):
-            per_content.setdefault(sha, []).append(finding)
-        for sha, finding in _foreign_scripts(family, contents):
-            per_content.setdefault(sha, []).append(finding)
-        for content in contents:
-            found = per_content.get(content.sha256)
-            if found:
-                for path in content.paths:
-                    out.setdefault(path, []).extend(found)
-    return out
+    contents = distinct_contents(items)
+    collector = BaselineCollector()
+    for content in contents:
+        collector.add(content.sha256, content.analysis)
+    return by_path(collector.findings(), contents)
 
 
 # --------------------------------------------------------------------------- rare values
 
 
-def _outliers(matrix: list[list[float]]) -> tuple[list[bool], list[float]]:
+def _frequency_matrix(
+    rows: list[tuple[str | None, ...]], names: list[str], counts: dict[str, Counter], n: int
+) -> Any:
+    """Each value replaced by the share of the group holding it (float32, rows x fields)."""
+    import numpy as np
+
+    x = np.empty((len(rows), len(names)), dtype=np.float32)
+    for j, f in enumerate(names):
+        share = {v: c / n for v, c in counts[f].items()}
+        x[:, j] = [share[_key(r[j])] for r in rows]
+    return x
+
+
+def _outliers(matrix: Any) -> tuple[list[bool], list[float]]:
     import numpy as np
     from sklearn.ensemble import IsolationForest
 
@@ -219,13 +272,12 @@ def _outliers(matrix: list[list[float]]) -> tuple[list[bool], list[float]]:
     return list(forest.predict(x) == -1), list(forest.score_samples(x))
 
 
-def _rare_values(family: str, contents: list[Content]):
-    n = len(contents)
-    rows = [features(c.analysis, family) for c in contents]
-    names = list(rows[0])
-    counts = {f: Counter(_key(r[f]) for r in rows) for f in names}
-    matrix = [[counts[f][_key(r[f])] / n for f in names] for r in rows]
-    flagged, scores = _outliers(matrix)
+def _rare_values(family: str, group: _Group):
+    n = len(group.shas)
+    names = list(group.fields)
+    rows = group.rows
+    counts = {f: Counter(_key(r[i]) for r in rows) for i, f in enumerate(names)}
+    flagged, scores = _outliers(_frequency_matrix(rows, names, counts, n))
     concentrated = set()
     for f in names:
         present = n - counts[f][None]
@@ -235,18 +287,18 @@ def _rare_values(family: str, contents: list[Content]):
                 concentrated.add(f)
     limit = max(RARE_SHARE * n, RARE_MIN)
     noun = FAMILY_NOUNS[family]
-    for content, row, is_outlier, score in zip(contents, rows, flagged, scores, strict=True):
+    for sha, row, is_outlier, score in zip(group.shas, rows, flagged, scores, strict=True):
         if not is_outlier:
             continue
         rare = [
             {
                 "field": f,
-                "value": row[f],
-                "count": counts[f][_key(row[f])],
+                "value": row[i],
+                "count": counts[f][_key(row[i])],
                 "concentrated": f in concentrated,
             }
-            for f in names
-            if row[f] is not None and counts[f][_key(row[f])] <= limit
+            for i, f in enumerate(names)
+            if row[i] is not None and counts[f][_key(row[i])] <= limit
         ]
         if not rare:
             continue
@@ -264,7 +316,7 @@ def _rare_values(family: str, contents: list[Content]):
             + "."
         )
         yield (
-            content.sha256,
+            sha,
             Finding(
                 "BASELINE_RARE_VALUE",
                 severity,
@@ -282,11 +334,8 @@ def _rare_values(family: str, contents: list[Content]):
 # --------------------------------------------------------------------------- scripts
 
 
-def _foreign_scripts(family: str, contents: list[Content]):
-    per_content = [
-        {f: (v, script_of(v)) for f, v in name_values(c.analysis.metadata, family).items()}
-        for c in contents
-    ]
+def _foreign_scripts(family: str, group: _Group):
+    per_content = [{f: (v, s) for f, v, s in names} for names in group.names]
     totals: Counter[str] = Counter(s for names in per_content for _, s in names.values() if s)
     total = sum(totals.values())
     if total < MIN_GROUP:
@@ -296,7 +345,7 @@ def _foreign_scripts(family: str, contents: list[Content]):
         return
     limit = max(FOREIGN_SHARE * total, FOREIGN_MIN)
     noun = FAMILY_NOUNS[family]
-    for content, names in zip(contents, per_content, strict=True):
+    for sha, names in zip(group.shas, per_content, strict=True):
         foreign = [
             {"field": f, "value": v, "script": s, "script_count": totals[s]}
             for f, (v, s) in names.items()
@@ -311,14 +360,14 @@ def _foreign_scripts(family: str, contents: list[Content]):
         ]
         message = "; ".join(parts) + f", where {dominant_count:,} are written in {dominant} script."
         yield (
-            content.sha256,
+            sha,
             Finding(
                 "BASELINE_FOREIGN_SCRIPT",
                 Severity.MEDIUM,
                 message[0].upper() + message[1:],
                 {
                     "family": family,
-                    "group_size": len(contents),
+                    "group_size": len(group.shas),
                     "names_total": total,
                     "dominant_script": dominant,
                     "dominant_count": dominant_count,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from email.utils import parseaddr
 
-from authenticity.dumpwide._common import EMAIL_MIMES, Content, distinct_contents
+from authenticity.dumpwide._common import EMAIL_MIMES, by_path, distinct_contents
 from authenticity.model import Analysis, Document, Finding, Severity
 
 MIN_SIGNED = 3
@@ -40,62 +40,80 @@ def aligned(sender: str, signer: str) -> bool:
     return sender == signer or sender.endswith("." + signer) or signer.endswith("." + sender)
 
 
-def _is_email(content: Content) -> bool:
-    a = content.analysis
+def _is_email(a: Analysis) -> bool:
     if a.mime not in EMAIL_MIMES or "has_dkim_signature" not in a.facts:
         return False
     # An Outlook .msg without its transport headers cannot show a signature at all.
     return a.facts.get("has_transport_headers", True) is not False
 
 
-def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
-    """EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN findings per provenance path."""
-    by_domain: dict[str, list[tuple[Content, bool, bool]]] = {}
-    for content in distinct_contents(items):
-        if not _is_email(content):
-            continue
-        domain = sender_domain(content.analysis)
+class EmailCollector:
+    """Streaming form of the email pass: per sender domain, a small tuple per email."""
+
+    def __init__(self) -> None:
+        #: domain -> [(sha256, has_signature, signed_by_domain, has_received_headers)]
+        self.by_domain: dict[str, list[tuple[str, bool, bool, bool]]] = {}
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        if not _is_email(analysis):
+            return
+        domain = sender_domain(analysis)
         if not domain:
-            continue
-        facts = content.analysis.facts
+            return
+        facts = analysis.facts
         has_sig = bool(facts.get("has_dkim_signature"))
         signed = has_sig and any(
             isinstance(d, str) and aligned(domain, d) for d in facts.get("dkim_domains") or ()
         )
-        by_domain.setdefault(domain, []).append((content, has_sig, signed))
-    out: dict[str, list[Finding]] = {}
-    for domain, emails in by_domain.items():
-        total_signed = sum(1 for _, _, s in emails if s)
-        if total_signed < MIN_SIGNED:
-            continue
-        for content, has_sig, _signed in emails:
-            if has_sig:
+        received = bool(facts.get("received"))
+        self.by_domain.setdefault(domain, []).append((sha256, has_sig, signed, received))
+
+    def findings(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN findings."""
+        out: dict[str, list[Finding]] = {}
+        for domain, emails in self.by_domain.items():
+            total_signed = sum(1 for e in emails if e[2])
+            if total_signed < MIN_SIGNED:
                 continue
-            others = len(emails) - 1
-            if others <= 0 or total_signed / others < MIN_SIGNED_SHARE:
-                continue
-            local_copy = not content.analysis.facts.get("received")
-            severity = Severity.LOW if local_copy else Severity.MEDIUM
-            message = (
-                f"This email from {domain} has no DKIM signature, while {total_signed} of the "
-                f"{others} other emails from {domain} in the dump are signed by that domain."
-            )
-            if local_copy:
-                message += (
-                    " It has no Received header either, so it may be the sender's own copy, "
-                    "saved before the outgoing server signed it."
-                )
-            finding = Finding(
-                "EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN",
-                severity,
-                message,
-                {
-                    "sender_domain": domain,
-                    "signed_others": total_signed,
-                    "other_emails": others,
-                    "has_received_headers": not local_copy,
-                },
-            )
-            for path in content.paths:
-                out.setdefault(path, []).append(finding)
-    return out
+            for sha, has_sig, _signed, received in emails:
+                if has_sig:
+                    continue
+                others = len(emails) - 1
+                if others <= 0 or total_signed / others < MIN_SIGNED_SHARE:
+                    continue
+                out.setdefault(sha, []).append(_finding(domain, total_signed, others, received))
+        return out
+
+
+def _finding(domain: str, total_signed: int, others: int, received: bool) -> Finding:
+    local_copy = not received
+    severity = Severity.LOW if local_copy else Severity.MEDIUM
+    message = (
+        f"This email from {domain} has no DKIM signature, while {total_signed} of the "
+        f"{others} other emails from {domain} in the dump are signed by that domain."
+    )
+    if local_copy:
+        message += (
+            " It has no Received header either, so it may be the sender's own copy, "
+            "saved before the outgoing server signed it."
+        )
+    return Finding(
+        "EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN",
+        severity,
+        message,
+        {
+            "sender_domain": domain,
+            "signed_others": total_signed,
+            "other_emails": others,
+            "has_received_headers": not local_copy,
+        },
+    )
+
+
+def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
+    """EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN findings per provenance path."""
+    contents = distinct_contents(items)
+    collector = EmailCollector()
+    for content in contents:
+        collector.add(content.sha256, content.analysis)
+    return by_path(collector.findings(), contents)

@@ -22,7 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from authenticity.dumpwide._common import Content, distinct_contents, family_of
+from authenticity.dumpwide._common import (
+    Content,
+    MemoryResolver,
+    Resolver,
+    by_path,
+    distinct_contents,
+    family_of,
+)
 from authenticity.model import Analysis, Document, Finding, Severity
 
 MIN_CHARS = 200
@@ -74,18 +81,37 @@ def signature(words: list[str]) -> np.ndarray | None:
     return out
 
 
-def _candidates(sigs: list[np.ndarray]) -> set[tuple[int, int]]:
+_BAND_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(sig: np.ndarray) -> np.ndarray:
+    """One 64-bit key per LSH band (ROWS signature values folded together)."""
+    rows = sig.reshape(BANDS, ROWS)
+    key = np.zeros(BANDS, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(ROWS):
+            key = key * _BAND_MUL + rows[:, r]
+    return key
+
+
+def _candidates(keys: np.ndarray) -> set[tuple[int, int]]:
+    """Index pairs sharing a band key, from a (contents x BANDS) key matrix."""
     pairs: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        buckets: dict[bytes, list[int]] = {}
-        lo, hi = band * ROWS, (band + 1) * ROWS
-        for idx, sig in enumerate(sigs):
-            buckets.setdefault(sig[lo:hi].tobytes(), []).append(idx)
-        for members in buckets.values():
-            if 1 < len(members) <= MAX_BUCKET:
-                for i, a in enumerate(members):
-                    for b in members[i + 1 :]:
-                        pairs.add((a, b))
+    if len(keys) < 2:
+        return pairs
+    for band in range(keys.shape[1]):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        ordered = col[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, len(ordered)])
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            if size > MAX_BUCKET:
+                continue
+            members = sorted(int(i) for i in order[start : start + size])
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    pairs.add((a, b))
     return pairs
 
 
@@ -161,63 +187,113 @@ def _message(other: str, similarity: float, changes: list[dict], total: int) -> 
     )
 
 
+class NeardupCollector:
+    """Streaming form of the near-duplicate pass: :meth:`add` each distinct content once
+    (keeps 32 band keys, 256 bytes, per content with enough text), then :meth:`findings`
+    re-reads the texts of candidate pairs only, through a :class:`Resolver`."""
+
+    #: Candidate pairs compared per round of resolver look-ups.
+    CHUNK = 1000
+
+    def __init__(self) -> None:
+        self.shas: list[str] = []
+        self._blocks: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        text = analysis.text or ""
+        if len(text.strip()) < MIN_CHARS:
+            return
+        sig = signature(tokens(text))
+        if sig is None:
+            return
+        self.shas.append(sha256)
+        self._pending.append(band_keys(sig))
+        if len(self._pending) >= 1024:
+            self._blocks.append(np.vstack(self._pending))
+            self._pending = []
+
+    def _keys(self) -> np.ndarray:
+        blocks = self._blocks + ([np.vstack(self._pending)] if self._pending else [])
+        return np.vstack(blocks) if blocks else np.zeros((0, BANDS), dtype=np.uint64)
+
+    def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
+        """sha256 -> NEARDUP_MODIFIED_COPY findings (the closest MAX_PAIRS_PER_DOC)."""
+        pairs = sorted(_candidates(self._keys()))
+        found: dict[str, list[tuple[float, Finding]]] = {}
+        for i in range(0, len(pairs), self.CHUNK):
+            chunk = pairs[i : i + self.CHUNK]
+            involved = sorted({self.shas[x] for pair in chunk for x in pair})
+            analyses = resolver.analyses(involved)
+            paths = resolver.paths(involved)
+            prepared: dict[str, tuple[Content, list[str], np.ndarray]] = {}
+            for sha in involved:
+                analysis = analyses.get(sha)
+                toks = tokens(analysis.text or "") if analysis is not None else []
+                sig = signature(toks) if toks else None
+                if analysis is not None and sig is not None:
+                    content = Content(sha, analysis, paths.get(sha) or [sha])
+                    prepared[sha] = (content, toks, sig)
+            for ia, ib in chunk:
+                a, b = prepared.get(self.shas[ia]), prepared.get(self.shas[ib])
+                if a is not None and b is not None:
+                    _compare(a, b, found)
+            for kept in found.values():
+                if len(kept) > MAX_PAIRS_PER_DOC:
+                    kept.sort(key=lambda p: -p[0])
+                    del kept[MAX_PAIRS_PER_DOC:]
+        out: dict[str, list[Finding]] = {}
+        for sha, kept in found.items():
+            kept.sort(key=lambda p: -p[0])
+            out[sha] = [f for _, f in kept[:MAX_PAIRS_PER_DOC]]
+        return out
+
+
+def _compare(
+    a: tuple[Content, list[str], np.ndarray],
+    b: tuple[Content, list[str], np.ndarray],
+    found: dict[str, list[tuple[float, Finding]]],
+) -> None:
+    (ca, wa, sa), (cb, wb, sb) = a, b
+    if float(np.mean(sa == sb)) < MIN_ESTIMATE:
+        return
+    if wa == wb:
+        return
+    if 2 * min(len(wa), len(wb)) / (len(wa) + len(wb)) < MIN_SIMILARITY:
+        return
+    if _contains(ca, cb):
+        return
+    sm = difflib.SequenceMatcher(None, wa, wb)
+    if sm.quick_ratio() < MIN_SIMILARITY:
+        return
+    similarity = sm.ratio()
+    if similarity < MIN_SIMILARITY:
+        return
+    changes, total = _changes(wa, wb, sm)
+    side, reason = _suspect(ca, cb)
+    for mine_content, other, mine, idx in ((ca, cb, changes, 0), (cb, ca, _flip(changes), 1)):
+        severity = Severity.LOW if side == idx else Severity.INFO
+        evidence: dict[str, Any] = {
+            "other_path": other.path,
+            "other_sha256": other.sha256,
+            "similarity": round(similarity, 4),
+            "changes": mine,
+            "changes_total": total,
+        }
+        message = _message(other.path, similarity, mine, total)
+        if side is not None:
+            evidence["likely_modified"] = side == idx
+            if side == idx:
+                message += f" This copy is the likelier modified one: {reason}."
+        found.setdefault(mine_content.sha256, []).append(
+            (similarity, Finding("NEARDUP_MODIFIED_COPY", severity, message, evidence))
+        )
+
+
 def neardup_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
     """NEARDUP_MODIFIED_COPY findings per provenance path."""
-    contents: list[Content] = []
-    words: list[list[str]] = []
-    sigs: list[np.ndarray] = []
-    for content in distinct_contents(items):
-        text = content.analysis.text or ""
-        if len(text.strip()) < MIN_CHARS:
-            continue
-        toks = tokens(text)
-        sig = signature(toks)
-        if sig is None:
-            continue
-        contents.append(content)
-        words.append(toks)
-        sigs.append(sig)
-    found: dict[int, list[tuple[float, Finding]]] = {}
-    for ia, ib in sorted(_candidates(sigs)):
-        if float(np.mean(sigs[ia] == sigs[ib])) < MIN_ESTIMATE:
-            continue
-        wa, wb = words[ia], words[ib]
-        if wa == wb:
-            continue
-        if 2 * min(len(wa), len(wb)) / (len(wa) + len(wb)) < MIN_SIMILARITY:
-            continue
-        ca, cb = contents[ia], contents[ib]
-        if _contains(ca, cb):
-            continue
-        sm = difflib.SequenceMatcher(None, wa, wb)
-        if sm.quick_ratio() < MIN_SIMILARITY:
-            continue
-        similarity = sm.ratio()
-        if similarity < MIN_SIMILARITY:
-            continue
-        changes, total = _changes(wa, wb, sm)
-        side, reason = _suspect(ca, cb)
-        for other, mine, idx in ((cb, changes, 0), (ca, _flip(changes), 1)):
-            severity = Severity.LOW if side == idx else Severity.INFO
-            evidence: dict[str, Any] = {
-                "other_path": other.path,
-                "other_sha256": other.sha256,
-                "similarity": round(similarity, 4),
-                "changes": mine,
-                "changes_total": total,
-            }
-            message = _message(other.path, similarity, mine, total)
-            if side is not None:
-                evidence["likely_modified"] = side == idx
-                if side == idx:
-                    message += f" This copy is the likelier modified one: {reason}."
-            found.setdefault(ia if idx == 0 else ib, []).append(
-                (similarity, Finding("NEARDUP_MODIFIED_COPY", severity, message, evidence))
-            )
-    out: dict[str, list[Finding]] = {}
-    for idx, pairs in found.items():
-        pairs.sort(key=lambda p: -p[0])
-        kept = [f for _, f in pairs[:MAX_PAIRS_PER_DOC]]
-        for path in contents[idx].paths:
-            out.setdefault(path, []).extend(kept)
-    return out
+    contents = distinct_contents(items)
+    collector = NeardupCollector()
+    for content in contents:
+        collector.add(content.sha256, content.analysis)
+    return by_path(collector.findings(MemoryResolver(contents)), contents)

@@ -72,7 +72,7 @@ EMAIL_PARSE_ERROR, REMOTE_FETCH_FAILED.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from authenticity.errors import SourceError
 from authenticity.ingest._core import (
@@ -95,14 +95,17 @@ def iter_documents(
     source: str | os.PathLike[str],
     limits: IngestLimits = _DEFAULT_LIMITS,
     problems: list[IngestProblem] | None = None,
+    file_seen: Callable[[str, os.stat_result], bool] | None = None,
 ) -> Iterator[Document]:
     """Every document of the dump at ``source``, containers followed by their members.
 
     ``source`` is a local path (directory, archive, mbox, message or any file) or an fsspec
     URL. Problems (skipped or unreadable content) are appended to ``problems`` if given.
+    ``file_seen(path, stat)`` is called for every file of a local directory source before
+    it is read; when it returns True the file (and everything inside it) is skipped.
     Raises :class:`SourceError` for a source that does not exist or cannot be opened.
     """
-    ctx = Context(limits=limits, problems=problems)
+    ctx = Context(limits=limits, problems=problems, file_seen=file_seen)
     text = os.fspath(source)
     if is_url(text):
         fs, path = resolve(text)

@@ -61,6 +61,9 @@ class Unreadable(Exception):
 class Context:
     limits: IngestLimits
     problems: list[IngestProblem] | None = None
+    #: Called with (provenance path, stat) for each file of a directory source before it
+    #: is read; returning True skips the file (an incremental rescan reuses its results).
+    file_seen: Callable[[str, os.stat_result], bool] | None = None
 
     def problem(self, path: str, code: str, message: str) -> None:
         path, message = printable_text(path), printable_text(message)

@@ -54,6 +54,13 @@ def _walk(ctx: Context, directory: str, rel: str) -> Iterator[Document]:
                 path, "SPECIAL_FILE_SKIPPED", "Not a regular file (socket, FIFO or device)."
             )
             continue
+        if ctx.file_seen is not None:
+            try:
+                if ctx.file_seen(path, entry.stat(follow_symlinks=False)):
+                    continue
+            except OSError as exc:
+                ctx.problem(path, "FILE_UNREADABLE", f"Cannot stat the file: {one_line(exc)}.")
+                continue
         try:
             doc = file_document(entry.path, path)
         except OSError as exc:

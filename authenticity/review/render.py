@@ -9,6 +9,7 @@ import html
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -155,11 +156,15 @@ def write_static(
         for stale in docs_dir.glob("*.html"):
             if stale.name not in wanted:
                 stale.unlink(missing_ok=True)
+    total = max(int(summary.get("documents_total") or 0), len(dump.cards))
+    facets_now = dump.facets()
+    if summary.get("verdict_counts"):  # the whole dump's counts when only the top is listed
+        facets_now["verdict"] = Counter(summary["verdict_counts"])
     page = render(
         "overview.html",
         summary=summary,
-        total=len(dump.cards),
-        facets=dump.facets(),
+        total=total,
+        facets=facets_now,
         facet_list=facets,
         charts=dump.charts() if charts and dump.cards else None,
         problems=summary.get("problems") or [],
