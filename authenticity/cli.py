@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the shipped model in models/)",
     )
     _add_review_parsers(sub)
+    _add_db_parser(sub)
     _add_train_parser(sub)
     return parser
 
@@ -217,6 +218,55 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_db_parser(sub: Any) -> None:
+    """``db upgrade|current --db URL``: the results store's schema (docs/store.md)."""
+    db = sub.add_parser(
+        "db",
+        help="upgrade a results store's schema, or show its revision",
+        description="Schema migrations of a results store (Alembic). Scans and the review "
+        "app upgrade the store they open by themselves; this does it ahead of time.",
+    )
+    actions = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("upgrade", "bring the store's schema to the newest revision"),
+        ("current", "print the store's schema revision"),
+    ):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument("--db", required=True, help="results store SQLAlchemy URL")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from authenticity import migrations
+
+    try:
+        engine = create_engine(args.db)
+        try:
+            if args.db_command == "upgrade":
+                done = migrations.ensure_schema(engine)
+                head = migrations.script_directory().get_current_head()
+                print(done or f"already at the newest revision ({head})")
+                return 0
+            with engine.connect() as conn:
+                revision = migrations.stored_revision(conn)
+                state = migrations.schema_state(conn)
+            head = migrations.script_directory().get_current_head()
+        finally:
+            engine.dispose()
+    except AuthenticityError:
+        raise
+    except Exception as exc:  # bad URL, missing driver, unreachable server, migration
+        raise SourceError(f"results store {args.db!r} unusable: {exc}") from exc
+    if revision is not None:
+        print(f"{revision} (head)" if revision == head else f"{revision} (newest: {head})")
+    elif state == "legacy":
+        print("none (made before migrations; `authenticity db upgrade` adopts it)")
+    else:
+        print("none (empty)")
+    return 0
+
+
 def _check_source(source: str) -> None:
     """Fail fast, before starting an orchestrator, on a local source that does not exist."""
     if "://" in source and not source.startswith("file://"):
@@ -301,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if args.command == "db":
+            return cmd_db(args)
         if args.command == "review":
             return cmd_review(args)
         if args.command == "labels":

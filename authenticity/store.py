@@ -9,7 +9,8 @@ Tables:
 - ``decisions``: reviewers' verdicts (who, when, path, sha256, decision, note); the newest
   decision per (path, sha256) is the current one. Exported as training labels.
 
-Every batch is written in one transaction.
+Every batch is written in one transaction. The schema is managed by Alembic migrations
+(authenticity/migrations, docs/store.md): a model change comes with a new revision.
 """
 
 from __future__ import annotations
@@ -35,15 +36,14 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    inspect,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from authenticity.errors import SourceError
+from authenticity.migrations import ensure_schema
 from authenticity.model import (
     MEMBER_SEP,
     Analysis,
@@ -167,26 +167,17 @@ class Store:
     """Thin wrapper over an engine; every public write is one transaction."""
 
     def __init__(self, url: str) -> None:
+        """Open the store at ``url`` and bring its schema to the newest migration.
+
+        A store at the newest revision costs one query; an empty, older or pre-migration
+        store is migrated first (authenticity.migrations, docs/store.md).
+        """
         try:
             self.engine: Engine = create_engine(url, future=True, **engine_options(url))
-            Base.metadata.create_all(self.engine)
-            self._add_missing_columns()
-        except Exception as exc:  # bad URL, missing driver, unreachable server
+            ensure_schema(self.engine)
+        except Exception as exc:  # bad URL, missing driver, unreachable server, migration
             raise SourceError(f"results store {url!r} unusable: {exc}") from exc
         self.url = url
-
-    def _add_missing_columns(self) -> None:
-        """Bring a store made by an earlier version up to date (new nullable columns only)."""
-        inspector = inspect(self.engine)
-        with self.engine.begin() as conn:
-            for table in Base.metadata.sorted_tables:
-                have = {c["name"] for c in inspector.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name not in have and column.nullable:
-                        kind = column.type.compile(dialect=self.engine.dialect)
-                        conn.execute(
-                            text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
-                        )
 
     @staticmethod
     def sqlite_url(path: str) -> str:
