@@ -645,20 +645,6 @@ def _problems_by_path(
     return out
 
 
-def write_jsonl(path: Path, records: Iterator[dict[str, Any]] | Any) -> None:
-    """Write records atomically (temp file + rename), one JSON object per line."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scorecards-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for record in records:
-                fh.write(json.dumps(record, ensure_ascii=False, sort_keys=False))
-                fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run_scan(
     source: str,
     out_dir: str | os.PathLike[str],
