@@ -188,6 +188,7 @@ def _locked(conn: Connection) -> Iterator[None]:
     Rolled back on leaving unless committed inside.
     """
     dialect = conn.dialect.name
+    previous: Any = None
     if dialect == "sqlite":
         # pysqlite opens no transaction before DDL by itself: take the write lock first,
         # so the whole migration is one transaction and a second process waits for it.
@@ -216,8 +217,9 @@ def adopt_legacy(conn: Connection) -> list[str]:
     Such stores may lack tables and columns added later (``decisions``,
     ``ingest_problems``; ``runs.out_dir/host/pid/resumed/flow_run_id``,
     ``occurrences.size/declared_mime/container_mime/file_stat``) or have narrower VARCHARs
-    (``contents.analyser_version`` was VARCHAR(32)). Missing tables are created, missing nullable columns added, narrow
-    strings widened; extra tables or columns are left alone. Returns the changes made.
+    (``contents.analyser_version`` was VARCHAR(32)). Missing tables are created, missing
+    nullable columns added, narrow strings widened; extra tables or columns are left alone.
+    Returns the changes made.
     """
     from alembic.operations import Operations
     from alembic.runtime.migration import MigrationContext
