@@ -116,7 +116,7 @@ def analyse_document(doc: Document, settings: Settings) -> Analysis:
     try:
         with time_limit(settings.file_timeout):
             data = doc.read()
-            mime = detect_mime(data)
+            mime = detect_mime(data, doc.sniffed_mime)  # libmagic ran in ingest if sniffed
             result = _extract(doc, data, mime, settings)
     except FileTimeout as exc:
         result = failed(doc, mime, str(exc))

@@ -143,6 +143,9 @@ class Document:
     parent: str | None = None  # provenance path of the containing document, if any
     declared_mime: str | None = None  # MIME type declared by the email part
     container_mime: str | None = None  # e.g. "message/rfc822" for attachments
+    #: libmagic's answer for the first MiB of the content, from ingest (which sniffs every
+    #: document once); analysis refines it instead of running libmagic again. None: not sniffed.
+    sniffed_mime: str | None = None
 
     @property
     def extension(self) -> str:

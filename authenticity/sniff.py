@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import magic
@@ -29,16 +30,34 @@ def _detector() -> magic.Magic:
     return _magic
 
 
-def detect_mime(data: bytes) -> str:
-    """Detect the MIME type of content with libmagic (first 1 MiB is enough for it)."""
+def magic_mime(data: bytes) -> str:
+    """libmagic's answer for the first MiB of ``data`` (lower case, no parameters).
+
+    Ingest calls it once per document (``Document.sniffed_mime``); :func:`detect_mime` then
+    refines it from the whole content without running libmagic again.
+    """
     if not data:
         return "application/x-empty"
     with _lock:
         try:
             mime = _detector().from_buffer(data[: 1 << 20])
-        except magic.MagicException:
+        except MemoryError:
+            raise
+        except Exception:  # MagicException, or a binding error: unknown type, never a crash
             return "application/octet-stream"
-    mime = (mime or "application/octet-stream").split(";", 1)[0].strip().lower()
+    # Interned: every document of a dump carries one, and there are few distinct values.
+    return sys.intern((mime or "application/octet-stream").split(";", 1)[0].strip().lower())
+
+
+def detect_mime(data: bytes, sniffed: str | None = None) -> str:
+    """Detect the MIME type of content with libmagic (first 1 MiB is enough for it).
+
+    ``sniffed`` is :func:`magic_mime` of the same content when the caller has it already;
+    without it libmagic runs here. Either way the answer is refined from the whole content.
+    """
+    if not data:
+        return "application/x-empty"
+    mime = magic_mime(data) if sniffed is None else sniffed
     if mime in _ZIP_LIKE or mime == "application/octet-stream":
         refined = _refine_zip(data)
         if refined:
@@ -46,21 +65,25 @@ def detect_mime(data: bytes) -> str:
     return mime
 
 
+def _has(data: bytes, marker: bytes, start: int = 0, end: int | None = None) -> bool:
+    """``marker in data[start:end]`` without copying the slice."""
+    return data.find(marker, max(0, start), end) >= 0
+
+
 def _refine_zip(data: bytes) -> str | None:
     """libmagic sometimes says application/zip for OOXML whose parts are ordered unusually."""
     if not data.startswith(b"PK\x03\x04"):
         return None
-    head = data[: 1 << 16]
-    if (
-        b"[Content_Types].xml" not in data[: 1 << 22]
-        and b"[Content_Types].xml" not in data[-(1 << 16) :]
+    tail = len(data) - (1 << 16)
+    if not _has(data, b"[Content_Types].xml", 0, 1 << 22) and not _has(
+        data, b"[Content_Types].xml", tail
     ):
         return None
-    if b"word/" in head or b"word/" in data[-(1 << 16) :]:
+    if _has(data, b"word/", 0, 1 << 16) or _has(data, b"word/", tail):
         return _OOXML_BY_EXT["docx"]
-    if b"xl/" in head or b"xl/" in data[-(1 << 16) :]:
+    if _has(data, b"xl/", 0, 1 << 16) or _has(data, b"xl/", tail):
         return _OOXML_BY_EXT["xlsx"]
-    if b"ppt/" in head or b"ppt/" in data[-(1 << 16) :]:
+    if _has(data, b"ppt/", 0, 1 << 16) or _has(data, b"ppt/", tail):
         return _OOXML_BY_EXT["pptx"]
     return None
 

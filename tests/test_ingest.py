@@ -21,6 +21,7 @@ import pytest
 from authenticity.errors import SourceError
 from authenticity.ingest import IngestLimits, IngestProblem, iter_documents
 from authenticity.model import Document
+from authenticity.sniff import detect_mime
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 KITTERMAN_MBOX = Path("/work/shared/corpus/email/kitterma__dkim_tests_data_message.mbox")
@@ -578,3 +579,58 @@ def test_http_url_serving_a_zip(http_root) -> None:
 
     with pytest.raises(SourceError):
         list(iter_documents(f"{base}/missing.zip"))
+
+
+# ------------------------------------------------------------- sniff once, read bounded
+
+
+def test_every_document_is_sniffed_once_in_ingest_and_analysis_reuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from authenticity import sniff
+    from authenticity.analyse import analyse_document
+    from authenticity.config import Settings
+
+    big = b"%PDF-1.4\n" + b"%" * (1 << 21)  # over 1 MiB: sniffed from its first MiB
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@example.org", "b@example.org", "budget"
+    msg.set_content("see attachment")
+    msg.add_attachment(docx_bytes(), maintype="application", subtype="octet-stream")
+    (tmp_path / "a.zip").write_bytes(zip_bytes([("x.docx", docx_bytes()), ("n.txt", b"hi")]))
+    (tmp_path / "m.eml").write_bytes(bytes(msg))
+    (tmp_path / "big.pdf").write_bytes(big)
+    (tmp_path / "empty").write_bytes(b"")
+
+    calls: list[int] = []
+    real = sniff.magic_mime
+    monkeypatch.setattr(
+        "authenticity.ingest._core.magic_mime", lambda data: (calls.append(1), real(data))[1]
+    )
+    docs = list(iter_documents(tmp_path))
+    assert len(calls) == len(docs) == 7  # zip and its 2 members, eml and its attachment, 2 files
+    for doc in docs:
+        content = doc.read()
+        assert doc.sniffed_mime == real(content[: 1 << 20]), doc.path
+        assert detect_mime(content, doc.sniffed_mime) == detect_mime(content), doc.path
+
+    def no_libmagic(data: bytes) -> str:
+        raise AssertionError("libmagic ran again in analysis")
+
+    monkeypatch.setattr(sniff, "magic_mime", no_libmagic)
+    settings = Settings(workers=0)
+    by_path = {doc.path: analyse_document(doc, settings) for doc in docs}
+    assert by_path["a.zip!/x.docx"].mime == DOCX_MIME
+    assert by_path["big.pdf"].mime == "application/pdf"
+    assert by_path["empty"].mime == "application/x-empty"
+
+    # A document made elsewhere (no sniffed_mime) is still sniffed in analysis.
+    monkeypatch.setattr(sniff, "magic_mime", real)
+    bare = Document("x.docx", sha(docx_bytes()), 0, data=docx_bytes())
+    assert analyse_document(bare, settings).mime == DOCX_MIME
+
+
+def test_detect_mime_refines_a_given_libmagic_answer() -> None:
+    data = zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")])
+    assert detect_mime(data, "application/zip") == DOCX_MIME
+    assert detect_mime(data, "application/pdf") == "application/pdf"  # trusted as given
+    assert detect_mime(b"", "application/pdf") == "application/x-empty"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from authenticity.model import MEMBER_SEP, Document
-from authenticity.sniff import detect_mime
+from authenticity.sniff import detect_mime, magic_mime
 
 log = logging.getLogger("authenticity.ingest")
 
@@ -82,6 +82,7 @@ class Node:
     size: int
     file: str | None = None
     data: bytes | None = None
+    sniffed: str | None = None  # libmagic's answer for the first MiB, when already known
     _names: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -93,6 +94,7 @@ class Node:
             size=doc.size,
             file=doc.file,
             data=doc.data,
+            sniffed=doc.sniffed_mime,
         )
 
     @classmethod
@@ -156,6 +158,7 @@ class Node:
             parent=self.parent,
             declared_mime=declared_mime,
             container_mime=container_mime,
+            sniffed_mime=magic_mime(data),
         )
 
 
@@ -226,19 +229,34 @@ def safe_filename(raw: str | None) -> str:
 
 
 def file_document(path: str, rel: str, parent: str | None = None) -> Document:
-    """A file on disk, stream-hashed (never loaded whole)."""
+    """A file on disk, stream-hashed (never loaded whole) and sniffed from its first chunk."""
     h = hashlib.sha256()
     size = 0
+    head = b""
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK):
+            if not size:
+                head = chunk  # the first MiB, as classify() and analysis see it
             h.update(chunk)
             size += len(chunk)
-    return Document(path=rel, sha256=h.hexdigest(), size=size, file=path, parent=parent)
+    return Document(
+        path=rel,
+        sha256=h.hexdigest(),
+        size=size,
+        file=path,
+        parent=parent,
+        sniffed_mime=magic_mime(head),
+    )
 
 
 def data_document(rel: str, data: bytes, parent: str | None = None) -> Document:
     return Document(
-        path=rel, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data, parent=parent
+        path=rel,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        data=data,
+        parent=parent,
+        sniffed_mime=magic_mime(data),
     )
 
 
@@ -349,7 +367,7 @@ def classify(node: Node) -> str | None:
         head = fh.read(_CHUNK)
         if not head:
             return None
-        mime = detect_mime(node.data if node.data is not None else head)
+        mime = detect_mime(node.data if node.data is not None else head, node.sniffed)
         if head.startswith(SEVENZ_MAGIC) or mime == "application/x-7z-compressed":
             return "7z"
         if head.startswith(ZIP_MAGICS) or mime in _ZIP_MIMES:
