@@ -634,3 +634,42 @@ def test_detect_mime_refines_a_given_libmagic_answer() -> None:
     assert detect_mime(data, "application/zip") == DOCX_MIME
     assert detect_mime(data, "application/pdf") == "application/pdf"  # trusted as given
     assert detect_mime(b"", "application/pdf") == "application/x-empty"
+
+
+def test_read_all_reads_the_listed_size_and_notices_growth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    from authenticity.ingest._core import Node
+
+    path = tmp_path / "f.eml"
+    path.write_bytes(b"x" * 1000)
+    node = Node.root(str(path), "f.eml", 1000)
+    sizes: list[int] = []
+    real_open = Node.open
+
+    class Recording:
+        def __init__(self, fh: io.BufferedReader) -> None:
+            self.fh = fh
+
+        def read(self, n: int = -1) -> bytes:
+            sizes.append(n)
+            return self.fh.read(n)
+
+    @contextlib.contextmanager
+    def recording_open(self: Node):
+        with real_open(self) as fh:
+            yield Recording(fh)
+
+    monkeypatch.setattr(Node, "open", recording_open)
+    limit = 512 << 20
+    assert node.read_all(limit) == b"x" * 1000
+    assert sizes == [1001]  # the listed size plus one byte, never a 512 MiB request
+    path.write_bytes(b"x" * 3000)  # grew after it was listed: read on
+    assert node.read_all(limit) == b"x" * 3000
+    assert node.read_all(2000) is None  # grew past the limit
+    assert max(sizes) <= 1 << 20  # growth is read in chunks of at most 1 MiB
+    assert Node.root(str(path), "f.eml", 3000).read_all(2999) is None  # listed too big
+    path.write_bytes(b"x" * 10)  # shrank: what is there
+    assert node.read_all(limit) == b"x" * 10

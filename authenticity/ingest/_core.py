@@ -116,15 +116,24 @@ class Node:
                 yield fh
 
     def read_all(self, limit: int) -> bytes | None:
-        """Whole content, or None when it is larger than ``limit``."""
+        """Whole content, or None when it is larger than ``limit``.
+
+        Reads the size the file had when it was listed plus one byte; only a file that grew
+        since is read on, in chunks, up to ``limit`` + 1 bytes. Never asks for ``limit``
+        bytes at once: CPython allocates a read's whole buffer first (512 MiB per call).
+        """
         if self.data is not None:
             return self.data if len(self.data) <= limit else None
         if self.size > limit:
             return None
         with self.open() as fh:
-            # Read what the file holds (size known from stat), plus one byte to notice a file
-            # that grew; never ask for `limit` bytes up front (a 512 MiB buffer per read).
-            data = fh.read(min(self.size, limit) + 1)
+            data = fh.read(self.size + 1)
+            if len(data) > self.size:  # it grew: the rest, but never past the limit
+                chunks, total = [data], len(data)
+                while total <= limit and (chunk := fh.read(min(_CHUNK, limit + 1 - total))):
+                    chunks.append(chunk)
+                    total += len(chunk)
+                data = b"".join(chunks)
         return data if len(data) <= limit else None
 
     def unique(self, name: str) -> str:
