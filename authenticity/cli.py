@@ -33,6 +33,26 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+def parse_duration(text: str) -> dt.timedelta:
+    """``90`` (seconds), ``90s``, ``30m``, ``1h``, ``1d``, ``2w``, ``1h30m``: a timedelta > 0."""
+    import re
+
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    value = text.strip().lower()
+    number = r"\d+(?:\.\d+)?"
+    if re.fullmatch(number, value):
+        seconds = float(value)
+    elif re.fullmatch(rf"(?:{number}[smhdw])+", value):
+        seconds = sum(float(n) * units[u] for n, u in re.findall(rf"({number})([smhdw])", value))
+    else:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (e.g. 90s, 30m, 1h, 1d, 1h30m or plain seconds)"
+        )
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"the duration must be positive: {text!r}")
+    return dt.timedelta(seconds=seconds)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="authenticity",
@@ -79,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_parsers(sub)
     _add_db_parser(sub)
     _add_train_parser(sub)
+    _add_serve_parser(sub)
     return parser
 
 
@@ -151,6 +172,93 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
         workers=args.workers,
         evaluate_model=not args.no_eval,
     )
+
+
+def _add_serve_parser(sub: Any) -> None:
+    """``serve``: a scheduled ``rescan`` deployment of a drop location (docs/rescan.md)."""
+    serve = sub.add_parser(
+        "serve",
+        help="serve a Prefect deployment that rescans a drop location on a schedule",
+        description="Serve the Prefect deployment rescan/NAME: every INTERVAL (or on a cron "
+        "schedule) SOURCE is scanned again into DIR and its store; only new content is "
+        "analysed, and a new model or analyser version re-scores old results. Needs a "
+        "Prefect server (`prefect server start`) and PREFECT_API_URL. Runs until Ctrl-C / "
+        "SIGTERM.",
+    )
+    serve.add_argument(
+        "--watch", required=True, metavar="SOURCE", help="drop location: directory or URL"
+    )
+    serve.add_argument(
+        "--out", required=True, metavar="DIR", help="output directory (kept across runs)"
+    )
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--interval", type=parse_duration, help="time between rescans: 90s, 30m, 1h, 1d, 3600"
+    )
+    when.add_argument("--cron", help='cron schedule, e.g. "0 3 * * *" (03:00 every day)')
+    serve.add_argument("--timezone", help="IANA time zone of the schedule (e.g. Europe/Berlin)")
+    serve.add_argument("--name", help="deployment name (default: from SOURCE)")
+    serve.add_argument("--db", help="results store SQLAlchemy URL (default: DIR/results.sqlite)")
+    serve.add_argument("--leak-date", type=_date, help="date the dump was taken (YYYY-MM-DD)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: 2)")
+    serve.add_argument("--dkim-keys", metavar="FILE", help="DKIM key archive (docs/dkim.md)")
+    serve.add_argument(
+        "--model", metavar="PATH", help="classifier model file; 'none' = rule-based scores"
+    )
+    serve.add_argument("--run-now", action="store_true", help="also start one rescan right away")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _check_source(args.watch)
+    for key, value in PREFECT_ENV_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        raise AuthenticityError(
+            "serve needs a Prefect server: an ephemeral one fires no schedules. Start one "
+            "(`prefect server start --host 127.0.0.1`) and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api (docs/rescan.md)"
+        )
+    from flows.rescan import build_deployment
+
+    try:
+        deployment = build_deployment(
+            args.watch,
+            args.out,
+            interval=args.interval,
+            cron=args.cron,
+            timezone=args.timezone,
+            name=args.name,
+            db=args.db,
+            leak_date=args.leak_date,
+            workers=args.workers,
+            dkim_keys=_keys_path(args.dkim_keys),
+            model=_model_spec(args.model),
+        )
+    except ValueError as exc:
+        raise AuthenticityError(str(exc)) from exc
+    from prefect import serve
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        raise AuthenticityError(
+            f"no Prefect server answers at PREFECT_API_URL={api} ({problem}); "
+            "start it with `prefect server start --host 127.0.0.1`"
+        )
+    if args.run_now:
+        from prefect.deployments import run_deployment
+
+        run = run_deployment(deployment.apply(), timeout=0)
+        print(f"rescan started now: flow run {run.name} ({run.id})")
+    schedule = f"every {args.interval}" if args.interval else f"cron {args.cron!r}"
+    tz = f" ({args.timezone})" if args.timezone else ""
+    print(f"serving rescan/{deployment.name}: {args.watch} -> {args.out}, {schedule}{tz}")
+    serve(deployment, limit=1)  # one rescan at a time: runs share the folder and the store
+    return 0
 
 
 def _model_spec(spec: str | None) -> str | None:
@@ -357,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_review(args)
         if args.command == "labels":
             return cmd_labels(args)
+        if args.command == "serve":
+            return cmd_serve(args)
         if args.command == "train":
             result = cmd_train(args)
             print(f"model:      {result['model']}")
