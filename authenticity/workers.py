@@ -5,6 +5,11 @@ running orchestrator threads). Workers run with an address-space limit; each fil
 time limit inside the worker (SIGALRM) and each batch a wall-clock deadline outside it.
 When a worker dies (segfault, OOM kill) or misses its deadline, the slot is restarted and
 the batch re-run one file at a time, so only the culprit is marked ``unreadable``.
+
+A healthy worker is replaced after :data:`DOCS_PER_CHILD` documents, or after a batch that
+took its peak RSS past :data:`MAX_CHILD_RSS_MB` (bounds leaks and fragmentation in
+parsers). Starting one costs about a second of CPU (interpreter, imports, language model),
+so the count is in documents, not batches: small batches do not make it more frequent.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import queue
+import sys
 from concurrent.futures.process import BrokenProcessPool
 
 from authenticity.analyse import analyse_batch, failed
@@ -21,8 +27,11 @@ from authenticity.model import Analysis, Document
 
 log = logging.getLogger(__name__)
 
-#: Batches a worker process runs before it is replaced (bounds leaks in parsers).
-TASKS_PER_CHILD = 20
+#: Documents a worker process analyses before it is replaced (after the batch that crosses it).
+DOCS_PER_CHILD = 10_000
+#: A worker whose peak RSS passed this (MiB; at most half the address-space limit) is
+#: replaced after its batch.
+MAX_CHILD_RSS_MB = 1024
 
 
 def _init_worker(memory_limit_mb: int) -> None:
@@ -36,19 +45,45 @@ def _init_worker(memory_limit_mb: int) -> None:
             pass
 
 
+def _peak_rss() -> int:
+    """Peak resident set size of this process in bytes (0 where unknown)."""
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return 0
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def _analyse_batch(docs: list[Document], settings: Settings) -> tuple[list[Analysis], int]:
+    """The task run in a worker: the batch's analyses and the worker's peak RSS."""
+    return analyse_batch(docs, settings), _peak_rss()
+
+
 class _Slot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        limit_mb = MAX_CHILD_RSS_MB
+        if settings.memory_limit_mb > 0:
+            limit_mb = min(limit_mb, settings.memory_limit_mb // 2)
+        self.max_rss = limit_mb * 1024 * 1024
+        self.documents = 0  # analysed by the current worker process
         self.executor = self._start()
 
     def _start(self) -> cf.ProcessPoolExecutor:
+        self.documents = 0
         return cf.ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(self.settings.memory_limit_mb,),
-            max_tasks_per_child=TASKS_PER_CHILD,
         )
+
+    def recycle(self) -> None:
+        """Replace a healthy worker between batches (nothing is pending: it just exits)."""
+        self.executor.shutdown(wait=False)
+        self.executor = self._start()
 
     def restart(self) -> None:
         processes = getattr(self.executor, "_processes", None) or {}
@@ -61,8 +96,8 @@ class _Slot:
     def run(self, docs: list[Document]) -> list[Analysis]:
         deadline = self.settings.file_timeout * len(docs) + 60
         try:
-            future = self.executor.submit(analyse_batch, docs, self.settings)
-            return future.result(timeout=deadline)
+            future = self.executor.submit(_analyse_batch, docs, self.settings)
+            results, peak_rss = future.result(timeout=deadline)
         except Exception as exc:  # crash, OOM kill, hang, or an error escaping the worker
             if isinstance(exc, BrokenProcessPool):
                 reason = "parser process crashed or ran out of memory"
@@ -74,10 +109,15 @@ class _Slot:
             self.restart()
             if len(docs) == 1:
                 return [failed(docs[0], "application/octet-stream", reason)]
-            results: list[Analysis] = []
+            results = []
             for doc in docs:
                 results.extend(self.run([doc]))
             return results
+        self.documents += len(docs)
+        if self.documents >= DOCS_PER_CHILD or peak_rss > self.max_rss:
+            log.debug("replacing worker after %d documents, peak RSS %d", self.documents, peak_rss)
+            self.recycle()
+        return results
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)

@@ -58,3 +58,52 @@ def test_two_workers_share_batches_from_threads():
     with WorkerPool(Settings(workers=2)) as pool, cf.ThreadPoolExecutor(4) as ex:
         results = list(ex.map(pool.analyse, batches))
     assert [r[0].metadata.title for r in results] == ["t0", "t1", "t2", "t3"]
+
+
+def _worker_pids(pool: WorkerPool) -> set[int]:
+    return {p.pid for slot in pool._all for p in (slot.executor._processes or {}).values()}
+
+
+def test_a_worker_is_reused_and_replaced_by_documents_analysed(monkeypatch):
+    from authenticity import workers
+
+    monkeypatch.setattr(workers, "DOCS_PER_CHILD", 3)
+    batches = [
+        [doc(f"{i}-{j}.pdf", factories.make_pdf(title=f"t{i}{j}")) for j in range(2)]
+        for i in range(3)
+    ]
+    with WorkerPool(Settings(workers=1)) as pool:
+        first = pool.analyse(batches[0])
+        pids = _worker_pids(pool)
+        assert pool._all[0].documents == 2
+        second = pool.analyse(batches[1])  # crosses 3 documents: replaced after this batch
+        assert pool._all[0].documents == 0
+        third = pool.analyse(batches[2])
+        assert pids and _worker_pids(pool).isdisjoint(pids)
+    titles = [a.metadata.title for batch in (first, second, third) for a in batch]
+    assert titles == ["t00", "t01", "t10", "t11", "t20", "t21"]
+    assert all(a.status == "ok" for batch in (first, second, third) for a in batch)
+
+
+def test_a_worker_past_the_rss_bound_is_replaced_after_its_batch(monkeypatch):
+    from authenticity import workers
+
+    monkeypatch.setattr(workers, "MAX_CHILD_RSS_MB", 1)  # every worker is bigger than 1 MiB
+    data = factories.make_pdf()
+    with WorkerPool(Settings(workers=1)) as pool:
+        assert pool._all[0].max_rss == 1 << 20
+        executor = pool._all[0].executor
+        result = pool.analyse([doc("a.pdf", data)])
+        assert pool._all[0].executor is not executor  # replaced after the batch
+        again = pool.analyse([doc("b.pdf", data + b"\n")])
+    assert result[0].status == again[0].status == "ok"
+
+
+def test_rss_bound_is_at_most_half_the_memory_limit():
+    from authenticity import workers
+
+    slot = workers._Slot(Settings(workers=1, memory_limit_mb=800))
+    try:
+        assert slot.max_rss == 400 << 20
+    finally:
+        slot.close()
