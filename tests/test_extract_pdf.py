@@ -578,3 +578,26 @@ def test_broken_content_stream_keeps_text_read_before_the_error() -> None:
     assert "Revenue grew in the third quarter." in ex.text
     assert "Second page." not in ex.text
     assert "Ascii85" in ex.facts["text_error"]
+
+
+def test_one_huge_string_is_decoded_only_up_to_the_text_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pdfminer.pdffont import PDFSimpleFont
+
+    from authenticity.extract import pdf
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.drawString(10, 700, "word " * 60_000)  # one Tj of 300,000 characters
+    c.showPage()
+    c.save()
+    decoded: list[int] = []
+    real = PDFSimpleFont.decode
+    monkeypatch.setattr(
+        PDFSimpleFont, "decode", lambda self, data: (decoded.append(len(data)), real(self, data))[1]
+    )
+    monkeypatch.setattr(pdf, "MAX_TEXT_CHARS", 500)
+    ex = extract_pdf(buf.getvalue())
+    assert ex.text == ("word " * 100)[:500]
+    assert decoded and max(decoded) <= 4 * 500

@@ -204,6 +204,11 @@ class _TextCollector(PDFTextDevice):
                     gap += shift
                 needcharspace = True
             elif isinstance(obj, bytes):
+                room = self.max_chars - len(parts)
+                if room <= 0:
+                    raise _TextFull
+                if len(obj) > 4 * room:  # one huge string: decode only what can still fit
+                    obj = obj[: 4 * room]  # (a character code is at most 4 bytes)
                 for cid in font.decode(obj):
                     if needcharspace:
                         if vertical:
