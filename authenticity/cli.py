@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="prefect",
         help="run as a Prefect flow (default) or with the library's own thread pool",
     )
+    scan.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run the batch tasks on an existing Dask cluster, e.g. tcp://host:8786 "
+        "(Prefect engine; needs the 'dask' extra; see docs/scale-out.md)",
+    )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     scan.add_argument(
         "--model",
@@ -397,6 +403,8 @@ def _keys_path(path: str | None) -> str | None:
 
 
 def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
+    if args.dask_address:
+        _check_dask(args.engine)
     _check_source(args.source)
     progress = not args.quiet and sys.stderr.isatty()
     if args.engine == "local":
@@ -451,7 +459,28 @@ def cmd_scan(args: argparse.Namespace) -> dict[str, Any]:
         dkim_keys=_keys_path(args.dkim_keys),
         dns=args.dns,
         model=_model_spec(args.model),
+        dask_address=args.dask_address,
     )
+
+
+def _check_dask(engine: str) -> None:
+    """``--dask-address`` needs the Prefect engine and the optional 'dask' extra."""
+    import importlib.util
+
+    from authenticity.cluster import DASK_EXTRA_MESSAGE
+
+    if engine != "prefect":
+        raise AuthenticityError("--dask-address runs Prefect tasks; it needs --engine prefect")
+    if importlib.util.find_spec("prefect_dask") is None:
+        raise AuthenticityError(DASK_EXTRA_MESSAGE)
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():  # from the environment or the active Prefect profile
+        print(
+            "authenticity: warning: PREFECT_API_URL is not set; each Dask worker starts its "
+            "own temporary Prefect server (see docs/scale-out.md)",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from authenticity import artifacts
+from authenticity import artifacts, cluster
 from authenticity.config import Settings
 from authenticity.model import Document
 from authenticity.pipeline import Scan
@@ -24,6 +24,14 @@ from authenticity.pipeline import Scan
 @task(name="analyse-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def analyse_batch(scan: Scan, batch: list[Document]) -> int:
     return scan.analyse(batch)
+
+
+@task(name="analyse-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def analyse_batch_on_cluster(
+    batch: list[Document], settings: Settings, db_url: str, analysis_key: str
+) -> int:
+    """The batch task of a Dask scan: plain data in, runs on a Dask worker."""
+    return cluster.analyse_and_store(batch, settings, db_url, analysis_key)
 
 
 @task(name="finish-scan", cache_policy=NO_CACHE)
@@ -80,10 +88,13 @@ def scan_flow(
     dkim_keys: str | None = None,
     dns: bool = False,
     model: str | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Scan one dump into per-document scorecards (``OUT/scorecards.jsonl``, ``report.html``).
 
     ``model``: classifier file (None = the shipped model, "none" = rule-based scores).
+    ``dask_address``: run the batch tasks on the Dask cluster with this scheduler address
+    (``tcp://host:8786``) through prefect-dask; see docs/scale-out.md.
     """
     logger = get_run_logger()
     settings = Settings.from_env(
@@ -100,14 +111,17 @@ def scan_flow(
 
         bar = tqdm(unit="doc", desc="analysing", dynamic_ncols=True)
     try:
-        futures = []
-        limit = 2 * max(1, settings.workers)  # batches (and their bytes) queued at most
-        for batch in scan.batches():
-            futures.append(analyse_batch.submit(scan, batch))
-            if len(futures) >= limit:
-                _collect(futures.pop(0), logger, bar)
-        for fut in futures:
-            _collect(fut, logger, bar)
+        if dask_address:
+            _analyse_on_dask(scan, dask_address, logger, bar)
+        else:
+            futures = []
+            limit = 2 * max(1, settings.workers)  # batches (and their bytes) queued at most
+            for batch in scan.batches():
+                futures.append(analyse_batch.submit(scan, batch))
+                if len(futures) >= limit:
+                    _collect(futures.pop(0), logger, bar)
+            for fut in futures:
+                _collect(fut, logger, bar)
         summary = finish_scan(scan)
     except BaseException as exc:
         scan.fail(exc)
@@ -126,11 +140,48 @@ def scan_flow(
     return summary
 
 
-def _collect(future: Any, logger: Any, bar: Any) -> None:
+def _collect(future: Any, logger: Any, bar: Any) -> int:
     n = future.result()
     logger.info("analysed a batch of %d documents", n)
     if bar is not None:
         bar.update(n)
+    return n
+
+
+def _analyse_on_dask(scan: Scan, address: str, logger: Any, bar: Any) -> None:
+    """Ingest here, batch tasks on the Dask cluster at ``address`` (docs/scale-out.md)."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise cluster.ClusterError(cluster.DASK_EXTRA_MESSAGE) from exc
+
+    with DaskTaskRunner(address=address) as runner:
+        try:
+            facts = runner.client.run(cluster.worker_facts)
+        except OSError as exc:
+            raise cluster.ClusterError(f"Dask scheduler {address} unreachable: {exc}") from exc
+        plan = cluster.plan(facts, scan.db_url, address=address)
+        runner.client.register_plugin(cluster.worker_plugin())  # stops parser pools on close
+        logger.info(
+            "Dask cluster %s: %d workers, %d threads, %s",
+            address,
+            plan.workers,
+            plan.threads,
+            "all on this host" if plan.local else "content sent with the batches",
+        )
+        futures = []
+        for batch in scan.batches():
+            parameters = {
+                "batch": cluster.prepare_batch(batch, local=plan.local),
+                "settings": scan.settings,
+                "db_url": plan.db_url,
+                "analysis_key": scan.analysis_key,
+            }
+            futures.append(runner.submit(analyse_batch_on_cluster, parameters))
+            if len(futures) >= 2 * plan.threads:  # batches (and their bytes) in flight
+                scan.analysed += _collect(futures.pop(0), logger, bar)
+        for fut in futures:
+            scan.analysed += _collect(fut, logger, bar)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use
