@@ -693,6 +693,19 @@ class Store:
                 session.execute(insert(IngestProblemRow), problems)
         return shas
 
+    def stale_flow_runs(self, current_run: int) -> list[tuple[int, str]]:
+        """``(run_id, flow_run_id)`` of Prefect flow runs whose scan ended without telling
+        Prefect: runs marked ``interrupted``, and the earlier flow run of ``current_run``
+        (a resumed run still holds the id of the attempt that was killed)."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(Run.id, Run.flow_run_id).where(
+                    Run.flow_run_id.is_not(None),
+                    (Run.status == "interrupted") | (Run.id == current_run),
+                )
+            )
+            return [(int(r[0]), str(r[1])) for r in rows]
+
     def set_flow_run(self, run_id: int, flow_run_id: str | None) -> None:
         with Session(self.engine) as session, session.begin():
             run = session.get(Run, run_id)

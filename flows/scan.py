@@ -105,6 +105,7 @@ def scan_flow(
         dns=dns,
     )
     scan = Scan(source, out, settings, db, model=model)
+    _claim_run(scan, logger)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -138,6 +139,41 @@ def scan_flow(
         summary["scorecards"],
     )
     return summary
+
+
+def _claim_run(scan: Scan, logger: Any) -> None:
+    """Record this flow run on the store's run, and mark Crashed the flow runs of scans that
+    were killed without telling Prefect (they would stay Running forever otherwise)."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+    from prefect.states import Crashed
+
+    current = flow_run.get_id()
+    stale = [(r, f) for r, f in scan.store.stale_flow_runs(scan.run_id) if f != current]
+    scan.store.set_flow_run(scan.run_id, current)
+    if not stale:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            for run_id, flow_run_id in stale:
+                found = client.read_flow_run(UUID(flow_run_id))
+                if found.state is None or found.state.is_final():
+                    continue
+                client.set_flow_run_state(
+                    found.id,
+                    Crashed(
+                        message=f"scan run {run_id} was interrupted (its process ended "
+                        f"without finishing); resumed or superseded by flow run {current}"
+                    ),
+                    force=True,
+                )
+                logger.warning(
+                    "flow run %s of interrupted scan run %d marked Crashed", flow_run_id, run_id
+                )
+    except Exception as exc:  # another Prefect server, a deleted flow run: never fail the scan
+        logger.warning("could not mark interrupted flow runs as crashed: %s", exc)
 
 
 def _collect(future: Any, logger: Any, bar: Any) -> int:
