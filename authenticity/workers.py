@@ -17,8 +17,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import os
 import queue
 import sys
+import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 from authenticity.analyse import analyse_batch, failed
@@ -34,7 +37,27 @@ DOCS_PER_CHILD = 10_000
 MAX_CHILD_RSS_MB = 1024
 
 
-def _init_worker(memory_limit_mb: int) -> None:
+#: Seconds between a worker's checks that the scan process that started it is alive.
+ORPHAN_CHECK_SECONDS = 1.0
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """A worker whose scan process died (SIGKILL, OOM kill) exits instead of lingering."""
+    while True:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _init_worker(memory_limit_mb: int, parent: int | None = None) -> None:
+    """Limits of a worker process; ``parent`` is the scan process's pid (given explicitly:
+    if the scan was killed while this worker started, ``getppid()`` is already init's)."""
+    parent = parent if parent is not None else os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(
+        target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True
+    ).start()
     if memory_limit_mb > 0:
         try:
             import resource
@@ -77,7 +100,7 @@ class _Slot:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.settings.memory_limit_mb,),
+            initargs=(self.settings.memory_limit_mb, os.getpid()),
         )
 
     def recycle(self) -> None:

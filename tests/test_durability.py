@@ -133,3 +133,41 @@ def test_failed_run_resumes_in_process(tmp_path):
     first = run_scan(str(dump), tmp_path / "out", settings)
     second = run_scan(str(dump), tmp_path / "out", settings)
     assert not first.resumed and not second.resumed and second.run_id == first.run_id + 1
+
+
+def test_worker_processes_exit_when_the_scan_process_is_killed(tmp_path):
+    import psutil
+
+    dump = _dump(tmp_path)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = _scan_cmd(dump, out)
+    cmd[cmd.index("--workers") + 1] = "2"
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    scan = psutil.Process(proc.pid)
+    children: list = []
+    deadline = time.time() + 60
+    while len(children) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+        children = [
+            c for c in scan.children(recursive=True) if "spawn_main" in " ".join(c.cmdline())
+        ]
+    assert len(children) >= 2, "the scan never started its worker processes"
+    proc.send_signal(signal.SIGKILL)  # only the scan process, not its group
+    proc.wait(timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=15)
+    alive = [c for c in alive if _running(c)]
+    for child in alive:
+        child.kill()
+    assert not alive, f"worker processes outlived the killed scan: {[c.pid for c in alive]}"
+
+
+def _running(proc) -> bool:
+    import psutil
+
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE  # a zombie has exited already
+    except psutil.NoSuchProcess:
+        return False
