@@ -211,10 +211,17 @@ def _add_serve_parser(sub: Any) -> None:
     serve.add_argument(
         "--model", metavar="PATH", help="classifier model file; 'none' = rule-based scores"
     )
+    serve.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run each rescan's batch tasks on this Dask cluster (docs/scale-out.md)",
+    )
     serve.add_argument("--run-now", action="store_true", help="also start one rescan right away")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.dask_address:
+        _check_dask("prefect")
     _check_source(args.watch)
     for key, value in PREFECT_ENV_DEFAULTS.items():
         os.environ.setdefault(key, value)
@@ -242,6 +249,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             dkim_keys=_keys_path(args.dkim_keys),
             model=_model_spec(args.model),
+            dask_address=args.dask_address,
         )
     except ValueError as exc:
         raise AuthenticityError(str(exc)) from exc

@@ -131,6 +131,7 @@ def rescan_flow(
     dkim_keys: str | None = None,
     dns: bool = False,
     model: str | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Scan the drop location ``source`` again into ``out`` and its store; only new content is
     analysed. Returns the scan summary plus what changed since the previous run
@@ -147,6 +148,7 @@ def rescan_flow(
         dkim_keys=dkim_keys,
         dns=dns,
         model=model,
+        dask_address=dask_address,
     )
     changes = compare_task(summary["db"], summary["run_id"])
     summary.update(changes)
@@ -234,6 +236,7 @@ def build_deployment(
     dkim_keys: str | None = None,
     dns: bool = False,
     model: str | None = None,
+    dask_address: str | None = None,
 ) -> RunnerDeployment:
     """The ``rescan`` deployment of ``source`` with one schedule: ``interval`` (timedelta or
     seconds) or ``cron`` (with an optional IANA ``timezone``). Offline: nothing is sent to a
@@ -272,6 +275,7 @@ def build_deployment(
         "dkim_keys": dkim_keys,
         "dns": True if dns else None,
         "model": model,
+        "dask_address": dask_address,
     }
     return rescan_flow.to_deployment(
         name=name or default_name(source),

@@ -49,6 +49,7 @@ def test_deployment_with_interval(tmp_path: Path) -> None:
         name="drop",
         leak_date=dt.date(2017, 5, 5),
         model="none",
+        dask_address="tcp://10.0.0.5:8786",
     )
     assert dep.name == "drop" and dep.flow_name == "rescan"
     assert dep.entrypoint == "flows.rescan.rescan_flow"  # importable wherever it is served
@@ -60,6 +61,7 @@ def test_deployment_with_interval(tmp_path: Path) -> None:
         "out": str((tmp_path / "out").resolve()),
         "leak_date": "2017-05-05",
         "model": "none",
+        "dask_address": "tcp://10.0.0.5:8786",
     }
 
 
