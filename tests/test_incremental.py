@@ -76,9 +76,7 @@ def test_added_file_is_the_only_one_read_and_everything_is_rescored(tmp_path):
     dump = make_dump(tmp_path)
     out = tmp_path / "out"
     first = run_scan(str(dump), out, Settings(workers=1))
-    (dump / "mail" / "2.eml").write_bytes(
-        factories.make_email(date=SENT, subject="new drop")
-    )
+    (dump / "mail" / "2.eml").write_bytes(factories.make_email(date=SENT, subject="new drop"))
     second = run_scan(str(dump), out, Settings(workers=1))
     assert not second.unchanged
     assert second.reused_files == 4 and second.analysed == 1
