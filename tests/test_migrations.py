@@ -32,22 +32,9 @@ from authenticity.cli import main
 from authenticity.errors import SourceError
 from authenticity.migrations import baseline
 from authenticity.store import Base, Store
+from tests.test_store import PG_URL, pg_available
 
 REPO = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get(
-    "AUTHENTICITY_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
-
-
-def pg_available() -> bool:
-    try:
-        engine = sqlalchemy.create_engine(PG_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
 
 
 @contextlib.contextmanager
