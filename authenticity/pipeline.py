@@ -49,7 +49,7 @@ from authenticity.model import (
     Verdict,
 )
 from authenticity.report import write_report
-from authenticity.store import Store
+from authenticity.store import PENDING, Store
 from authenticity.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -304,6 +304,23 @@ class Scan:
         existing = self.store.shas_of_paths(self.run_id, candidates)
         return _problems_by_path(problems, existing)
 
+    def _scorecards(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every occurrence's scorecard (JSON form) with its store row id: copied from the
+        previous run when nothing changed, else scored now and written to the store."""
+        if self.unchanged:
+            self.close_pool()
+            self.contents = sum(len(shas) for shas in self.store.run_contents(self.run_id))
+            for rows in self.store.occurrence_chunks(self.run_id, with_scorecards=True):
+                for row_id, _doc, card in rows:
+                    yield row_id, card or {}
+            return
+        model = classifier.resolve(self.model_spec)
+        for chunk in self.record_chunks():
+            cards = _score(chunk, model)
+            self.store.update_scorecards(cards)
+            for row_id, card in cards:
+                yield row_id, card.to_json()
+
     def finish(self) -> ScanResult:
         """Dump-wide pass, scoring, outputs; closes the worker pool and the run."""
         scorecards_path = self.out_dir / "scorecards.jsonl"
@@ -311,27 +328,12 @@ class Scan:
         top = _TopCards(self.settings.report_max_documents)
         verdicts: Counter[str] = Counter()
         documents = 0
-        if self.unchanged:
-            self.close_pool()
-            with _JsonlWriter(scorecards_path) as out:
-                for rows in self.store.occurrence_chunks(self.run_id, with_scorecards=True):
-                    for row_id, _doc, card in rows:
-                        out.write(card or {})
-                        top.add(row_id, card or {})
-                        verdicts[(card or {}).get("verdict", "pending")] += 1
-                        documents += 1
-        else:
-            model = classifier.resolve(self.model_spec)
-            with _JsonlWriter(scorecards_path) as out:
-                for chunk in self.record_chunks():
-                    cards = _score(chunk, model)
-                    self.store.update_scorecards(cards)
-                    for row_id, card in cards:
-                        data = card.to_json()
-                        out.write(data)
-                        top.add(row_id, data)
-                        verdicts[card.verdict.value] += 1
-                        documents += 1
+        with _JsonlWriter(scorecards_path) as out:
+            for row_id, card in self._scorecards():
+                out.write(card)
+                top.add(row_id, card)
+                verdicts[card.get("verdict", PENDING)] += 1
+                documents += 1
         report_reused = (
             self.unchanged
             and report_path.is_file()

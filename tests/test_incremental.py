@@ -63,6 +63,7 @@ def test_unchanged_rescan_reads_nothing_and_reuses_scorecards(tmp_path):
     second = run_scan(str(dump), out, Settings(workers=1))
     assert second.unchanged and second.reused_files == 4 and second.analysed == 0
     assert second.documents == first.documents == len(first_cards)
+    assert second.contents == first.contents > 0
     assert cards_of(out) == first_cards  # same scorecards, every path, byte for byte
     assert (out / "report.html").stat().st_mtime_ns == report_mtime  # not rendered again
     # The zip's ingest problem (a symbolic link member) is still on the tar's scorecard.
