@@ -210,12 +210,12 @@ class Scan:
             copied = self.store.copy_occurrences(
                 self.previous.id, self.run_id, reused, scored=self.unchanged
             )
-            self.documents += len(copied)
+            self.documents += copied
             self.reused_files = len(reused)
             log.info(
                 "%d unchanged files (%d documents) reused from run %d%s",
                 len(reused),
-                len(copied),
+                copied,
                 self.previous.id,
                 ", scorecards included" if self.unchanged else "",
             )

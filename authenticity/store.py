@@ -40,7 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, defer, mapped_column
 
 from authenticity.errors import SourceError
 from authenticity.migrations import ensure_schema
@@ -641,17 +641,20 @@ class Store:
         *,
         scored: bool = False,
         size: int = 2000,
-    ) -> list[str]:
+    ) -> int:
         """Copy the occurrences (and ingest problems) of ``from_run`` under the dump-root
         paths ``tops`` into ``to_run``; with ``scored`` their scorecards too (else pending).
-        Returns the sha256 of the copied occurrences."""
-        shas: list[str] = []
+        Returns how many occurrences were copied."""
+        copied = 0
         last = 0
+        # Unscored copies never read the stored scorecards (the largest column).
+        options = () if scored else (defer(Occurrence.scorecard),)
         while True:
             with Session(self.engine) as session, session.begin():
                 rows = (
                     session.execute(
                         select(Occurrence)
+                        .options(*options)
                         .where(Occurrence.run_id == from_run, Occurrence.id > last)
                         .order_by(Occurrence.id)
                         .limit(size)
@@ -682,7 +685,7 @@ class Store:
                 ]
                 if new:
                     session.execute(insert(Occurrence), new)
-                    shas.extend(r["sha256"] for r in new)
+                    copied += len(new)
         problems = [
             {"run_id": to_run, "path": p, "code": c, "message": m}
             for p, c, m in self.problems(from_run)
@@ -691,7 +694,7 @@ class Store:
         if problems:
             with Session(self.engine) as session, session.begin():
                 session.execute(insert(IngestProblemRow), problems)
-        return shas
+        return copied
 
     def stale_flow_runs(self, current_run: int) -> list[tuple[int, str]]:
         """``(run_id, flow_run_id)`` of Prefect flow runs whose scan ended without telling
