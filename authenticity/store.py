@@ -92,7 +92,7 @@ class Content(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     analyser_version: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
     mime: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
@@ -268,25 +268,43 @@ class Store:
         return found
 
     def save_analyses(self, analyses: Iterable[Analysis], analyser_version: str) -> None:
+        """Insert (or replace) the analyses in one transaction: one look-up for the batch,
+        one bulk insert for the new contents (the usual case), updates for the others."""
+        values: dict[str, dict[str, Any]] = {}
+        for a in analyses:
+            values[a.sha256] = {
+                "sha256": a.sha256,
+                "analyser_version": analyser_version,
+                "size": a.size,
+                "mime": a.mime,
+                "status": a.status,
+                "error": a.error,
+                "metadata_json": _json_safe(a.metadata.to_json()),
+                "findings": _json_safe([f.to_json() for f in a.findings]),
+                "facts": _json_safe(a.facts),
+                "text": a.text.replace("\x00", ""),
+                "seconds": a.seconds,
+                "analysed_at": _utcnow(),
+            }
+        if not values:
+            return
         with Session(self.engine) as session, session.begin():
-            for a in analyses:
-                existing = session.execute(
-                    select(Content).where(
-                        Content.sha256 == a.sha256, Content.analyser_version == analyser_version
+            shas = list(values)
+            existing: dict[str, int] = {}
+            for i in range(0, len(shas), 500):
+                rows = session.execute(
+                    select(Content.sha256, Content.id).where(
+                        Content.sha256.in_(shas[i : i + 500]),
+                        Content.analyser_version == analyser_version,
                     )
-                ).scalar_one_or_none()
-                row = existing or Content(sha256=a.sha256, analyser_version=analyser_version)
-                row.size = a.size
-                row.mime = a.mime
-                row.status = a.status
-                row.error = a.error
-                row.metadata_json = _json_safe(a.metadata.to_json())
-                row.findings = _json_safe([f.to_json() for f in a.findings])
-                row.facts = _json_safe(a.facts)
-                row.text = a.text.replace("\x00", "")
-                row.seconds = a.seconds
-                if existing is None:
-                    session.add(row)
+                )
+                existing.update((row.sha256, row.id) for row in rows)
+            new = [v for sha, v in values.items() if sha not in existing]
+            if new:
+                session.execute(insert(Content), new)
+            changed = [{"id": existing[sha], **values[sha]} for sha in values if sha in existing]
+            if changed:
+                session.execute(update(Content), changed)
 
     def load_analyses(
         self, sha256s: Iterable[str], analyser_version: str, *, text_chars: int = 20_000

@@ -158,6 +158,29 @@ def test_identical_text_and_short_text_are_not_near_duplicates():
     assert not any(f.code == "NEARDUP_MODIFIED_COPY" for fs in out.values() for f in fs)
 
 
+def test_copies_with_identical_text_all_get_the_modified_copy_finding():
+    # Same text in two files (other metadata, other bytes), a modified copy in a third: the
+    # pass searches candidates once per distinct text but reports on every file.
+    first = make_docx(author="Claire Petit", text=LONG_TEXT)
+    second = make_docx(author="Hugo Bernard", text=LONG_TEXT)
+    changed = make_docx(author="Paul Roux", text=LONG_TEXT.replace("1200 euros", "4800 euros"))
+    items = [
+        analysed("a/first.docx", first),
+        analysed("a/second.docx", second),
+        analysed("a/changed.docx", changed),
+    ]
+    out = dump_findings(items)
+    on_changed = [f for f in out["a/changed.docx"] if f.code == "NEARDUP_MODIFIED_COPY"]
+    assert sorted(f.evidence["other_path"] for f in on_changed) == [
+        "a/first.docx",
+        "a/second.docx",
+    ]
+    for path in ("a/first.docx", "a/second.docx"):
+        near = [f for f in out[path] if f.code == "NEARDUP_MODIFIED_COPY"]
+        assert [f.evidence["other_path"] for f in near] == ["a/changed.docx"]
+        assert near[0].evidence["changes"] == [{"this": "1200", "other": "4800"}]
+
+
 def _email(i: int, sender: str, *, signed: bool, received: bool = True) -> bytes:
     msg = EmailMessage()
     if received:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import http.server
@@ -394,6 +395,34 @@ def test_standalone_eml_with_duplicate_attachment_names(tmp_path: Path) -> None:
         "application/octet-stream",
     ]
     assert_hashes(docs)
+
+
+def test_non_ascii_attachment_names_in_every_encoding(tmp_path: Path) -> None:
+    pdf = b"%PDF-1.4 x\n"
+    # EmailMessage writes a long non-ASCII name as RFC 2231 (filename*=utf-8''...); Outlook and
+    # others write RFC 2047 encoded words, folded over lines; some write raw UTF-8 bytes.
+    rfc2231 = email_bytes([("Протокол заседания.pdf", pdf, "application/pdf")])
+    encoded_words = (
+        b"From: a@example.org\nSubject: x\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/mixed; boundary="B"\n\n--B\nContent-Type: text/plain\n\nhi\n'
+        b'--B\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="'
+        b"=?UTF-8?Q?Zarz=C4=85dzenie_o_odmowie?=\n        =?UTF-8?Q?_udzia=C5=82u=2Epdf?=\""
+        b"\nContent-Transfer-Encoding: base64\n\n" + base64.b64encode(pdf) + b"\n--B--\n"
+    )
+    raw_8bit = encoded_words.replace(
+        b'filename="=?UTF-8?Q?Zarz=C4=85dzenie_o_odmowie?=\n        =?UTF-8?Q?_udzia=C5=82u=2Epdf?="',
+        'filename="ФНС_РФ558.pdf"'.encode(),
+    )
+    for name, raw in (("a.eml", rfc2231), ("b.eml", encoded_words), ("c.eml", raw_8bit)):
+        (tmp_path / name).write_bytes(raw)
+    docs, problems = collect(tmp_path)
+    assert problems == []
+    assert [p for p in paths(docs) if "!/" in p] == [
+        "a.eml!/Протокол заседания.pdf",
+        "b.eml!/Zarządzenie o odmowie udziału.pdf",
+        "c.eml!/ФНС_РФ558.pdf",
+    ]
+    assert all(d.read() == pdf for d in docs if "!/" in d.path)
 
 
 def test_forwarded_message_is_a_document_and_recursed(tmp_path: Path) -> None:

@@ -6,10 +6,12 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
 from authenticity.config import Settings
+from authenticity.model import Analysis, Finding, Metadata, Severity
 from authenticity.pipeline import run_scan
 from authenticity.store import Store
 from tests import factories
@@ -84,3 +86,72 @@ def test_postgres_store(tmp_path):
         with admin.begin() as conn:
             conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def _pg_schema_url() -> Iterator[str]:
+    if not pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must not skip this)")
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield Store.sqlite_url(str(tmp_path / "r.sqlite"))
+    else:
+        yield from _pg_schema_url()
+
+
+def test_analyses_round_trip_replace_and_sizes_over_2_gib(store_url: str) -> None:
+    big = 5 * 2**30  # a 5 GiB disk image: over the 32-bit range
+    finding = Finding("PDF_INCREMENTAL_UPDATE", Severity.LOW, "Edited after signing.", {"n": 2})
+    first = [
+        Analysis("a" * 64, big, "application/x-raw-disk-image", "unsupported", Metadata(), []),
+        Analysis(
+            "b" * 64,
+            1234,
+            "application/pdf",
+            "ok",
+            Metadata(author="Équipe", producer="Word"),
+            [finding],
+            facts={"pdf": {"revisions": 2}},
+            text="a\x00b",
+        ),
+    ]
+    store = Store(store_url)
+    try:
+        store.save_analyses(first, "v1")
+        loaded = {a.sha256: a for a in store.load_analyses(["a" * 64, "b" * 64, "c" * 64], "v1")}
+        assert loaded["a" * 64].size == big and loaded["a" * 64].status == "unsupported"
+        b = loaded["b" * 64]
+        assert (b.metadata.author, b.metadata.producer) == ("Équipe", "Word")
+        assert [(f.code, f.severity, f.evidence) for f in b.findings] == [
+            ("PDF_INCREMENTAL_UPDATE", Severity.LOW, {"n": 2})
+        ]
+        assert b.facts == {"pdf": {"revisions": 2}} and b.text == "ab"
+        # Saving again replaces (one row per sha256 and analyser version); other versions
+        # are separate rows.
+        store.save_analyses(
+            [Analysis("b" * 64, 1234, "application/pdf", "failed", Metadata(), [], error="x")],
+            "v1",
+        )
+        store.save_analyses([first[0]], "v2")
+        again = {a.sha256: a for a in store.load_analyses(["a" * 64, "b" * 64], "v1")}
+        assert again["b" * 64].status == "failed" and again["b" * 64].findings == []
+        assert again["a" * 64].size == big
+        assert store.known_contents(["a" * 64, "b" * 64], "v2") == {"a" * 64}
+    finally:
+        store.close()

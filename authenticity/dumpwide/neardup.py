@@ -15,8 +15,10 @@ different person). The evidence lists the changed words (first :data:`MAX_CHANGE
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import zlib
+from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -188,15 +190,25 @@ def _message(other: str, similarity: float, changes: list[dict], total: int) -> 
 
 
 class NeardupCollector:
-    """Streaming form of the near-duplicate pass: :meth:`add` each distinct content once
-    (keeps 32 band keys, 256 bytes, per content with enough text), then :meth:`findings`
-    re-reads the texts of candidate pairs only, through a :class:`Resolver`."""
+    """Streaming form of the near-duplicate pass: :meth:`add` each distinct content once,
+    then :meth:`findings` re-reads the texts of candidate pairs only, through a
+    :class:`Resolver`.
+
+    Contents whose word tokens are identical form one group (an attachment also saved in
+    another format, the same body in several emails): only the first of a group gets a
+    signature and takes part in the candidate search; a modified copy found for it is
+    reported for every member. Kept per content with enough text: an 8-byte token digest;
+    per group: 32 band keys (256 bytes) and the token count.
+    """
 
     #: Candidate pairs compared per round of resolver look-ups.
     CHUNK = 1000
 
     def __init__(self) -> None:
-        self.shas: list[str] = []
+        self.shas: list[str] = []  # group index -> first sha256 of the group
+        self._lengths = array("I")  # group index -> token count
+        self._group_of: dict[bytes, int] = {}  # token digest -> group index
+        self._members: dict[int, list[str]] = {}  # group index -> the other sha256s
         self._blocks: list[np.ndarray] = []
         self._pending: list[np.ndarray] = []
 
@@ -204,10 +216,20 @@ class NeardupCollector:
         text = analysis.text or ""
         if len(text.strip()) < MIN_CHARS:
             return
-        sig = signature(tokens(text))
+        words = tokens(text)
+        if len(words) < SHINGLE:
+            return
+        digest = hashlib.blake2b("\x1f".join(words).encode("utf-8"), digest_size=8).digest()
+        group = self._group_of.get(digest)
+        if group is not None:
+            self._members.setdefault(group, []).append(sha256)
+            return
+        sig = signature(words)
         if sig is None:
             return
+        self._group_of[digest] = len(self.shas)
         self.shas.append(sha256)
+        self._lengths.append(len(words))
         self._pending.append(band_keys(sig))
         if len(self._pending) >= 1024:
             self._blocks.append(np.vstack(self._pending))
@@ -217,27 +239,38 @@ class NeardupCollector:
         blocks = self._blocks + ([np.vstack(self._pending)] if self._pending else [])
         return np.vstack(blocks) if blocks else np.zeros((0, BANDS), dtype=np.uint64)
 
+    def _plausible(self, pair: tuple[int, int]) -> bool:
+        """Token counts close enough for MIN_SIMILARITY (checked before any text is read)."""
+        la, lb = self._lengths[pair[0]], self._lengths[pair[1]]
+        return 2 * min(la, lb) / (la + lb) >= MIN_SIMILARITY
+
+    def _group(self, index: int) -> list[str]:
+        return [self.shas[index], *self._members.get(index, ())]
+
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         """sha256 -> NEARDUP_MODIFIED_COPY findings (the closest MAX_PAIRS_PER_DOC)."""
-        pairs = sorted(_candidates(self._keys()))
+        pairs = sorted(p for p in _candidates(self._keys()) if self._plausible(p))
         found: dict[str, list[tuple[float, Finding]]] = {}
         for i in range(0, len(pairs), self.CHUNK):
             chunk = pairs[i : i + self.CHUNK]
             involved = sorted({self.shas[x] for pair in chunk for x in pair})
             analyses = resolver.analyses(involved)
-            paths = resolver.paths(involved)
-            prepared: dict[str, tuple[Content, list[str], np.ndarray]] = {}
+            prepared: dict[str, tuple[list[str], np.ndarray]] = {}
             for sha in involved:
                 analysis = analyses.get(sha)
                 toks = tokens(analysis.text or "") if analysis is not None else []
                 sig = signature(toks) if toks else None
-                if analysis is not None and sig is not None:
-                    content = Content(sha, analysis, paths.get(sha) or [sha])
-                    prepared[sha] = (content, toks, sig)
+                if sig is not None:
+                    prepared[sha] = (toks, sig)
+            similar: list[tuple[int, int, tuple[float, list[dict], int]]] = []
             for ia, ib in chunk:
                 a, b = prepared.get(self.shas[ia]), prepared.get(self.shas[ib])
                 if a is not None and b is not None:
-                    _compare(a, b, found)
+                    diff = _similar(a, b)
+                    if diff is not None:
+                        similar.append((ia, ib, diff))
+            if similar:
+                self._report(similar, analyses, resolver, found)
             for kept in found.values():
                 if len(kept) > MAX_PAIRS_PER_DOC:
                     kept.sort(key=lambda p: -p[0])
@@ -248,28 +281,56 @@ class NeardupCollector:
             out[sha] = [f for _, f in kept[:MAX_PAIRS_PER_DOC]]
         return out
 
+    def _report(
+        self,
+        similar: list[tuple[int, int, tuple[float, list[dict], int]]],
+        analyses: dict[str, Analysis],
+        resolver: Resolver,
+        found: dict[str, list[tuple[float, Finding]]],
+    ) -> None:
+        """Findings for every member pair of the similar groups (rare: read them now)."""
+        shas = {s for ia, ib, _ in similar for s in (*self._group(ia), *self._group(ib))}
+        missing = [s for s in shas if s not in analyses]
+        analyses = {**analyses, **(resolver.analyses(missing) if missing else {})}
+        paths = resolver.paths(sorted(shas))
+        contents = {s: Content(s, analyses[s], paths.get(s) or [s]) for s in shas if s in analyses}
+        for ia, ib, (similarity, changes, total) in similar:
+            for sa in self._group(ia):
+                for sb in self._group(ib):
+                    ca, cb = contents.get(sa), contents.get(sb)
+                    if ca is not None and cb is not None and not _contains(ca, cb):
+                        _record(ca, cb, similarity, changes, total, found)
 
-def _compare(
-    a: tuple[Content, list[str], np.ndarray],
-    b: tuple[Content, list[str], np.ndarray],
-    found: dict[str, list[tuple[float, Finding]]],
-) -> None:
-    (ca, wa, sa), (cb, wb, sb) = a, b
+
+def _similar(
+    a: tuple[list[str], np.ndarray], b: tuple[list[str], np.ndarray]
+) -> tuple[float, list[dict], int] | None:
+    """(similarity, changes seen from ``a``, number of changes) for a modified copy, else None."""
+    (wa, sa), (wb, sb) = a, b
     if float(np.mean(sa == sb)) < MIN_ESTIMATE:
-        return
+        return None
     if wa == wb:
-        return
+        return None
     if 2 * min(len(wa), len(wb)) / (len(wa) + len(wb)) < MIN_SIMILARITY:
-        return
-    if _contains(ca, cb):
-        return
+        return None
     sm = difflib.SequenceMatcher(None, wa, wb)
     if sm.quick_ratio() < MIN_SIMILARITY:
-        return
+        return None
     similarity = sm.ratio()
     if similarity < MIN_SIMILARITY:
-        return
+        return None
     changes, total = _changes(wa, wb, sm)
+    return similarity, changes, total
+
+
+def _record(
+    ca: Content,
+    cb: Content,
+    similarity: float,
+    changes: list[dict],
+    total: int,
+    found: dict[str, list[tuple[float, Finding]]],
+) -> None:
     side, reason = _suspect(ca, cb)
     for mine_content, other, mine, idx in ((ca, cb, changes, 0), (cb, ca, _flip(changes), 1)):
         severity = Severity.LOW if side == idx else Severity.INFO
