@@ -1,7 +1,8 @@
 """Email metadata: RFC 822 messages (stdlib ``email``) and Outlook .msg files (extract-msg).
 
-Header parsing is defensive: every header is decoded with ``policy.default`` and falls
-back to ``compat32`` (then to the raw value) when the modern parser raises. Attachment
+Messages are parsed with ``compat32`` (:mod:`authenticity.mime`, cheap); header parsing is
+defensive: every header is decoded with ``policy.default`` and falls back to ``compat32``
+(then to the raw value) when the modern parser raises. Attachment
 bytes are never returned (the ingest layer expands attachments itself).
 """
 
@@ -12,13 +13,16 @@ import email
 import email.header
 import email.policy
 import email.utils
+import functools
 import logging
 import re
+from email.headerregistry import UnstructuredHeader
 from email.message import Message
 from typing import Any
 
 from authenticity.errors import ExtractionError
 from authenticity.extract import register
+from authenticity.mime import parse_message, part_filename
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_email_date
 
@@ -43,10 +47,25 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- headers
 
 
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+@functools.lru_cache(maxsize=512)
+def _unstructured(name: str) -> bool:
+    """policy.default reads this header as free text (Subject, Received, X-...)."""
+    return issubclass(email.policy.default.header_factory[name], UnstructuredHeader)
+
+
 def _decode_header(name: str, value: Any) -> str:
-    """Decode one header value: policy.default first, compat32 when it raises, else raw."""
+    """Decode one header value: policy.default first, compat32 when it raises, else raw.
+
+    Free-text headers in plain ASCII without encoded words (most Received, DKIM-Signature
+    and X- headers) read as the unfolded value itself, so that is returned directly.
+    """
     if not isinstance(value, str):
         value = str(value)
+    if value.isascii() and "=?" not in value and _unstructured(name.lower()):
+        return _LINE_BREAKS.sub("", value)
     try:
         return str(email.policy.default.header_fetch_parse(name, value))
     except Exception:  # the modern header parser raises on hostile input
@@ -192,7 +211,7 @@ def _walk(msg: Message, plain: list[str], html: list[str], attachments: list[dic
             stack[0:0] = [(child, depth + 1) for child in children]
             continue
         disposition = _safe(part.get_content_disposition)
-        filename = _safe(part.get_filename)
+        filename = _safe(lambda p=part: part_filename(p))
         if filename is not None:
             filename = _decode_header("filename", filename)
         is_attachment = (
@@ -233,7 +252,7 @@ def extract_rfc822(data: bytes) -> Extraction:
     if b"\x00" in _header_block(rest):
         raise ExtractionError("no RFC 822 headers (binary data)")
     try:
-        msg = email.message_from_bytes(rest, policy=email.policy.default)
+        msg = parse_message(rest)
     except Exception as exc:
         raise ExtractionError(f"cannot parse RFC 822 message: {exc}") from exc
     headers = _headers(msg)
