@@ -121,6 +121,7 @@ def test_overview_lists_ranked_documents_with_pictures(tmp_path):
     # A second write removes pages of documents no longer in the run.
     write_report(path, evil_cards()[1:], {"source": "s", "run_id": 2})
     assert len(list((tmp_path / "docs").glob("*.html"))) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "report.html"]  # no leftovers
 
 
 def test_render_report_returns_the_overview():

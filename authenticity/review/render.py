@@ -7,8 +7,12 @@ import functools
 import hashlib
 import html
 import os
+import queue
 import re
+import secrets
+import shutil
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable
 from importlib import resources
@@ -37,6 +41,9 @@ def cssname(value: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", str(value))[:80]
 
 
+_HTML_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def _escape(value: Any) -> Any:
     """Escape with :func:`html.escape` (``&quot;``, ``&#x27;``), as the earlier report did;
     autoescape keeps it as is (it is :class:`Markup`) and escapes anything else."""
@@ -44,7 +51,10 @@ def _escape(value: Any) -> Any:
         return ""
     if isinstance(value, Markup):
         return value
-    return Markup(html.escape(str(value), quote=True))
+    text = str(value)
+    if _HTML_SPECIAL.search(text) is None:  # most values: nothing to escape
+        return Markup(text)
+    return Markup(html.escape(text, quote=True))
 
 
 @functools.cache
@@ -116,6 +126,73 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def _write_pages(
+    folder: Path, dump: Dump, common: dict[str, Any], progress: Callable[[int], None] | None
+) -> None:
+    """One page per document. Creating thousands of files is slow on many disks (0.2 to
+    0.7 ms a file measured here) and needs no GIL: a thread writes while pages render."""
+    pages: queue.Queue[tuple[Path, str] | None] = queue.Queue(maxsize=256)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        while (item := pages.get()) is not None:
+            if failure:
+                continue
+            try:
+                with open(item[0], "w", encoding="utf-8", errors="surrogateescape") as fh:
+                    fh.write(item[1])
+            except BaseException as exc:  # reported by the rendering thread
+                failure.append(exc)
+
+    thread = threading.Thread(target=writer, name="report-pages", daemon=True)
+    thread.start()
+    try:
+        for card in dump.ranked:
+            if failure:
+                break
+            d = dump.document(card)
+            page = render(
+                "doc.html",
+                d=d,
+                rank=dump.rank[card["path"]],
+                total=len(dump.cards),
+                overview_url="../report.html",
+                doc_url=lambda i: f"{i}.html",
+                decision=None,
+                **common,
+            )
+            pages.put((folder / f"{d['id']}.html", page))
+            if progress:
+                progress(1)
+    finally:
+        pages.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _new_dir(parent: Path, prefix: str) -> Path:
+    """A new folder with a unique name (made with the umask, like the report itself)."""
+    while True:
+        candidate = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target`` (an existing ``target`` is removed afterwards)."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = _new_dir(target.parent, ".docs-old-")
+    os.replace(target, old / "docs")
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_static(
     path: Path,
     cards: list[dict[str, Any]],
@@ -133,29 +210,15 @@ def write_static(
     common = {"static": True, "css": Markup(css), "csp": Markup(_static_csp(css))}
     docs_dir = path.parent / "docs"
     if documents:
-        docs_dir.mkdir(exist_ok=True)
-        wanted = set()
-        for card in dump.ranked:
-            d = dump.document(card)
-            wanted.add(f"{d['id']}.html")
-            _atomic_write(
-                docs_dir / f"{d['id']}.html",
-                render(
-                    "doc.html",
-                    d=d,
-                    rank=dump.rank[card["path"]],
-                    total=len(dump.cards),
-                    overview_url="../report.html",
-                    doc_url=lambda i: f"{i}.html",
-                    decision=None,
-                    **common,
-                ),
-            )
-            if progress:
-                progress(1)
-        for stale in docs_dir.glob("*.html"):
-            if stale.name not in wanted:
-                stale.unlink(missing_ok=True)
+        # The pages go to a new folder that then replaces docs/ (one rename instead of a
+        # temporary file and a rename per page; a reader sees the old set or the new one).
+        staging = _new_dir(path.parent, ".docs-new-")
+        try:
+            _write_pages(staging, dump, common, progress)
+            _replace_dir(staging, docs_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     total = max(int(summary.get("documents_total") or 0), len(dump.cards))
     facets_now = dump.facets()
     if summary.get("verdict_counts"):  # the whole dump's counts when only the top is listed
