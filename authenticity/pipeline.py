@@ -150,6 +150,13 @@ class Scan:
         self._lock = threading.Lock()
         self._pool: WorkerPool | None = None
         self.contents = 0
+        #: The dump-wide pass, fed as analyses arrive (see :meth:`dump_wide`).
+        self._wide = DumpWide()
+        self._wide_shas: set[str] = set()
+        self._model: cf.Future[classifier.Model | None] | None = None
+        #: Start loading the classifier with the first batch analysed (scans set it; a
+        #: rescan with nothing new never loads it, training does not need it).
+        self.load_model_early = False
 
     def _reusable_run(self) -> Any:
         previous = self.store.previous_complete_run(self.source, before=self.run_id)
@@ -243,20 +250,59 @@ class Scan:
 
     def analyse(self, batch: list[Document]) -> int:
         """Analyse one batch in the worker processes and store the results."""
+        if self.load_model_early:
+            self.prefetch_model()
         analyses = self.pool.analyse(batch)
         self.store.save_analyses(analyses, self.analysis_key)
         with self._lock:
             self.analysed += len(analyses)
+            for analysis in analyses:
+                self._wide_add(analysis)
         return len(analyses)
+
+    def _wide_add(self, analysis: Analysis) -> None:
+        if analysis.sha256 not in self._wide_shas:
+            self._wide_shas.add(analysis.sha256)
+            self._wide.add(analysis.sha256, analysis)
+
+    def prefetch_model(self) -> None:
+        """Load the classifier in a thread while the workers analyse (importing scikit-learn
+        and reading the model take seconds the scan's end would otherwise wait for)."""
+        with self._lock:
+            if self._model is None:
+                self._model = cf.Future()
+                threading.Thread(
+                    target=self._load_model, args=(self._model,), name="model", daemon=True
+                ).start()
+
+    def _load_model(self, future: cf.Future[classifier.Model | None]) -> None:
+        try:
+            future.set_result(classifier.resolve(self.model_spec))
+        except BaseException as exc:  # raised where the model is used
+            future.set_exception(exc)
+
+    def model(self) -> classifier.Model | None:
+        self.prefetch_model()
+        assert self._model is not None
+        return self._model.result()
 
     # -- step 3 -----------------------------------------------------------------
     def dump_wide(self) -> dict[str, list[Finding]]:
-        """The dump-wide pass over every distinct content of the run: sha256 -> findings."""
-        wide = DumpWide()
+        """The dump-wide pass over every distinct content of the run: sha256 -> findings.
+
+        Contents analysed by this scan were added as their analyses arrived; the others
+        (known from earlier runs, or analysed elsewhere: Dask workers) are read back now.
+        """
+        with self._lock:
+            wide, added = self._wide, self._wide_shas
+            self._wide, self._wide_shas = DumpWide(), set()
         for shas in self.store.run_contents(self.run_id, size=500):
-            for analysis in self.store.load_analyses(shas, self.analysis_key):
-                wide.add(analysis.sha256, analysis)
+            missing = [sha for sha in shas if sha not in added]
+            if missing:
+                for analysis in self.store.load_analyses(missing, self.analysis_key):
+                    wide.add(analysis.sha256, analysis)
         self.contents = wide.contents
+        added.clear()
         return wide.findings(_StoreResolver(self.store, self.run_id, self.analysis_key))
 
     def record_chunks(self, chunk: int = 1000) -> Iterator[list[tuple[int, DocumentRecord]]]:
@@ -314,7 +360,7 @@ class Scan:
                 for row_id, _doc, card in rows:
                     yield row_id, card or {}
             return
-        model = classifier.resolve(self.model_spec)
+        model = self.model()
         for chunk in self.record_chunks():
             cards = _score(chunk, model)
             self.store.update_scorecards(cards)
@@ -663,6 +709,7 @@ def run_scan(
     """
     scan = Scan(source, out_dir, settings, db_url, model=model)
     threads = max(1, settings.workers)
+    scan.load_model_early = True
     try:
         with cf.ThreadPoolExecutor(max_workers=threads) as executor:
             in_flight: set[cf.Future[int]] = set()

@@ -111,6 +111,7 @@ def scan_flow(
         from tqdm import tqdm
 
         bar = tqdm(unit="doc", desc="analysing", dynamic_ncols=True)
+    scan.load_model_early = True
     try:
         if dask_address:
             _analyse_on_dask(scan, dask_address, logger, bar)
@@ -207,6 +208,7 @@ def _analyse_on_dask(scan: Scan, address: str, logger: Any, bar: Any) -> None:
         )
         futures = []
         for batch in scan.batches():
+            scan.prefetch_model()
             parameters = {
                 "batch": cluster.prepare_batch(batch, local=plan.local),
                 "settings": scan.settings,
