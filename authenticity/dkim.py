@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import dkim
+from dkim.canonicalization import CanonicalizationPolicy
 from dkim.util import parse_tag_value
 
 log = logging.getLogger(__name__)
@@ -267,6 +268,8 @@ def _verify_one(
         return result
     if ok:
         result.update(result="pass", detail="signature verifies", key_bits=d.keysize)
+        if "body_length" in result:
+            result.update(_unsigned_tail(d.body, sig.get(b"c"), result["body_length"]))
     else:
         result.update(
             result="signature_mismatch",
@@ -275,6 +278,24 @@ def _verify_one(
             key_bits=d.keysize,
         )
     return result
+
+
+#: Characters of an unsigned body tail kept as evidence.
+MAX_TAIL_CHARS = 500
+
+
+def _unsigned_tail(body: bytes, c_value: bytes | None, length: int) -> dict[str, Any]:
+    """What follows the ``l=`` signed prefix of the canonicalized body (a signature with a
+    body length still verifies after text is appended to the message)."""
+    try:
+        canon = CanonicalizationPolicy.from_c_value(c_value).canonicalize_body(body)
+    except Exception:  # an unknown c= value fails verification before this point
+        return {}
+    tail = canon[length:]
+    return {
+        "unsigned_body_bytes": len(tail),
+        "unsigned_body_text": tail.decode("utf-8", "replace").strip()[:MAX_TAIL_CHARS],
+    }
 
 
 class _StaticDns:
@@ -314,6 +335,10 @@ def _verify_arc(message: bytes, dnsfunc: Callable[..., bytes | None]) -> dict[st
     }
 
 
+def _has_unsigned_text(sig: dict[str, Any]) -> bool:
+    return bool(sig.get("unsigned_body_bytes")) and bool(sig.get("unsigned_body_text"))
+
+
 def verify_message(data: bytes, keys: KeyArchive | None, dns: bool = False) -> dict[str, Any]:
     """Verify every DKIM signature (and the ARC chain) of one message; never raises.
 
@@ -349,7 +374,11 @@ def verify_message(data: bytes, keys: KeyArchive | None, dns: bool = False) -> d
         except Exception as exc:  # a dkimpy bug on hostile input
             result = {**_loose_placeholder(sigheader[1]), "detail": f"{type(exc).__name__}: {exc}"}
         out["signatures"].append(result)
-    out["verified"] = any(s.get("result") == "pass" for s in out["signatures"])
+    # Verified means the whole message as it is now: a signature that covers only the first
+    # l= bytes of a body that has more after them does not vouch for the rest.
+    out["verified"] = any(
+        s.get("result") == "pass" and not _has_unsigned_text(s) for s in out["signatures"]
+    )
     if any(x.lower() == b"arc-seal" for x, _ in d.headers):
         out["arc"] = _verify_arc(message, dnsfunc)
     return out

@@ -180,6 +180,40 @@ def test_findings_for_each_outcome(archive, rsa_key):
     assert no_keys.facts["dkim"]["signatures"][0]["result"] == "key_unavailable"
 
 
+def test_text_appended_after_a_body_length_signature(tmp_path, archive, rsa_key):
+    # dkimpy's length=True signs with l= (the body length): text appended to the body later
+    # leaves the signature valid. The tail is reported and the message is not "verified".
+    settings = Settings(workers=0, strict=True, dkim_keys=str(archive))
+    signed = sign(make_message(), rsa_key[0], length=True)
+    assert b" l=" in signed or b";l=" in signed.replace(b" ", b"")
+    clean = analyse_document(doc_of(signed), settings)
+    assert clean.facts["dkim"]["verified"] is True
+    assert clean.facts["dkim"]["signatures"][0]["unsigned_body_bytes"] == 0
+    assert not [f for f in clean.findings if f.code == "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT"]
+
+    added = "P.S. Transfer the 250,000 EUR to account FR76 3000 6000 0112 3456 7890 189 today."
+    forged = signed.rstrip(b"\r\n") + b"\r\n\r\n" + added.encode() + b"\r\n"
+    result = analyse_document(doc_of(forged), settings)
+    (sig,) = result.facts["dkim"]["signatures"]
+    assert sig["result"] == "pass"  # the signature alone cannot see it
+    assert result.facts["dkim"]["verified"] is False
+    assert sig["unsigned_body_bytes"] == len(b"\r\n" + added.encode() + b"\r\n")
+    (f,) = [f for f in result.findings if f.code == "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT"]
+    assert f.severity == Severity.MEDIUM
+    assert f.evidence["unsigned_body_text"] == added
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "clean.eml").write_bytes(signed)
+    (dump / "appended.eml").write_bytes(forged)
+    run_scan(str(dump), tmp_path / "out", Settings(workers=0, dkim_keys=str(archive)))
+    cards = {
+        c["path"]: c
+        for c in map(json.loads, (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines())
+    }
+    assert cards["clean.eml"]["verdict"] == "verified"
+    assert cards["appended.eml"]["verdict"] not in ("verified", "consistent")
+
+
 def test_unsigned_email_gets_no_dkim_fact(archive):
     a = analyse_document(doc_of(make_message()), Settings(workers=0, dkim_keys=str(archive)))
     assert "dkim" not in a.facts

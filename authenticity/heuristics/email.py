@@ -90,10 +90,15 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
             if unsigned:
                 extra += f" Not covered by the signature: {', '.join(unsigned)}."
                 evidence["unsigned_headers"] = unsigned
+            tail = sig.get("unsigned_body_text") if sig.get("unsigned_body_bytes") else None
             if sig.get("body_length") is not None:
                 extra += (
                     f" Only the first {sig['body_length']} bytes of the body are signed (l=); "
-                    "text after them could have been added."
+                    + (
+                        "the text after them is not covered (see the next finding)."
+                        if tail
+                        else "nothing follows them."
+                    )
                 )
             yield Finding(
                 "EMAIL_DKIM_VERIFIED",
@@ -103,6 +108,21 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
                 f"them.{extra}",
                 evidence,
             )
+            if tail:
+                yield Finding(
+                    "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT",
+                    Severity.MEDIUM,
+                    f"The DKIM signature of {sig.get('domain')} covers only the first "
+                    f"{sig['body_length']} bytes of the body (l=); "
+                    f"{sig['unsigned_body_bytes']} more bytes follow that no signature "
+                    "covers. They may be a mailing-list footer, or text added to a genuine "
+                    "signed message: the signature still verifies either way.",
+                    {
+                        **evidence,
+                        "unsigned_body_bytes": sig["unsigned_body_bytes"],
+                        "unsigned_body_text": tail,
+                    },
+                )
         elif result == "body_hash_mismatch":
             headers = (
                 " The signed headers still verify, so only the body was changed."
