@@ -39,6 +39,7 @@ from authenticity import classifier
 from authenticity.config import Settings
 from authenticity.features import FEATURES_VERSION, Features, kind_of_mime, to_features
 from authenticity.model import MEMBER_SEP
+from authenticity.review.labels import from_spreadsheet
 
 log = logging.getLogger(__name__)
 
@@ -139,12 +140,12 @@ def read_labels(path: str | os.PathLike[str]) -> list[tuple[str | None, str | No
     rows: list[tuple[str | None, str | None, int]] = []
     with open(path, newline="", encoding="utf-8") as fh:
         for n, row in enumerate(csv.DictReader(fh), start=2):
-            label_text = (row.get("label") or "").strip().lower()
+            label_text = from_spreadsheet(row.get("label") or "").strip().lower()
             if label_text not in ("forged", "authentic"):
                 log.info("%s:%d: label %r skipped", path, n, label_text)
                 continue
-            sha = (row.get("sha256") or "").strip().lower() or None
-            file_path: str | None = (row.get("path") or "").strip() or None
+            sha = from_spreadsheet(row.get("sha256") or "").strip().lower() or None
+            file_path: str | None = from_spreadsheet(row.get("path") or "").strip() or None
             if file_path is not None:
                 candidate = Path(file_path)
                 if not candidate.is_absolute():

@@ -15,10 +15,17 @@ from authenticity.cli import main
 from authenticity.config import Settings
 from authenticity.pipeline import run_scan
 from authenticity.report import render_report, write_report
-from authenticity.review.labels import COLUMNS, label_rows, labels_csv
+from authenticity.review.labels import (
+    COLUMNS,
+    from_spreadsheet,
+    label_rows,
+    labels_csv,
+    spreadsheet_safe,
+)
 from authenticity.review.search import fts5_query, segments
 from authenticity.review.views import Dump, doc_id, word_diff
 from authenticity.store import Store
+from authenticity.training import read_labels
 from tests import factories
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -202,10 +209,28 @@ def test_labels_export_newest_decision_per_document(store_with_run, tmp_path):
     assert rows[0]["note"] == 'x, "y"\nz'
     assert dt.datetime.fromisoformat(rows[0]["decided_at"])
     assert [r["path"] for r in label_rows(store, include_unsure=False)] == ["a.docx", "b.pdf"]
+    # Cells a spreadsheet would evaluate are written as text and read back exactly.
+    hostile = ['=HYPERLINK("http://x")!/a.pdf', "@SUM(1)", "-2+3.pdf", "'quoted.pdf", "+x"]
+    for n, path in enumerate(hostile):
+        store.add_decision(
+            path=path, sha256=f"{n + 4}" * 64, decision="forged", reviewer="=cmd", note="@x"
+        )
+    text = labels_csv(store)
+    for row in csv.DictReader(io.StringIO(text)):
+        for value in (row["path"], row["reviewer"], row["note"]):
+            assert not value.startswith(("=", "+", "-", "@")), value
+    label_file = tmp_path / "hostile.csv"
+    label_file.write_text(text, encoding="utf-8")
+    read = {sha: label for _, sha, label in read_labels(label_file)}
+    assert {f"{n + 4}" * 64 for n in range(len(hostile))} <= set(read)
+    exported = {r["sha256"]: r["path"] for r in label_rows(store)}
+    assert [exported[f"{n + 4}" * 64] for n in range(len(hostile))] == hostile
+    assert [from_spreadsheet(spreadsheet_safe(p)) for p in hostile] == hostile
     # The CLI writes the same file.
     out = tmp_path / "labels.csv"
     assert main(["labels", "--db", url, "--out", str(out), "--no-unsure"]) == 0
-    assert [r["label"] for r in csv.DictReader(out.open())] == ["forged", "authentic"]
+    labels = sorted(r["label"] for r in csv.DictReader(out.open()))
+    assert labels == ["authentic"] + ["forged"] * (1 + len(hostile))
 
 
 def test_app_pages_long_lists(store_with_run, monkeypatch):
