@@ -104,6 +104,20 @@ def test_python_docx_resave_of_word_file_is_flagged():
     assert codes(result).get("OOXML_REZIPPED") == "medium"
 
 
+def test_new_python_docx_document_is_generated_not_rezipped():
+    # docx.Document() starts from its Word template (app.xml says Microsoft Word) and
+    # names itself in dc:description: a generated report, not a re-zipped Word file.
+    document = docx.Document()
+    document.add_paragraph("Monthly report, generated.")
+    out = io.BytesIO()
+    document.save(out)
+    result = analyse(out.getvalue(), "report.docx")
+    assert "Word" in (result.metadata.application or "")
+    found = codes(result)
+    assert "OOXML_REZIPPED" not in found
+    assert found.get("OOXML_GENERATED_BY_LIBRARY") == "info"
+
+
 def test_one_part_replaced_after_office_is_low():
     data = edit_parts(
         corpus_file(DOCX), {"word/document.xml": (b"<w:body>", b"<w:body>")}, keep_times=False
