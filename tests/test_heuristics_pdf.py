@@ -146,3 +146,67 @@ def test_signature_coverage_clean_and_appended():
     assert [f.code for f in check_signature_coverage(cut.facts)] == [
         "PDF_SIGNATURE_RANGE_BEYOND_EOF"
     ]
+
+
+# --- writer marker vs claimed software --------------------------------------------------
+
+LIBREOFFICE = "pdf/py-pdf__002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf"
+REPORTLAB = "pdf/py-pdf__008-reportlab-inline-image_inline-image.pdf"
+PDFTEX = "pdf/py-pdf__001-trivial_minimal-document.pdf"
+
+
+def writer_findings(result: Analysis) -> list:
+    return [f for f in result.findings if f.code == "PDF_WRITER_MISMATCH"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "writer"),
+    [
+        (PDFA, "ghostscript"),
+        (LIBREOFFICE, "libreoffice"),
+        (REPORTLAB, "reportlab"),
+        (PDFTEX, "tex"),
+    ],
+)
+def test_genuine_files_name_their_own_writer(rel, writer):
+    result = analyse(corpus_file(rel))
+    assert result.facts["header_writer"] == writer
+    assert writer_findings(result) == []
+
+
+def test_reportlab_file_labelled_as_word_is_medium():
+    # Regenerated with reportlab, then given the original's Producer/Creator (pdf_regenerate).
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setProducer("Microsoft® Word 2016")
+    c.setCreator("Microsoft® Word 2016")
+    c.drawString(72, 720, "Budget 2017: 4 800 euros")
+    c.showPage()
+    c.save()
+    result = analyse(buf.getvalue())
+    (finding,) = writer_findings(result)
+    assert finding.severity.value == "medium"
+    assert finding.evidence["header_writer"] == "reportlab"
+    assert "Word 2016" in finding.message
+
+
+def test_qpdf_rewrite_keeping_the_producer_is_low():
+    result = analyse(pikepdf_edit(corpus_file(LIBREOFFICE), Author="Paul Roux"))
+    (finding,) = writer_findings(result)
+    assert finding.severity.value == "low" and finding.evidence["header_writer"] == "qpdf"
+    # OCRmyPDF and pikepdf name themselves: no mismatch then.
+    named = analyse(pikepdf_edit(corpus_file(LIBREOFFICE), Producer="pikepdf 9.0"))
+    assert writer_findings(named) == []
+
+
+def test_incremental_update_by_another_tool_is_not_a_writer_mismatch():
+    # An appended update legitimately names the updating tool and leaves the header alone.
+    writer = pypdf.PdfWriter(io.BytesIO(corpus_file(LIBREOFFICE)), incremental=True)
+    writer.add_metadata({"/Producer": "pypdf", "/Title": "Revised"})
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    assert result.facts["header_writer"] == "libreoffice"
+    assert writer_findings(result) == []

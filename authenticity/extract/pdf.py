@@ -39,6 +39,35 @@ MAX_TEXT_CHARS = 100_000
 MAX_TEXT_PAGES = 10
 #: The header must appear near the start (Acrobat looks in the first 1024 bytes).
 _HEADER = re.compile(rb"%PDF-(\d+\.\d+)")
+#: The comment line after the header: writers put their own binary marker there.
+_HEADER_COMMENT = re.compile(rb"%PDF-\d+\.\d+[ \t]*(?:\r\n|\r|\n)(%[^\r\n]{1,80})")
+
+#: Binary header comments that name the software that wrote the file (the whole file: a
+#: later incremental update appends and leaves the header alone). Markers shared by many
+#: writers (``%âãÏÓ``: Acrobat, iText, pypdf ...; ``%µµµµ``: Office's "Save as PDF" but
+#: also Adobe's PDF Library in the corpus) name nobody and are not listed.
+WRITER_MARKERS: tuple[tuple[bytes, str], ...] = (
+    (b"%\xbf\xf7\xa2\xfe", "qpdf"),  # qpdf and what builds on it: pikepdf, OCRmyPDF
+    (b"%\x93\x8c\x8b\x9e ReportLab", "reportlab"),
+    (b"%\xc2\xb5\xc2\xb6", "microsoft"),  # Microsoft Print to PDF
+    (b"%\xc3\xa4\xc3\xbc\xc3\xb6\xc3\x9f", "libreoffice"),
+    (b"%\xc7\xec\x8f\xa2", "ghostscript"),
+    (b"%\xd0\xd4\xc5\xd8", "tex"),  # pdfTeX, LuaTeX
+    (b"%\xc4\xe5\xf2\xe5\xeb\xa7\xf3\xa0\xd0\xc4\xc6", "quartz"),  # macOS
+    (b"%\xf0\x9f\x96\xa4", "weasyprint"),
+)
+
+
+def header_writer(data: bytes) -> tuple[str | None, str | None]:
+    """(hex of the header comment, writer it names or None) from the first bytes."""
+    m = _HEADER_COMMENT.match(data[:200].lstrip(b"\x00\xef\xbb\xbf \t\r\n"))
+    if m is None:
+        return None, None
+    comment = m.group(1)
+    writer = next((name for marker, name in WRITER_MARKERS if comment.startswith(marker)), None)
+    return comment[:16].hex(), writer
+
+
 _MAX_DEPTH = 8
 _MAX_ITEMS = 1000
 
@@ -566,6 +595,7 @@ def extract_pdf(data: bytes) -> Extraction:
         "eof_markers": data.count(b"%%EOF"),
         "xref_sections": data.count(b"startxref"),
     }
+    facts["header_comment"], facts["header_writer"] = header_writer(data)
     doc = _open_document(data)
     facts["encrypted"] = doc.encryption is not None
 

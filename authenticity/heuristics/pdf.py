@@ -90,6 +90,53 @@ def check_info_xmp_producer(meta: Metadata, facts: dict[str, Any]) -> Iterator[F
             )
 
 
+#: Names under which each header writer (authenticity.extract.pdf.WRITER_MARKERS) appears
+#: in Producer or Creator.
+WRITER_NAMES: dict[str, tuple[str, ...]] = {
+    "qpdf": ("qpdf", "pikepdf", "ocrmypdf"),
+    "reportlab": ("reportlab",),
+    "microsoft": ("microsoft",),
+    "libreoffice": ("libreoffice", "openoffice", "staroffice", "collabora", "neooffice"),
+    "ghostscript": ("ghostscript", "artifex", "afpl", "pdfwrite"),
+    "tex": ("tex", "dvipdf"),
+    "quartz": ("quartz", "mac os", "macos", "coregraphics", "preview"),
+    "weasyprint": ("weasyprint",),
+}
+
+
+def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The header marker of the software that wrote the file against the software the
+    metadata names. Only for files written in one go (no appended update): an update
+    by another tool legitimately changes Producer and leaves the header as it was."""
+    writer = facts.get("header_writer")
+    names = WRITER_NAMES.get(writer) if isinstance(writer, str) else None
+    if not names or _sections(facts) > (2 if facts.get("linearized") else 1):
+        return
+    claimed = [v for v in (meta.producer, meta.application) if isinstance(v, str) and v.strip()]
+    if not claimed:
+        return
+    text = " ".join(claimed).casefold()
+    if any(name in text for name in names):
+        return
+    # qpdf rewrites without touching Producer by design (linearizing, repairing, pikepdf
+    # scripts): a post-processing step as often as a forgery. A generator's own marker under
+    # another generator's name means the file was made by one and labelled as the other.
+    severity = Severity.LOW if writer == "qpdf" else Severity.MEDIUM
+    yield Finding(
+        "PDF_WRITER_MISMATCH",
+        severity,
+        f"The file's header carries the marker {writer} writes, but its metadata names "
+        f"{' / '.join(repr(c) for c in claimed)}: the whole file was written by {writer} "
+        "after (or instead of) the software it claims, keeping that software's name.",
+        {
+            "header_writer": writer,
+            "header_comment": facts.get("header_comment"),
+            "producer": meta.producer,
+            "creator": meta.application,
+        },
+    )
+
+
 def _sections(facts: dict[str, Any]) -> int:
     counts = [facts.get("xref_sections"), facts.get("eof_markers")]
     return max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
@@ -165,4 +212,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
     lambda meta, facts, ctx: check_incremental_updates(meta, facts),
+    lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
 )
