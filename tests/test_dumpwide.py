@@ -252,3 +252,64 @@ def test_corpus_of_authentic_files_has_few_medium_findings():
         path for path, fs in out.items() if any(f.severity.rank >= Severity.MEDIUM.rank for f in fs)
     }
     assert len(flagged) / len(items) < 0.02, sorted(flagged)
+
+
+def _relayed(i: int, qid: str, mid: str, *, signed: bool, exchange: bool = False) -> bytes:
+    msg = EmailMessage()
+    msg["Received"] = (
+        "from mx.campagne.example (mx.campagne.example [192.0.2.1]) by mail.example.org "
+        f"(Postfix) with ESMTPS id {qid} for <equipe@example.org>; "
+        f"Mon, 3 Apr 2017 10:{i:02d}:00 +0200"
+    )
+    if exchange:  # Exchange states its version as the id on every message
+        msg["Received"] = (
+            "from EXCH01.corp.example (10.0.0.1) by EXCH02.corp.example (10.0.0.2) with "
+            f"Microsoft SMTP Server (TLS) id 15.1.1713.5; Mon, 3 Apr 2017 10:{i:02d}:00 +0200"
+        )
+    if signed:
+        msg["DKIM-Signature"] = (
+            "v=1; a=rsa-sha256; c=relaxed/relaxed; d=campagne.example; s=mail; "
+            "h=from:to:subject:date; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA"
+        )
+    msg["From"] = "alice@campagne.example"
+    msg["To"] = "equipe@example.org"
+    msg["Subject"] = f"Point {i}"
+    msg["Date"] = f"Mon, 3 Apr 2017 10:{i:02d}:00 +0200"
+    msg["Message-ID"] = mid
+    msg.set_content(f"Message {i}.")
+    return msg.as_bytes()
+
+
+def test_relay_queue_id_copied_into_a_fabricated_email():
+    from authenticity.synth import forge
+
+    original = _relayed(1, "4VxK2B3tZKz9sQ2", "<a1@campagne.example>", signed=True)
+    # The synthetic forger's careful fabrication copies the Received chain (queue ids kept).
+    fake = next(
+        f
+        for seed in range(20)
+        if (f := forge(original, "orig.eml", "email_fabricate", seed, careful=True)) is not None
+        and b"4VxK2B3tZKz9sQ2" in f.data
+    )
+    # The same message in a second mailbox (same Message-ID), other messages, and Exchange
+    # version "ids" shared by everything: none of them is a reuse.
+    items = [
+        analysed("a/orig.eml", original),
+        analysed("b/orig-copy.eml", original.replace(b"Point 1", b"Point 1 ", 1)),
+        analysed("a/fake.eml", fake.data),
+        analysed("a/other.eml", _relayed(2, "7HqP1MnX0Yz", "<a2@campagne.example>", signed=True)),
+        analysed("a/ex1.eml", _relayed(3, "x", "<e1@corp>", signed=False, exchange=True)),
+        analysed("a/ex2.eml", _relayed(4, "x", "<e2@corp>", signed=False, exchange=True)),
+    ]
+    out = dump_findings(items)
+
+    def reuse(path):
+        return [f for f in out.get(path, []) if f.code == "EMAIL_RECEIVED_ID_REUSED"]
+
+    (on_fake,) = reuse("a/fake.eml")
+    assert on_fake.severity == Severity.MEDIUM  # unsigned, the signed original has the id
+    assert on_fake.evidence["shared_queue_ids"] == 1
+    on_orig = reuse("a/orig.eml")
+    assert [f.severity for f in on_orig] == [Severity.INFO]
+    assert on_orig[0].evidence["other_sha256"] == items[2][0].sha256
+    assert reuse("a/other.eml") == [] and reuse("a/ex1.eml") == [] and reuse("a/ex2.eml") == []

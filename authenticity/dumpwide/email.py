@@ -9,18 +9,61 @@ distinct content (sha256).
 Severity is ``medium``; ``low`` when the unsigned email has no ``Received`` header at all,
 because a sender's own copy (a Sent folder) is saved before the outgoing server signs it.
 Only the presence of a signature is used here, not whether it verifies.
+
+``EMAIL_RECEIVED_ID_REUSED``: two emails with different Message-IDs whose ``Received``
+headers name the same relay (``by``) and the same queue id (``id``). A mail server gives
+every message it queues its own id, so a second message carrying it copied the first
+one's relay chain: the trace a careful fabrication leaves when it imitates a real email.
+Ids that are not queue ids (Exchange writes its version, ``id 15.1.1713.5``, on every
+message; ids shorter than :data:`MIN_QUEUE_ID`) and ids shared by more than
+:data:`MAX_SHARING` messages are ignored. ``medium`` on the unsigned side when exactly one
+of the two carries a DKIM signature (the original was signed, the imitation is not; that
+side gets ``info``), ``low`` on both otherwise.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from array import array
 from collections.abc import Sequence
 from email.utils import parseaddr
+
+import numpy as np
 
 from authenticity.dumpwide._common import EMAIL_MIMES, by_path, distinct_contents
 from authenticity.model import Analysis, Document, Finding, Severity
 
 MIN_SIGNED = 3
 MIN_SIGNED_SHARE = 0.8
+#: Queue ids shorter than this are not trusted to be unique.
+MIN_QUEUE_ID = 6
+#: A (relay, id) pair on more messages than this is a constant, not a queue id.
+MAX_SHARING = 10
+#: Reuse findings per email.
+MAX_REUSE_FINDINGS = 5
+_VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def queue_ids(facts: dict) -> list[tuple[str, str]]:
+    """(relay, queue id) of every Received hop that states both and whose id can be unique."""
+    out: list[tuple[str, str]] = []
+    for hop in facts.get("received") or ():
+        if not isinstance(hop, dict):
+            continue
+        by, qid = hop.get("by"), hop.get("id")
+        if not isinstance(by, str) or not isinstance(qid, str):
+            continue
+        qid = qid.strip().strip(";").strip()
+        by = by.split()[0].strip().lower() if by.split() else ""
+        if len(qid) < MIN_QUEUE_ID or _VERSION_LIKE.match(qid) or not by:
+            continue
+        out.append((by, qid))
+    return out
 
 
 def sender_domain(analysis: Analysis) -> str | None:
@@ -53,10 +96,18 @@ class EmailCollector:
     def __init__(self) -> None:
         #: domain -> [(sha256, has_signature, signed_by_domain, has_received_headers)]
         self.by_domain: dict[str, list[tuple[str, bool, bool, bool]]] = {}
+        # Received queue ids, as parallel arrays (12 bytes per hop): 64-bit hash of
+        # "relay id", index of the email; per email: sha256, Message-ID hash, signed.
+        self._qid_keys = array("Q")
+        self._qid_owner = array("I")
+        self._emails: list[str] = []
+        self._email_mid = array("Q")
+        self._email_signed = array("b")
 
     def add(self, sha256: str, analysis: Analysis) -> None:
         if not _is_email(analysis):
             return
+        self._add_queue_ids(sha256, analysis.facts)
         domain = sender_domain(analysis)
         if not domain:
             return
@@ -68,9 +119,75 @@ class EmailCollector:
         received = bool(facts.get("received"))
         self.by_domain.setdefault(domain, []).append((sha256, has_sig, signed, received))
 
-    def findings(self) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN findings."""
+    def _add_queue_ids(self, sha256: str, facts: dict) -> None:
+        ids = queue_ids(facts)
+        if not ids:
+            return
+        index = len(self._emails)
+        self._emails.append(sha256)
+        mid = facts.get("message_id")
+        self._email_mid.append(_hash64(mid.strip().lower()) if isinstance(mid, str) else index)
+        self._email_signed.append(1 if facts.get("has_dkim_signature") else 0)
+        for by, qid in dict.fromkeys(ids):
+            self._qid_keys.append(_hash64(f"{by} {qid}"))
+            self._qid_owner.append(index)
+
+    def reused_queue_ids(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_RECEIVED_ID_REUSED findings."""
+        keys = np.frombuffer(self._qid_keys, dtype=np.uint64)
+        owners = np.frombuffer(self._qid_owner, dtype=np.uint32)
         out: dict[str, list[Finding]] = {}
+        if len(keys) < 2:
+            return out
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, len(ordered)])
+        pairs: dict[tuple[int, int], int] = {}
+        for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+            members = sorted({int(owners[i]) for i in order[start : start + size]})
+            by_mid: dict[int, int] = {}
+            for m in members:
+                by_mid.setdefault(int(self._email_mid[m]), m)
+            if not 1 < len(by_mid) <= MAX_SHARING:
+                continue
+            firsts = sorted(by_mid.values())
+            for i, a in enumerate(firsts):
+                for b in firsts[i + 1 :]:
+                    pairs[(a, b)] = pairs.get((a, b), 0) + 1
+        for (a, b), shared in sorted(pairs.items()):
+            for mine, other in ((a, b), (b, a)):
+                found = out.setdefault(self._emails[mine], [])
+                if len(found) < MAX_REUSE_FINDINGS:
+                    found.append(self._reuse_finding(mine, other, shared))
+        return out
+
+    def _reuse_finding(self, mine: int, other: int, shared: int) -> Finding:
+        signed_mine, signed_other = self._email_signed[mine], self._email_signed[other]
+        if signed_mine != signed_other:
+            severity = Severity.INFO if signed_mine else Severity.MEDIUM
+        else:
+            severity = Severity.LOW
+        message = (
+            f"{shared} relay queue id{'s' if shared != 1 else ''} in this email's Received "
+            f"headers also appear in another email with a different Message-ID "
+            f"(sha256 {self._emails[other][:12]}...). A server gives every message its own "
+            "queue id: one of the two copied the other's relay chain."
+        )
+        if severity is Severity.MEDIUM:
+            message += " The other one is DKIM-signed and this one is not: this is the copy."
+        elif severity is Severity.INFO:
+            message += " This one is DKIM-signed and the other is not: the other is the copy."
+        return Finding(
+            "EMAIL_RECEIVED_ID_REUSED",
+            severity,
+            message,
+            {"other_sha256": self._emails[other], "shared_queue_ids": shared},
+        )
+
+    def findings(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN and EMAIL_RECEIVED_ID_REUSED findings."""
+        out: dict[str, list[Finding]] = self.reused_queue_ids()
         for domain, emails in self.by_domain.items():
             total_signed = sum(1 for e in emails if e[2])
             if total_signed < MIN_SIGNED:
@@ -111,7 +228,7 @@ def _finding(domain: str, total_signed: int, others: int, received: bool) -> Fin
 
 
 def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
-    """EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN findings per provenance path."""
+    """EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN and EMAIL_RECEIVED_ID_REUSED findings per path."""
     contents = distinct_contents(items)
     collector = EmailCollector()
     for content in contents:
