@@ -82,8 +82,10 @@ def test_word_2010_core_and_app_properties() -> None:
         "name": "[Content_Types].xml",
         "date_time": "1980-01-01T00:00:00",
         "compress_type": zipfile.ZIP_DEFLATED,
+        "flag_bits": 6,  # Office's deflate option bits
         "size": 1422,
     }
+    assert facts["zip_deflate"] == {"deflated": 13, "office_flags": 13}
     assert [e["name"] for e in facts["zip_entries"]][-2:] == [
         "word/fontTable.xml",
         "word/styles.xml",

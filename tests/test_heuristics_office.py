@@ -48,7 +48,9 @@ def edit_parts(
     """Copy a package entry by entry, replacing bytes in some parts.
 
     ``keep_times`` keeps each entry's original ZipInfo (Office's 1980 time); otherwise the
-    edited parts get the current time, as a tool that rewrites them would.
+    edited parts get the current time, as a tool that rewrites them would. Either way the
+    deflate streams are zlib's (Python resets Office's flag bits), which
+    ``OOXML_RECOMPRESSED`` reports when the layout is otherwise Office's.
     """
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
@@ -74,7 +76,7 @@ def rezip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-OFFICE_CODES = ("OFFICE_", "OOXML_REZIPPED", "OOXML_PARTS_REPLACED")
+OFFICE_CODES = ("OFFICE_", "OOXML_REZIPPED", "OOXML_PARTS_REPLACED", "OOXML_RECOMPRESSED")
 
 
 def office_codes(result: Analysis) -> dict[str, str]:
@@ -118,6 +120,25 @@ def test_new_python_docx_document_is_generated_not_rezipped():
     assert found.get("OOXML_GENERATED_BY_LIBRARY") == "info"
 
 
+@pytest.mark.parametrize("rel", [DOCX, XLSX])
+def test_careful_rezip_keeping_order_and_times_is_recompressed(rel):
+    # The synthetic forger's careful re-zip keeps Office's entry order and 1980 times; only
+    # the deflate streams (zlib, some level) and the flag bits differ.
+    from authenticity.synth import forge
+
+    original = corpus_file(rel)
+    fake = forge(original, Path(rel).name, "ooxml_rezip", seed=3, careful=True)
+    assert fake is not None
+    result = analyse(fake.data, Path(rel).name)
+    found = office_codes(result)
+    assert found == {"OOXML_RECOMPRESSED": "medium"}, found
+    fp = result.facts["zip_deflate"]
+    assert fp["office_flags"] == 0 and fp["zlib_exact"] == fp["zlib_probed"] >= 3
+    # The original: Office's flags on its deflated entries, so no zlib probing at all.
+    genuine = analyse(original, Path(rel).name).facts["zip_deflate"]
+    assert genuine["office_flags"] * 2 >= genuine["deflated"] and "zlib_probed" not in genuine
+
+
 def test_one_part_replaced_after_office_is_low():
     data = edit_parts(
         corpus_file(DOCX), {"word/document.xml": (b"<w:body>", b"<w:body>")}, keep_times=False
@@ -143,7 +164,10 @@ def test_ooxml_edit_time_longer_than_span_is_flagged():
         corpus_file(DOCX), {"docProps/app.xml": (b"<TotalTime>1<", b"<TotalTime>600<")}
     )
     result = analyse(data, "a.docx")
-    assert office_codes(result) == {"OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium"}
+    assert office_codes(result) == {
+        "OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium",
+        "OOXML_RECOMPRESSED": "medium",  # edit_parts re-zips with Python's zlib
+    }
     finding = next(f for f in result.findings if f.code == "OFFICE_EDIT_TIME_EXCEEDS_SPAN")
     assert finding.evidence["edit_time_seconds"] == 36000
 
@@ -156,7 +180,10 @@ def test_ooxml_zero_edit_time_with_many_revisions_is_low():
             "docProps/core.xml": (b"<cp:revision>1<", b"<cp:revision>57<"),
         },
     )
-    assert office_codes(analyse(data, "a.docx")) == {"OFFICE_ZERO_EDIT_TIME_MANY_REVISIONS": "low"}
+    assert office_codes(analyse(data, "a.docx")) == {
+        "OFFICE_ZERO_EDIT_TIME_MANY_REVISIONS": "low",
+        "OOXML_RECOMPRESSED": "medium",
+    }
 
 
 def _set_ole_edit_time(data: bytes, seconds: int) -> bytes:

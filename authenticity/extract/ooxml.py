@@ -263,10 +263,51 @@ def _zip_entries(infos: list[zipfile.ZipInfo]) -> list[dict[str, Any]]:
                 "name": info.filename,
                 "date_time": f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}",
                 "compress_type": info.compress_type,
+                "flag_bits": info.flag_bits,
                 "size": info.file_size,
             }
         )
     return entries
+
+
+#: Deflate option bits 1-2 of the general purpose flag: Office sets both on what it deflates.
+OFFICE_DEFLATE_FLAGS = 0x6
+#: Entries tested for byte-exact zlib output (sizes in bytes; a few small parts suffice).
+ZLIB_PROBE_ENTRIES = 8
+ZLIB_PROBE_MIN, ZLIB_PROBE_MAX = 200, 64 * 1024
+_ZLIB_LEVELS = (6, 9, 1, 5, 4, 3, 2, 7, 8)
+
+
+def _zlib_level(data: bytes, compressed_size: int) -> int | None:
+    """The zlib level whose raw deflate of ``data`` has exactly ``compressed_size`` bytes."""
+    for level in _ZLIB_LEVELS:
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        if len(c.compress(data)) + len(c.flush()) == compressed_size:
+            return level
+    return None
+
+
+def deflate_fingerprint(pkg: _Package) -> dict[str, Any]:
+    """Which compressor wrote the deflated entries: Office's (flag bits 1-2 set) or zlib's
+    (every probed entry's size is exactly what zlib produces at some level)."""
+    deflated = [i for i in pkg.infos if i.compress_type == zipfile.ZIP_DEFLATED]
+    office = sum(1 for i in deflated if i.flag_bits & OFFICE_DEFLATE_FLAGS == OFFICE_DEFLATE_FLAGS)
+    out: dict[str, Any] = {"deflated": len(deflated), "office_flags": office}
+    if not deflated or office * 2 >= len(deflated) or pkg.recovered:
+        return out  # Office's own marker (or nothing to test): no need to recompress
+    probes = [i for i in deflated if ZLIB_PROBE_MIN <= i.file_size <= ZLIB_PROBE_MAX][
+        :ZLIB_PROBE_ENTRIES
+    ]
+    exact = 0
+    for info in probes:
+        try:
+            data = pkg.read(info.filename)
+        except ExtractionError:
+            continue
+        if data is not None and _zlib_level(data, info.compress_size) is not None:
+            exact += 1
+    out.update(zlib_probed=len(probes), zlib_exact=exact)
+    return out
 
 
 def _text_parts(pkg: _Package, main: str | None) -> Iterable[tuple[str, frozenset, frozenset]]:
@@ -511,6 +552,12 @@ def _extract(pkg: _Package) -> Extraction:
         "has_content_types": pkg.find("[Content_Types].xml") is not None,
         "has_vba": any(_norm(i.filename).endswith("vbaproject.bin") for i in pkg.infos),
     }
+    try:
+        facts["zip_deflate"] = deflate_fingerprint(pkg)
+    except (MemoryError, EncryptedDocument):
+        raise
+    except Exception as exc:  # best effort: a damaged member fails the fingerprint only
+        facts["zip_deflate_error"] = f"{type(exc).__name__}: {exc}"[:500]
     try:
         rels = _relationships(pkg)
     except ExtractionError as exc:

@@ -131,7 +131,8 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     real = [e for e in files if e.get("date_time") != OFFICE_ZIP_TIME]
     first = str(files[0].get("name", ""))
     first_ok = first.lower() == "[content_types].xml"
-    if not real and first_ok:
+    if not real and first_ok:  # zipped the way Office zips: compare the compressor too
+        yield from _check_recompressed(meta, facts)
         return
     evidence: dict[str, Any] = {
         "application": meta.application,
@@ -171,6 +172,41 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
             "was re-zipped by another tool.",
             evidence,
         )
+
+
+#: Share of probed entries that must be byte-exact zlib output.
+ZLIB_EXACT_SHARE = 0.8
+#: Fewest probed entries for a verdict on the compressor.
+ZLIB_MIN_PROBED = 3
+
+
+def _check_recompressed(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Office's layout (1980 times, [Content_Types].xml first) but zlib's deflate streams:
+    re-zipped by a tool that kept the entry order and times (a careful re-zip)."""
+    fp = facts.get("zip_deflate")
+    if not isinstance(fp, dict) or fp.get("office_flags"):
+        return
+    probed, exact = fp.get("zlib_probed") or 0, fp.get("zlib_exact") or 0
+    if probed < ZLIB_MIN_PROBED or exact < ZLIB_EXACT_SHARE * probed:
+        return
+    yield Finding(
+        "OOXML_RECOMPRESSED",
+        Severity.MEDIUM,
+        f"The package claims to be saved by {meta.application} and keeps Office's zip layout "
+        "(1980 entry times, [Content_Types].xml first), but none of its "
+        f"{fp.get('deflated')} compressed entries carries the deflate flags Office sets, and "
+        f"{exact} of the {probed} tested are byte for byte what zlib produces: the package "
+        "was recompressed by a zlib-based tool (a script, Java, a document-management "
+        "system) that kept the entry order and times.",
+        {
+            "application": meta.application,
+            "app_version": meta.app_version,
+            "deflated_entries": fp.get("deflated"),
+            "entries_with_office_flags": fp.get("office_flags"),
+            "zlib_probed": probed,
+            "zlib_exact": exact,
+        },
+    )
 
 
 CHECKS = (
