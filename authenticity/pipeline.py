@@ -602,8 +602,11 @@ def scorecard_from(
     With a model, ``score`` is its calibrated probability and the verdict comes from the
     model's thresholds, except that the rule-based verdict stays a floor when a finding is
     critical, or high with a code the model never saw at that severity on forged training
-    documents (it cannot weigh evidence it has not learnt). ``unreadable`` stays
-    unreadable; ``verified`` stays for a DKIM-verified email the model does not flag.
+    documents (it cannot weigh evidence it has not learnt). A verdict raised by that floor
+    raises the score just above the verdict's threshold too, so that ranking by score
+    agrees with the verdicts (``model_score`` keeps the model's own probability).
+    ``unreadable`` stays unreadable; ``verified`` stays for a DKIM-verified email the model
+    does not flag.
     """
     rule_score = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
@@ -616,9 +619,15 @@ def scorecard_from(
         value, verdict = rule_score, rule_verdict
         scorer, scorer_version = scoring.NAME, scoring.VERSION
     else:
-        value = round(prediction.score, 6)
-        verdict = _combined_verdict(prediction, rule_verdict, findings, own, verified)
+        model_score = round(prediction.score, 6)
+        verdict, floored = _combined_verdict(prediction, rule_verdict, findings, own, verified)
+        value = (
+            floored_score(model_score, verdict, prediction.model.thresholds)
+            if floored
+            else model_score
+        )
         scorer, scorer_version = prediction.model.name, prediction.model.version
+        extra["model_score"] = model_score
         extra["reasons"] = prediction.reasons
         extra["rule_score"] = rule_score
     return Scorecard(
@@ -641,15 +650,30 @@ def scorecard_from(
     )
 
 
+_SCORED_VERDICTS = (Verdict.LIKELY_FORGED, Verdict.SUSPICIOUS, Verdict.INCONCLUSIVE)
+
+
+def floored_score(score: float, verdict: Verdict, thresholds: dict[str, float]) -> float:
+    """``score`` raised just above the model threshold of ``verdict`` when a rule floor gave
+    a verdict the score alone does not reach (thresholds: ``score > t`` gives the verdict)."""
+    if verdict not in _SCORED_VERDICTS:
+        return score
+    threshold = float(thresholds.get(verdict.value, 1.0))
+    if score > threshold:
+        return score
+    return round(min(1.0, threshold + 1e-6), 6)
+
+
 def _combined_verdict(
     prediction: Prediction,
     rule_verdict: Verdict,
     findings: list[Finding],
     own: Analysis,
     verified: bool,
-) -> Verdict:
+) -> tuple[Verdict, bool]:
+    """The verdict, and whether a rule floor raised it above the model's."""
     if rule_verdict is Verdict.UNREADABLE:
-        return rule_verdict
+        return rule_verdict, False
     verdict = prediction.model.verdict(prediction.score)
     known = set(prediction.model.known_codes)
     floor = any(
@@ -658,17 +682,17 @@ def _combined_verdict(
         for f in findings
     )
     if floor and _VERDICT_RANK[rule_verdict] > _VERDICT_RANK[verdict]:
-        verdict = rule_verdict
+        return rule_verdict, True
     if verdict is Verdict.CONSISTENT:
         if verified:
-            return Verdict.VERIFIED
+            return Verdict.VERIFIED, False
         # nothing to check (no metadata, unsupported type): the model cannot say more
         nothing = own.status == "unsupported" or not any(
             getattr(own.metadata, f) for f in scoring.EVIDENCE_FIELDS
         )
         if rule_verdict is Verdict.INCONCLUSIVE and nothing:
-            return Verdict.INCONCLUSIVE
-    return verdict
+            return Verdict.INCONCLUSIVE, False
+    return verdict, False
 
 
 def _problems_by_path(

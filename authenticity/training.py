@@ -352,14 +352,50 @@ def _predict(model: Any, ts: TrainingSet, idx: np.ndarray) -> np.ndarray:
 
 def grouped_oof(ts: TrainingSet, seed: int, folds: int = 5) -> np.ndarray:
     """Out-of-fold scores where a source file and its forgeries are never split."""
+    return _grouped_oof(ts, seed, folds)[0]
+
+
+def _grouped_oof(ts: TrainingSet, seed: int, folds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold scores, and which test documents a scan's rule floor flags (with the
+    codes the fold's own training set taught)."""
     from sklearn.model_selection import GroupKFold
 
     y = np.asarray(ts.y)
     oof = np.zeros(len(y))
+    floor = np.zeros(len(y), dtype=bool)
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(np.zeros(len(y)), y, ts.groups):
         oof[test_idx] = _predict(_fit(ts, train_idx, seed), ts, test_idx)
-    return oof
+        floor[test_idx] = floor_flags(ts, test_idx, set(known_codes(ts, idx=train_idx)))
+    return oof, floor
+
+
+def floor_flags(ts: TrainingSet, idx: np.ndarray, known: set[str]) -> np.ndarray:
+    """Documents a scan flags whatever the model says: the rule floor of
+    :func:`authenticity.pipeline.scorecard_from` (a critical finding, or a high one whose
+    code the model has not learnt at that severity, with a rule score of at least the
+    ``suspicious`` threshold)."""
+    from authenticity.model import Verdict
+    from authenticity.scoring import THRESHOLDS
+
+    out = np.zeros(len(idx), dtype=bool)
+    for n, i in enumerate(idx):
+        x = ts.X[i]
+        if float(x.get("rule_score", 0.0)) < THRESHOLDS[Verdict.SUSPICIOUS]:
+            continue
+        for key, level in x.items():
+            if not key.startswith("finding.") or not isinstance(level, float):
+                continue
+            code = key.removeprefix("finding.")
+            if level >= 5 or (level >= 4 and f"{code}@high" not in known):
+                out[n] = True
+                break
+    return out
+
+
+def system_scores(scores: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Model scores with the floor-flagged documents ranked first (what a scan flags)."""
+    return np.where(floor, 1.0 + scores, scores)
 
 
 def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
@@ -374,8 +410,9 @@ def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
     tr, te = train_test_split(idx, test_size=0.25, stratify=y, random_state=seed)
     result["random_split"] = metrics(y[te], _predict(_fit(ts, tr, seed), ts, te))
     # 2. by source file: authentic files never seen, with the forgeries made from them
-    oof = grouped_oof(ts, seed, folds=5)
+    oof, oof_floor = _grouped_oof(ts, seed, folds=5)
     result["unseen_files"] = metrics(y, oof)
+    result["unseen_files_system"] = metrics(y, system_scores(oof, oof_floor))
     per_tech: dict[str, dict[str, float]] = {}
     _, t2 = recall_at_fpr(y, oof, 0.02)
     for t in sorted(set(tech) - {""}):
@@ -394,10 +431,11 @@ def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
     loto: dict[str, dict[str, float]] = {}
     pooled_y: list[np.ndarray] = []
     pooled_s: list[np.ndarray] = []
+    pooled_sys: list[np.ndarray] = []
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = list(splitter.split(idx, y, ts.groups))
     for t in sorted(set(tech) - {""}):
-        ys, ss = [], []
+        ys, ss, sys_ = [], [], []
         for train_idx, test_idx in splits:
             train_idx = train_idx[tech[train_idx] != t]
             test_idx = test_idx[(y[test_idx] == 0) | (tech[test_idx] == t)]
@@ -405,11 +443,15 @@ def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
                 continue
             ys.append(y[test_idx])
             ss.append(_predict(_fit(ts, train_idx, seed), ts, test_idx))
+            known = set(known_codes(ts, idx=train_idx))
+            sys_.append(system_scores(ss[-1], floor_flags(ts, test_idx, known)))
         if ys:
-            yt, st = np.concatenate(ys), np.concatenate(ss)
+            yt, st, syst = np.concatenate(ys), np.concatenate(ss), np.concatenate(sys_)
             loto[t] = metrics(yt, st)
+            loto[t]["system"] = metrics(yt, syst)
             pooled_y.append(yt)
             pooled_s.append(st)
+            pooled_sys.append(syst)
     result["leave_one_technique_out"] = loto
     if pooled_y:
         # every technique's test set (its forgeries + unseen authentic files) scored by the
@@ -417,6 +459,8 @@ def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
         yy, ss = np.concatenate(pooled_y), np.concatenate(pooled_s)
         result["leave_one_technique_out_pooled"] = metrics(yy, ss)
         result["leave_one_technique_out_pooled"]["n_authentic"] = int((y == 0).sum())
+        result["leave_one_technique_out_system"] = metrics(yy, np.concatenate(pooled_sys))
+        result["leave_one_technique_out_system"]["n_authentic"] = int((y == 0).sum())
     # baseline: the rule-based noisy-OR score of the same documents (no training involved)
     rules = np.asarray([float(x.get("rule_score", 0.0)) for x in ts.X])
     result["rule_based"] = metrics(y, rules)
@@ -448,14 +492,18 @@ def thresholds_from(y: Sequence[int], oof: np.ndarray) -> dict[str, float]:
 _LEVELS = ("info", "low", "medium", "high", "critical")
 
 
-def known_codes(ts: TrainingSet, min_count: int = 3) -> list[str]:
+def known_codes(
+    ts: TrainingSet, min_count: int = 3, *, idx: Sequence[int] | np.ndarray | None = None
+) -> list[str]:
     """``CODE@severity`` pairs present on at least ``min_count`` forged training documents.
 
     A high or critical finding whose pair is not in this list keeps the rule-based verdict
     as a floor at scan time: the model has not learnt what it means at that severity.
     """
     counts: Counter[str] = Counter()
-    for x, label in zip(ts.X, ts.y, strict=True):
+    rows = range(len(ts.y)) if idx is None else idx
+    for i in rows:
+        x, label = ts.X[i], ts.y[i]
         if label == 1:
             counts.update(
                 f"{k.removeprefix('finding.')}@{_LEVELS[int(v) - 1]}"
@@ -621,6 +669,8 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
         ("random_split", "random 75/25 split (documents)"),
         ("unseen_files", "unseen source files (grouped 5-fold)"),
         ("leave_one_technique_out_pooled", "unseen techniques (LOTO, pooled)"),
+        ("unseen_files_system", "unseen source files, as a scan flags (model + rule floors)"),
+        ("leave_one_technique_out_system", "unseen techniques, as a scan flags (model + floors)"),
         ("rule_based", "baseline: rule-based score (--model none), all documents"),
     ):
         m = evaluation.get(key)
@@ -635,8 +685,9 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
         lines += [
             "",
             "| technique | forged | unseen files: ROC-AUC | recall @ 2 % FPR "
-            "(careful / careless) | LOTO: ROC-AUC | LOTO recall @ 1 % | LOTO recall @ 2 % |",
-            "|---|---|---|---|---|---|---|",
+            "(careful / careless) | LOTO: ROC-AUC | LOTO recall @ 1 % | LOTO recall @ 2 % "
+            "| LOTO as a scan flags: recall @ 2 % |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for t in sorted(set(per) | set(loto)):
             p, q = per.get(t, {}), loto.get(t, {})
@@ -645,7 +696,8 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
                 f"| {_pct(p.get('recall_at_global_2pct_threshold'))} "
                 f"({_pct(p.get('recall_careful'))} / {_pct(p.get('recall_careless'))}) "
                 f"| {_auc(q.get('roc_auc'))} | {_pct(q.get('recall_at_1pct_fpr'))} "
-                f"| {_pct(q.get('recall_at_2pct_fpr'))} |"
+                f"| {_pct(q.get('recall_at_2pct_fpr'))} "
+                f"| {_pct((q.get('system') or {}).get('recall_at_2pct_fpr'))} |"
             )
     return "\n".join(lines)
 
@@ -709,7 +761,11 @@ each technique, grouped 4-fold where the technique is removed from training enti
 the test holds that technique's forgeries plus unseen authentic files. Recall at a false
 positive rate uses thresholds set on the test authentic files themselves (the usual ROC
 reading); the per-technique "recall @ 2 % FPR" column of the unseen-files table uses the
-one global threshold instead.
+one global threshold instead. Rows and columns "as a scan flags" score what a scan reports:
+the model's score, except that documents the rule floor flags whatever the model says (a
+critical finding, or a high finding whose code the fold's training set did not teach, with a
+rule score of at least 0.5) rank first; an authentic document the floor flags counts as a
+false positive.
 
 {metrics_table(info["evaluation"])}
 

@@ -165,3 +165,40 @@ def test_shipped_model_loads_and_scores_the_sample_dump(tmp_path):
             assert set(reason) == {"feature", "effect"}
     flagged = [c for c in got.values() if c["verdict"] in {"suspicious", "likely_forged"}]
     assert all(c["reasons"] or c["rule_score"] >= 0.5 for c in flagged)
+
+
+def test_floor_flags_follow_the_codes_the_training_fold_taught():
+    # Real features: a PDF whose signature claims bytes past its end (a high finding no
+    # forgery technique produces) and a genuine PDF/A from the corpus.
+    import hashlib
+
+    import numpy as np
+
+    from authenticity.model import Document
+    from tests.test_heuristics_pdf import PDFA, _signed_like_pdf, corpus_file
+
+    def feats(data: bytes) -> dict:
+        doc = Document("x.pdf", hashlib.sha256(data).hexdigest(), len(data), data=data)
+        analysis = analyse_document(doc, Settings(workers=0))
+        return to_features(doc, analysis, analysis.findings)
+
+    cut, clean = feats(_signed_like_pdf(extra=500)), feats(corpus_file(PDFA))
+    assert cut["finding.PDF_SIGNATURE_RANGE_BEYOND_EOF"] == 4.0  # high
+    ts = training.TrainingSet(
+        X=[cut, clean, cut],
+        y=[1, 0, 1],
+        groups=["a", "b", "a"],
+        techniques=["t", None, "t"],
+        careful=[True, None, True],
+        paths=["cut.pdf", "clean.pdf", "cut2.pdf"],
+        origins=["synth", "corpus", "synth"],
+    )
+    idx = np.arange(3)
+    assert training.floor_flags(ts, idx, set()).tolist() == [True, False, True]
+    # Once forged training documents taught the code at that severity, the model decides.
+    known = set(training.known_codes(ts, min_count=2, idx=[0, 2]))
+    assert "PDF_SIGNATURE_RANGE_BEYOND_EOF@high" in known
+    assert training.known_codes(ts, min_count=2, idx=[0, 1]) == []
+    assert training.floor_flags(ts, idx, known).tolist() == [False, False, False]
+    ranked = training.system_scores(np.array([0.2, 0.9, 0.3]), np.array([True, False, False]))
+    assert ranked.argmax() == 0 and ranked[1] > ranked[2]

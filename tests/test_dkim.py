@@ -277,6 +277,16 @@ def test_scan_gives_verified_and_likely_forged(tmp_path, archive, rsa_key):
     assert cards["tampered.eml"]["verdict"] == "likely_forged"
     codes = {f["code"] for f in cards["tampered.eml"]["findings"]}
     assert "EMAIL_DKIM_BODY_HASH_MISMATCH" in codes
+    # The verdict and the score agree (ranking by score puts it with the likely forged),
+    # whether the model or the critical finding's rule floor gave it.
+    from authenticity import classifier
+
+    model = classifier.resolve(None)
+    assert model is not None
+    tampered = cards["tampered.eml"]
+    assert tampered["score"] > model.thresholds["likely_forged"]
+    assert tampered["score"] >= tampered["model_score"]
+    assert cards["signed.eml"]["score"] == cards["signed.eml"]["model_score"]
 
 
 # --------------------------------------------------------------------------- dkimpy test data

@@ -210,3 +210,30 @@ def test_incremental_update_by_another_tool_is_not_a_writer_mismatch():
     result = analyse(out.getvalue())
     assert result.facts["header_writer"] == "libreoffice"
     assert writer_findings(result) == []
+
+
+def test_rule_floor_raises_score_with_the_verdict(tmp_path):
+    # A high finding the model never learnt (no forgery technique makes it) keeps the
+    # rule-based verdict; the score is raised with it so that ranking agrees.
+    import json
+
+    from authenticity import classifier
+    from authenticity.pipeline import run_scan
+
+    model = classifier.resolve(None)
+    assert model is not None and "PDF_SIGNATURE_RANGE_BEYOND_EOF@high" not in model.known_codes
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "cut.pdf").write_bytes(_signed_like_pdf(extra=500))
+    (dump / "plain.pdf").write_bytes(corpus_file(PDFA))
+    run_scan(str(dump), tmp_path / "out", Settings(workers=0))
+    cards = {
+        c["path"]: c
+        for c in map(json.loads, (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines())
+    }
+    cut = cards["cut.pdf"]
+    assert cut["verdict"] in ("suspicious", "likely_forged")
+    assert model.verdict(cut["model_score"]).value != cut["verdict"]  # the floor gave it
+    assert cut["score"] > model.thresholds[cut["verdict"]] >= cut["model_score"]
+    assert cards["plain.pdf"]["score"] == cards["plain.pdf"]["model_score"]
+    assert cut["score"] > cards["plain.pdf"]["score"]
