@@ -131,7 +131,7 @@ def test_careful_rezip_keeping_order_and_times_is_recompressed(rel):
     assert fake is not None
     result = analyse(fake.data, Path(rel).name)
     found = office_codes(result)
-    assert found == {"OOXML_RECOMPRESSED": "medium"}, found
+    assert found == {"OOXML_RECOMPRESSED": "low"}, found
     fp = result.facts["zip_deflate"]
     assert fp["office_flags"] == 0 and fp["zlib_exact"] == fp["zlib_probed"] >= 3
     # The original: Office's flags on its deflated entries, so no zlib probing at all.
@@ -166,7 +166,7 @@ def test_ooxml_edit_time_longer_than_span_is_flagged():
     result = analyse(data, "a.docx")
     assert office_codes(result) == {
         "OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium",
-        "OOXML_RECOMPRESSED": "medium",  # edit_parts re-zips with Python's zlib
+        "OOXML_RECOMPRESSED": "low",  # edit_parts re-zips with Python's zlib
     }
     finding = next(f for f in result.findings if f.code == "OFFICE_EDIT_TIME_EXCEEDS_SPAN")
     assert finding.evidence["edit_time_seconds"] == 36000
@@ -182,7 +182,7 @@ def test_ooxml_zero_edit_time_with_many_revisions_is_low():
     )
     assert office_codes(analyse(data, "a.docx")) == {
         "OFFICE_ZERO_EDIT_TIME_MANY_REVISIONS": "low",
-        "OOXML_RECOMPRESSED": "medium",
+        "OOXML_RECOMPRESSED": "low",
     }
 
 

@@ -189,15 +189,18 @@ def _check_recompressed(meta: Metadata, facts: dict[str, Any]) -> Iterator[Findi
     probed, exact = fp.get("zlib_probed") or 0, fp.get("zlib_exact") or 0
     if probed < ZLIB_MIN_PROBED or exact < ZLIB_EXACT_SHARE * probed:
         return
+    # Low: web and mobile editors that claim Office (Office Online writes packages on the
+    # server) and document-management systems may compress with zlib too; not measured.
     yield Finding(
         "OOXML_RECOMPRESSED",
-        Severity.MEDIUM,
+        Severity.LOW,
         f"The package claims to be saved by {meta.application} and keeps Office's zip layout "
         "(1980 entry times, [Content_Types].xml first), but none of its "
         f"{fp.get('deflated')} compressed entries carries the deflate flags Office sets, and "
         f"{exact} of the {probed} tested are byte for byte what zlib produces: the package "
-        "was recompressed by a zlib-based tool (a script, Java, a document-management "
-        "system) that kept the entry order and times.",
+        "was recompressed by a zlib-based tool that kept the entry order and times (a "
+        "script or library; also possible: a document-management system, or a web or "
+        "mobile Office editor writing on a server).",
         {
             "application": meta.application,
             "app_version": meta.app_version,
