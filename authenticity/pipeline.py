@@ -215,7 +215,11 @@ class Scan:
                 and (self.previous.options or {}).get("scoring_key") == self.scoring_key
             )
             copied = self.store.copy_occurrences(
-                self.previous.id, self.run_id, reused, scored=self.unchanged
+                self.previous.id,
+                self.run_id,
+                reused,
+                scored=self.unchanged,
+                every_path=self.unchanged,
             )
             self.documents += copied
             self.reused_files = len(reused)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -659,10 +660,16 @@ class Store:
         *,
         scored: bool = False,
         size: int = 2000,
+        every_path: bool = False,
     ) -> int:
         """Copy the occurrences (and ingest problems) of ``from_run`` under the dump-root
         paths ``tops`` into ``to_run``; with ``scored`` their scorecards too (else pending).
-        Returns how many occurrences were copied."""
+        ``every_path`` says ``tops`` holds every root of ``from_run`` (nothing changed): the
+        database copies the rows itself. Returns how many occurrences were copied."""
+        if every_path and scored:
+            copied = self._copy_all_occurrences(from_run, to_run)
+            self._copy_problems(from_run, to_run, tops)
+            return copied
         copied = 0
         last = 0
         # Unscored copies never read the stored scorecards (the largest column).
@@ -704,6 +711,37 @@ class Store:
                 if new:
                     session.execute(insert(Occurrence), new)
                     copied += len(new)
+        self._copy_problems(from_run, to_run, tops)
+        return copied
+
+    _COPIED_COLUMNS = (
+        "path",
+        "sha256",
+        "parent",
+        "mime",
+        "score",
+        "verdict",
+        "scorecard",
+        "size",
+        "declared_mime",
+        "container_mime",
+        "file_stat",
+    )
+
+    def _copy_all_occurrences(self, from_run: int, to_run: int) -> int:
+        """``INSERT ... SELECT`` of every occurrence of ``from_run``, scorecards included."""
+        table = Occurrence.__table__
+        columns = [table.c[name] for name in self._COPIED_COLUMNS]
+        with Session(self.engine) as session, session.begin():
+            source = select(literal(to_run, type_=Integer), *columns).where(
+                table.c.run_id == from_run
+            )
+            result = session.execute(
+                insert(table).from_select(["run_id", *self._COPIED_COLUMNS], source)
+            )
+            return int(result.rowcount or 0)
+
+    def _copy_problems(self, from_run: int, to_run: int, tops: set[str]) -> None:
         problems = [
             {"run_id": to_run, "path": p, "code": c, "message": m}
             for p, c, m in self.problems(from_run)
@@ -712,7 +750,6 @@ class Store:
         if problems:
             with Session(self.engine) as session, session.begin():
                 session.execute(insert(IngestProblemRow), problems)
-        return copied
 
     def stale_flow_runs(self, current_run: int) -> list[tuple[int, str]]:
         """``(run_id, flow_run_id)`` of Prefect flow runs whose scan ended without telling

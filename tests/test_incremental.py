@@ -11,6 +11,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from authenticity.config import Settings
 from authenticity.pipeline import run_scan
 from authenticity.store import Store
@@ -129,3 +131,26 @@ def test_report_is_capped_but_scorecards_are_complete(tmp_path):
     assert len(pages) == 2
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f"2 most suspicious of {result.documents}" in html
+
+
+@pytest.mark.postgres
+def test_unchanged_rescan_on_postgresql(tmp_path):
+    # The unchanged path copies the previous run's rows inside the database (INSERT ...
+    # SELECT): the same result on PostgreSQL as on SQLite.
+    from tests.test_store import _pg_schema_url
+
+    urls = _pg_schema_url()
+    url = next(urls)
+    try:
+        dump = make_dump(tmp_path)
+        out = tmp_path / "out"
+        first = run_scan(str(dump), out, Settings(workers=1), url)
+        first_cards = cards_of(out)
+        second = run_scan(str(dump), out, Settings(workers=1), url)
+        assert second.unchanged and second.documents == first.documents == len(first_cards)
+        assert cards_of(out) == first_cards
+        store = Store(url)
+        assert {c["path"] for c in store.scorecards(second.run_id)} == set(first_cards)
+        store.close()
+    finally:
+        urls.close()
