@@ -795,7 +795,12 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
 - The forgeries are synthetic. They model the traces of known tools (pypdf, reportlab,
   pikepdf, python-docx, openpyxl, Pillow, stdlib email), not forgeries made in Word, Excel
   or Acrobat themselves; a forger who uses the same software as the victim leaves fewer
-  traces than these. See `docs/synth.md` "Not simulated".
+  traces than these. See `docs/synth.md` "Not simulated". Much of what the model catches
+  in careful forgeries is the writing tool's fingerprint (`OOXML_RECOMPRESSED`: zlib deflate
+  streams in an Office-claimed package; `PDF_WRITER_MISMATCH`: qpdf's or ReportLab's header
+  marker under another Producer): those are real traces of script-based editing, but
+  authentic packages written by web or mobile Office or by document-management systems may
+  carry the zlib one too, and none of those are in the authentic training data.
 - OLE files (`.doc`, `.xls`, `.ppt`, `.msg`) have no forgery technique: the model only
   sees them as authentic, so it cannot learn what a forged OLE file looks like.
 - The authentic corpus is a mix of public test files from many projects, not one
