@@ -25,12 +25,12 @@ def part_filename(part: Message) -> str | None:
     """A part's file name as ``policy.default`` reads it.
 
     compat32 already decodes RFC 2231 names (``filename*=utf-8''...``) but leaves RFC 2047
-    encoded words (``=?utf-8?b?...?=``, often folded over lines) as written and turns raw
-    8-bit bytes into U+FFFD; for those names only, the header is parsed again with
-    ``policy.default``.
+    encoded words (``=?utf-8?b?...?=``, often folded over lines) as written, turns raw
+    8-bit bytes into U+FFFD and keeps backslashes that quote the next character in a
+    quoted string; for those names only, the header is parsed again with ``policy.default``.
     """
     name = part.get_filename()
-    if not name or ("=?" not in name and "\ufffd" not in name):
+    if not name or not any(mark in name for mark in ("=?", "\ufffd", "\\")):
         return name
     for header, param in (("content-disposition", "filename"), ("content-type", "name")):
         for key, value in part.raw_items():
