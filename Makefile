@@ -7,7 +7,7 @@ LEAK_DATE ?= 2017-05-05
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint sample-dump system-deps browser-deps clean
+.PHONY: demo test lint sample-dump system-deps browser-deps test-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ system-deps:
 	  echo "installing libmagic1 (needed by python-magic)"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q libmagic1; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q libmagic1; fi; \
+	fi
+
+# The tests edit real files with ExifTool (a metadata editor forgers use) and the
+# benchmarks time it: Debian's libimage-exiftool-perl.
+test-deps:
+	@if ! command -v exiftool >/dev/null 2>&1; then \
+	  echo "installing exiftool (tests and benchmarks)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q libimage-exiftool-perl; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q libimage-exiftool-perl; fi; \
 	fi
 
 # The review app's browser tests drive Debian's chromium (never a downloaded browser).
@@ -33,7 +42,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python system-deps
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python system-deps browser-deps
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python system-deps browser-deps test-deps
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -99,3 +99,30 @@ def test_datetime_before_original_is_caught_by_the_dates_check():
 
     found = codes(analyse(reencode(corpus_file(CAMERA_PHOTO), edit)))
     assert found.get("TS_CREATED_AFTER_MODIFIED") == "high"
+
+
+def test_exiftool_xmp_edit_of_a_photo_is_low(tmp_path):
+    # Captioning a photo with ExifTool is routine: the trace is reported, as low.
+    import shutil
+    import subprocess
+
+    from tests.factories import make_jpeg
+
+    exe = shutil.which("exiftool")
+    if exe is None:
+        import os
+
+        if os.environ.get("CI"):
+            pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
+        pytest.skip("exiftool not installed")
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(make_jpeg())
+    subprocess.run(
+        [exe, "-q", "-overwrite_original", "-XMP-dc:Creator=Ivan Petrov", str(photo)], check=True
+    )
+    data = photo.read_bytes()
+    doc = Document("photo.jpg", hashlib.sha256(data).hexdigest(), len(data), data=data)
+    result = analyse_document(doc, Settings(workers=0))
+    assert result.facts["xmp_toolkit"].startswith("Image::ExifTool")
+    (finding,) = [f for f in result.findings if f.code == "XMP_WRITTEN_BY_METADATA_EDITOR"]
+    assert finding.severity.value == "low"

@@ -237,3 +237,47 @@ def test_rule_floor_raises_score_with_the_verdict(tmp_path):
     assert cut["score"] > model.thresholds[cut["verdict"]] >= cut["model_score"]
     assert cards["plain.pdf"]["score"] == cards["plain.pdf"]["model_score"]
     assert cut["score"] > cards["plain.pdf"]["score"]
+
+
+# --- metadata editors -------------------------------------------------------------------
+
+
+def _exiftool() -> str:
+    import os
+    import shutil
+
+    exe = shutil.which("exiftool")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
+        pytest.skip("exiftool not installed")
+    return exe
+
+
+@pytest.mark.parametrize("rel", [LIBREOFFICE, PDFA])
+def test_exiftool_edit_of_a_pdf_names_the_editor(rel, tmp_path):
+    # ExifTool edits a PDF by appending an update whose XMP packet carries its toolkit name;
+    # the producer's own packet (Ghostscript's) stays in the earlier revision.
+    import subprocess
+
+    target = tmp_path / "edited.pdf"
+    target.write_bytes(corpus_file(rel))
+    subprocess.run(
+        [
+            _exiftool(),
+            "-q",
+            "-overwrite_original",
+            "-Author=Ivan Petrov",
+            "-ModifyDate=2017:05:20 10:00:00+02:00",
+            str(target),
+        ],
+        check=True,
+    )
+    result = analyse(target.read_bytes())
+    assert result.facts["xmp_toolkit"].startswith("Image::ExifTool")
+    assert result.metadata.author == "Ivan Petrov"
+    (finding,) = [f for f in result.findings if f.code == "XMP_WRITTEN_BY_METADATA_EDITOR"]
+    assert finding.severity.value == "medium" and finding.evidence["editor"] == "ExifTool"
+    # The untouched original names its producer's toolkit, or has no XMP at all.
+    original = analyse(corpus_file(rel))
+    assert not [f for f in original.findings if f.code == "XMP_WRITTEN_BY_METADATA_EDITOR"]

@@ -228,12 +228,20 @@ def _xmp_props(desc: Element, prefixes: dict[str, str], depth: int = 0) -> dict[
     return out
 
 
+_XMPMETA = "{adobe:ns:meta/}xmpmeta"
+_XMPTK = "{adobe:ns:meta/}xmptk"
+
+
 def parse_xmp(data: bytes) -> dict[str, Any]:
     """Flatten an XMP packet into ``{"prefix:Name": value}`` (arrays as lists)."""
     data = _XPACKET_PI.sub(b"", data).strip(b"\x00 \t\r\n")
     root, prefixes = parse_with_prefixes(data, "XMP packet")
     rdf_roots = [root] if root.tag == _RDF_RDF else list(root.iter(_RDF_RDF))
     out: dict[str, Any] = {}
+    # The toolkit that serialized the packet (``x:xmpmeta x:xmptk="Image::ExifTool 12.57"``).
+    toolkit = root.get(_XMPTK) if root.tag == _XMPMETA else None
+    if toolkit:
+        out["x:xmptk"] = toolkit
     for rdf in rdf_roots:
         for desc in rdf.findall(_RDF_DESCRIPTION):
             for key, value in _xmp_props(desc, prefixes).items():

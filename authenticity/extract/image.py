@@ -380,6 +380,7 @@ def extract_image(data: bytes) -> Extraction:
 
     xmp = _xmp(data)
     packet = _xmp_packet(data)
+    toolkit = packet.get("x:xmptk")
     # EXIF first; then DateTimeDigitized and the XMP dates (ExifTool's CreateDate/ModifyDate).
     meta_created = created or digitized or parse_iso8601(xmp.get("CreateDate"))
     meta_modified = modified or parse_iso8601(xmp.get("ModifyDate"))
@@ -406,6 +407,8 @@ def extract_image(data: bytes) -> Extraction:
     if gps is not None:
         facts["gps_datetime"] = gps
     thumb = next((tags[k] for k in _THUMBNAIL_KEYS if isinstance(tags.get(k), bytes)), None)
+    if isinstance(toolkit, str) and toolkit.strip():
+        facts["xmp_toolkit"] = toolkit.strip()[:200]
     facts["has_thumbnail"] = thumb is not None
     facts["thumbnail_size"] = len(thumb) if thumb is not None else 0
     if thumb is not None and (dims := _thumbnail_size(thumb)) is not None:

@@ -628,6 +628,7 @@ def extract_pdf(data: bytes) -> Extraction:
     facts["xmp_producer"] = _str(xmp.get("pdf:Producer"))
     facts["xmp_creator_tool"] = _str(xmp.get("xmp:CreatorTool"))
     facts["has_xmp"] = bool(xmp)
+    facts["xmp_toolkit"] = _str(xmp.get("x:xmptk"))
     facts["info_keys"] = sorted(info)
 
     meta = Metadata(

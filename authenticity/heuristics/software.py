@@ -172,4 +172,41 @@ def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
             break
 
 
-CHECKS = (lambda meta, facts, ctx: check_before_release(meta, facts),)
+#: XMP toolkits of metadata editors: a packet they serialized was written after the file's
+#: producer by someone editing metadata (producers write their own toolkit string, e.g.
+#: "Adobe XMP Core 5.6-c015").
+METADATA_EDITORS = (
+    ("exiftool", "ExifTool"),
+    ("exiv2", "Exiv2"),
+    ("exempi", "Exempi"),
+)
+
+
+def check_metadata_editor_toolkit(
+    meta: Metadata, facts: dict[str, Any], mime: str
+) -> Iterator[Finding]:
+    """The XMP packet was serialized by a metadata editor (ExifTool, Exiv2, Exempi)."""
+    toolkit = facts.get("xmp_toolkit")
+    if not isinstance(toolkit, str):
+        return
+    folded = toolkit.casefold()
+    editor = next((name for key, name in METADATA_EDITORS if key in folded), None)
+    if editor is None:
+        return
+    # Photographers tag, geotag and caption with these tools as a matter of course;
+    # documents (PDF, office files) are rarely touched by them outside forensics.
+    image = mime.startswith("image/")
+    yield Finding(
+        "XMP_WRITTEN_BY_METADATA_EDITOR",
+        Severity.LOW if image else Severity.MEDIUM,
+        f"The file's XMP metadata was last written by {editor} (toolkit '{toolkit}'), a "
+        "metadata editor, not by the software that made the file: its metadata was edited "
+        "afterwards" + (" (common for photos: captions, geotags, copyright)." if image else "."),
+        {"xmp_toolkit": toolkit, "editor": editor, "producer": meta.producer},
+    )
+
+
+CHECKS = (
+    lambda meta, facts, ctx: check_before_release(meta, facts),
+    lambda meta, facts, ctx: check_metadata_editor_toolkit(meta, facts, ctx.mime),
+)
