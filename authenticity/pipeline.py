@@ -687,9 +687,11 @@ def _combined_verdict(
     )
     if floor and _VERDICT_RANK[rule_verdict] > _VERDICT_RANK[verdict]:
         return rule_verdict, True
+    if verified and verdict in (Verdict.CONSISTENT, Verdict.INCONCLUSIVE):
+        # The signature proves the whole message came unchanged from the signing domain;
+        # a model that does not flag it (below suspicious) has nothing stronger to say.
+        return Verdict.VERIFIED, False
     if verdict is Verdict.CONSISTENT:
-        if verified:
-            return Verdict.VERIFIED, False
         # nothing to check (no metadata, unsupported type): the model cannot say more
         nothing = own.status == "unsupported" or not any(
             getattr(own.metadata, f) for f in scoring.EVIDENCE_FIELDS
