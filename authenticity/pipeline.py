@@ -359,7 +359,7 @@ class Scan:
         previous run when nothing changed, else scored now and written to the store."""
         if self.unchanged:
             self.close_pool()
-            self.contents = sum(len(shas) for shas in self.store.run_contents(self.run_id))
+            self.contents = self.store.count_contents(self.run_id)
             for rows in self.store.occurrence_chunks(self.run_id, with_scorecards=True):
                 for row_id, _doc, card in rows:
                     yield row_id, card or {}

@@ -28,6 +28,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -107,7 +108,10 @@ class Content(Base):
 
 class Occurrence(Base):
     __tablename__ = "occurrences"
-    __table_args__ = (UniqueConstraint("run_id", "path"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "path"),
+        Index("ix_occurrences_run_sha256", "run_id", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -545,6 +549,17 @@ class Store:
                 )
                 for r in rows
             ]
+
+    def count_contents(self, run_id: int) -> int:
+        """How many distinct sha256 a run's occurrences hold."""
+        with Session(self.engine) as session:
+            return int(
+                session.execute(
+                    select(func.count(func.distinct(Occurrence.sha256))).where(
+                        Occurrence.run_id == run_id
+                    )
+                ).scalar_one()
+            )
 
     def run_contents(self, run_id: int, size: int = 1000) -> Iterator[list[str]]:
         """The distinct sha256 of a run's occurrences, ``size`` at a time."""
