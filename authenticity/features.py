@@ -218,17 +218,6 @@ def _fact_features(out: Features, facts: dict[str, Any]) -> None:
             out[f"image.{key}"] = bool(facts[key])
     if isinstance(facts.get("exif_tag_count"), (int, float)):
         out["image.exif_tag_count"] = float(facts["exif_tag_count"])
-    # JPEG encoder traces: libjpeg-based software writes a JFIF segment before the EXIF one
-    # and libjpeg's scaled standard tables; cameras write EXIF first and their own tables.
-    segments = facts.get("jpeg_segments")
-    if isinstance(segments, list) and segments:
-        names = [str(x) for x in segments]
-        jfif = names.index("APP0:JFIF") if "APP0:JFIF" in names else None
-        exif_at = names.index("APP1:Exif") if "APP1:Exif" in names else None
-        if exif_at is not None:
-            out["image.jfif_before_exif"] = jfif is not None and jfif < exif_at
-        if isinstance(facts.get("jpeg_quant_standard"), bool):
-            out["image.quant_standard"] = facts["jpeg_quant_standard"]
     if "xmp_creator_tool" in facts and "zip_entries" not in facts and "has_xmp" not in facts:
         out["image.has_xmp_creator_tool"] = facts.get("xmp_creator_tool") is not None
     exif = [facts.get(k) for k in ("exif_datetime_original", "exif_datetime")]
