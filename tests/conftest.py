@@ -69,3 +69,16 @@ def assert_contract(card: dict) -> None:
         assert f["severity"] in {"info", "low", "medium", "high", "critical"}
     if card["verdict"] == "unreadable":
         assert any(f["code"] in {"EXTRACT_FAILED", "DOC_ENCRYPTED"} for f in card["findings"])
+
+
+def require_exiftool() -> str:
+    """Path of the exiftool binary (``make test`` installs it); skipped without it, except
+    in CI, where its absence is a failure."""
+    import shutil
+
+    exe = shutil.which("exiftool")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
+        pytest.skip("exiftool not installed")
+    return exe

@@ -103,18 +103,12 @@ def test_datetime_before_original_is_caught_by_the_dates_check():
 
 def test_exiftool_xmp_edit_of_a_photo_is_low(tmp_path):
     # Captioning a photo with ExifTool is routine: the trace is reported, as low.
-    import shutil
     import subprocess
 
+    from tests.conftest import require_exiftool
     from tests.factories import make_jpeg
 
-    exe = shutil.which("exiftool")
-    if exe is None:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
-        pytest.skip("exiftool not installed")
+    exe = require_exiftool()
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(make_jpeg())
     subprocess.run(

@@ -14,6 +14,7 @@ from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.heuristics.pdf import dates_differ
 from authenticity.model import Analysis, Document
+from tests.conftest import require_exiftool
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Ghostscript PDF/A: Info and XMP agree, one xref section.
@@ -242,18 +243,6 @@ def test_rule_floor_raises_score_with_the_verdict(tmp_path):
 # --- metadata editors -------------------------------------------------------------------
 
 
-def _exiftool() -> str:
-    import os
-    import shutil
-
-    exe = shutil.which("exiftool")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
-        pytest.skip("exiftool not installed")
-    return exe
-
-
 @pytest.mark.parametrize("rel", [LIBREOFFICE, PDFA])
 def test_exiftool_edit_of_a_pdf_names_the_editor(rel, tmp_path):
     # ExifTool edits a PDF by appending an update whose XMP packet carries its toolkit name;
@@ -264,7 +253,7 @@ def test_exiftool_edit_of_a_pdf_names_the_editor(rel, tmp_path):
     target.write_bytes(corpus_file(rel))
     subprocess.run(
         [
-            _exiftool(),
+            require_exiftool(),
             "-q",
             "-overwrite_original",
             "-Author=Ivan Petrov",
