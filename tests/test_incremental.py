@@ -137,11 +137,9 @@ def test_report_is_capped_but_scorecards_are_complete(tmp_path):
 def test_unchanged_rescan_on_postgresql(tmp_path):
     # The unchanged path copies the previous run's rows inside the database (INSERT ...
     # SELECT): the same result on PostgreSQL as on SQLite.
-    from tests.test_store import _pg_schema_url
+    from tests.test_store import pg_schema_url
 
-    urls = _pg_schema_url()
-    url = next(urls)
-    try:
+    with pg_schema_url() as url:
         dump = make_dump(tmp_path)
         out = tmp_path / "out"
         first = run_scan(str(dump), out, Settings(workers=1), url)
@@ -152,5 +150,3 @@ def test_unchanged_rescan_on_postgresql(tmp_path):
         store = Store(url)
         assert {c["path"] for c in store.scorecards(second.run_id)} == set(first_cards)
         store.close()
-    finally:
-        urls.close()

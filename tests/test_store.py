@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -67,28 +68,9 @@ def test_sqlite_store(tmp_path):
     _scan_twice(tmp_path, Store.sqlite_url(str(tmp_path / "r.sqlite")))
 
 
-@pytest.mark.postgres
-def test_postgres_store(tmp_path):
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must not skip this)")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    import sqlalchemy
-
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    admin = sqlalchemy.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-        _scan_twice(tmp_path, url)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-def _pg_schema_url() -> Iterator[str]:
+@contextlib.contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """A URL to a new, empty schema of the test PostgreSQL server, dropped afterwards."""
     if not pg_available():
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must not skip this)")
@@ -107,12 +89,19 @@ def _pg_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.mark.postgres
+def test_postgres_store(tmp_path):
+    with pg_schema_url() as url:
+        _scan_twice(tmp_path, url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield Store.sqlite_url(str(tmp_path / "r.sqlite"))
     else:
-        yield from _pg_schema_url()
+        with pg_schema_url() as url:
+            yield url
 
 
 def test_analyses_round_trip_replace_and_sizes_over_2_gib(store_url: str) -> None:
