@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from authenticity.model import Document
 from authenticity.pipeline import run_scan
 from tests import factories
 from tests.conftest import CORPUS, REPO
-from tests.test_store import PG_URL, pg_available
+from tests.test_store import pg_schema_url
 
 LEAK = dt.date(2017, 5, 5)
 
@@ -275,25 +274,10 @@ def test_scan_on_dask_sqlite(dump, expected, dask_cluster, prefect_backend, tmp_
 @pytest.mark.flows
 @pytest.mark.postgres
 def test_scan_on_dask_postgres(dump, expected, dask_cluster, prefect_backend, tmp_path):
-    if not pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must not skip this)")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
-    import sqlalchemy
-
-    schema = f"dask_{uuid.uuid4().hex[:8]}"
-    admin = sqlalchemy.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with pg_schema_url() as url:
         summary = _scan_on_dask(dump, tmp_path / "out", url, dask_cluster)
         assert summary["db"] == url
         assert _cards(tmp_path / "out") == expected
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_document_is_picklable_with_settings():
