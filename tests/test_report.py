@@ -287,30 +287,11 @@ def test_app_escapes_checks_csrf_and_serves_labels(store_with_run):
 
 @pytest.mark.postgres
 def test_postgres_search_and_decisions(tmp_path):
-    import os
-    import uuid
-
-    import sqlalchemy
-
     from authenticity.review.app import create_app
     from authenticity.review.search import SearchIndex
+    from tests.test_store import pg_schema_url
 
-    pg_url = os.environ.get(
-        "AUTHENTICITY_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-    )
-    try:
-        admin = sqlalchemy.create_engine(pg_url)
-        with admin.connect():
-            pass
-    except Exception:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable at {pg_url} (CI must not skip this)")
-        pytest.skip(f"PostgreSQL not reachable at {pg_url}")
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{pg_url}?options=-csearch_path%3D{schema}"
+    with pg_schema_url() as url:
         dump = tmp_path / "dump"
         dump.mkdir()
         (dump / "a.docx").write_bytes(factories.make_docx(text="Le compte offshore de Panama."))
@@ -327,7 +308,3 @@ def test_postgres_search_and_decisions(tmp_path):
         store.add_decision(path="a.docx", sha256="1" * 64, decision="forged", reviewer="r")
         assert [r["label"] for r in label_rows(store)] == ["forged"]
         store.close()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
