@@ -182,3 +182,35 @@ def test_real_emails_have_no_unexplained_medium_findings():
             seen[path.name] = serious
     assert seen == {k: v for k, v in EXPECTED_CORPUS_FINDINGS.items() if k in seen}
     assert set(seen) <= set(EXPECTED_CORPUS_FINDINGS)
+
+
+def test_python_message_id_under_a_mail_client_name():
+    # A script builds the message with the stdlib (make_msgid) and copies Outlook's X-Mailer.
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    def build(mailer: str | None, mid: str) -> bytes:
+        msg = EmailMessage()
+        msg["From"] = "Alice <alice@example.org>"
+        msg["To"] = "bob@example.net"
+        msg["Subject"] = "Virement"
+        msg["Date"] = "Tue, 2 May 2017 10:15:00 +0200"
+        msg["Message-ID"] = mid
+        if mailer:
+            msg["X-Mailer"] = mailer
+        msg.set_content("Merci de virer 4 800 euros.")
+        return msg.as_bytes()
+
+    python_id = make_msgid(domain="example.org")
+    outlook = "Microsoft Outlook 16.0"
+    (finding,) = [
+        f
+        for f in email_findings(build(outlook, python_id))
+        if f.code == "EMAIL_MESSAGE_ID_UNLIKE_CLIENT"
+    ]
+    assert finding.severity == Severity.MEDIUM and finding.evidence["client"] == outlook
+    # Outlook's own shape, or no client claimed at all (a script that says nothing): no finding.
+    outlook_id = "<000001d2c3a1$4b5c6d70$e2153850$@example.org>"
+    for data in (build(outlook, outlook_id), build(None, python_id)):
+        codes = {f.code for f in email_findings(data)}
+        assert "EMAIL_MESSAGE_ID_UNLIKE_CLIENT" not in codes

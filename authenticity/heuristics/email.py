@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -300,4 +301,51 @@ def _fmt(delta: dt.timedelta) -> str:
     return f"{seconds / 60:.0f} minutes"
 
 
-CHECKS = (check_dkim, check_received_order, check_date_vs_received, check_received_after_leak)
+#: Message-IDs made by Python's ``email.utils.make_msgid``: ``<time*100.pid.random64@host>``.
+_PYTHON_MSGID = re.compile(r"^<?\d{11,13}\.\d{1,7}\.\d{15,20}@[^>\s]+>?$")
+#: Mail clients that generate their own Message-IDs (never Python's shape).
+_CLIENTS = (
+    "outlook",
+    "thunderbird",
+    "apple mail",
+    "iphone mail",
+    "ipad mail",
+    "evolution",
+    "kmail",
+    "mutt",
+    "the bat",
+    "eudora",
+    "lotus notes",
+    "windows live mail",
+)
+
+
+def check_message_id_vs_client(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """A message that names a mail client but carries a Message-ID made by Python's
+    ``email.utils.make_msgid``: written by a script, with the client's header copied."""
+    mid = facts.get("message_id")
+    client = facts.get("x_mailer") or facts.get("user_agent")
+    if not isinstance(mid, str) or not isinstance(client, str):
+        return
+    named = next((c for c in _CLIENTS if c in client.casefold()), None)
+    if named is None or not _PYTHON_MSGID.match(mid.strip()):
+        return
+    yield Finding(
+        "EMAIL_MESSAGE_ID_UNLIKE_CLIENT",
+        Severity.MEDIUM,
+        f"The message says it was written with {client!r}, but its Message-ID {mid.strip()!r} "
+        "has the shape Python's email library generates (time.pid.random@host), which that "
+        "client never uses: a script wrote the message and copied the client's header.",
+        {"message_id": mid.strip(), "client": client, "id_shape": "python make_msgid"},
+    )
+
+
+CHECKS = (
+    check_dkim,
+    check_received_order,
+    check_date_vs_received,
+    check_received_after_leak,
+    check_message_id_vs_client,
+)
