@@ -306,7 +306,6 @@ class Scan:
                 for analysis in self.store.load_analyses(missing, self.analysis_key):
                     wide.add(analysis.sha256, analysis)
         self.contents = wide.contents
-        added.clear()
         return wide.findings(_StoreResolver(self.store, self.run_id, self.analysis_key))
 
     def record_chunks(self, chunk: int = 1000) -> Iterator[list[tuple[int, DocumentRecord]]]:

@@ -59,10 +59,10 @@ def queue_ids(facts: dict) -> list[tuple[str, str]]:
         if not isinstance(by, str) or not isinstance(qid, str):
             continue
         qid = qid.strip().strip(";").strip()
-        by = by.split()[0].strip().lower() if by.split() else ""
-        if len(qid) < MIN_QUEUE_ID or _VERSION_LIKE.match(qid) or not by:
+        host = by.split(maxsplit=1)
+        if len(qid) < MIN_QUEUE_ID or _VERSION_LIKE.match(qid) or not host:
             continue
-        out.append((by, qid))
+        out.append((host[0].lower(), qid))
     return out
 
 

@@ -210,8 +210,9 @@ def write_static(
     common = {"static": True, "css": Markup(css), "csp": Markup(_static_csp(css))}
     docs_dir = path.parent / "docs"
     if documents:
-        # The pages go to a new folder that then replaces docs/ (one rename instead of a
-        # temporary file and a rename per page; a reader sees the old set or the new one).
+        # The pages go to a new folder that then replaces docs/ (two renames instead of a
+        # temporary file and a rename per page; a reader sees the old set or the new one,
+        # never a mix, though docs/ is briefly absent between the two renames).
         staging = _new_dir(path.parent, ".docs-new-")
         try:
             _write_pages(staging, dump, common, progress)
