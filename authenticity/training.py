@@ -75,6 +75,9 @@ class Item:
     technique: str | None = None
     careful: bool | None = None
     sha256: str = ""
+    #: Member paths inside this container (after ``top!/``) that are left out of training:
+    #: the sample dump's forged inserts that arrived as attachments of an authentic email.
+    excluded_members: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -157,6 +160,18 @@ def read_labels(path: str | os.PathLike[str]) -> list[tuple[str | None, str | No
     return rows
 
 
+def forged_members(top: str, forged: Iterable[str]) -> frozenset[str]:
+    """Members of container ``top`` listed as forged (``top!/member`` entries of ``forged``)."""
+    prefix = top + MEMBER_SEP
+    return frozenset(p.removeprefix(prefix) for p in forged if p.startswith(prefix))
+
+
+def _left_out(item: Item, path: str, top: str) -> bool:
+    """A member of ``item`` listed as forged, or nested inside such a member."""
+    member = path.removeprefix(top + MEMBER_SEP)
+    return any(member == m or member.startswith(m + MEMBER_SEP) for m in item.excluded_members)
+
+
 def build_dump(
     dump_dir: str | os.PathLike[str],
     *,
@@ -198,7 +213,10 @@ def build_dump(
             sha = _sha(data)
             digest.update(f"{rel}\0{sha}\n".encode())
             label = None if origin == "sample_dump" and rel in SAMPLE_DUMP_FORGED else 0
-            items.append(Item(dump_path, label, sha, origin, sha256=sha))
+            excluded = (
+                forged_members(rel, SAMPLE_DUMP_FORGED) if origin == "sample_dump" else frozenset()
+            )
+            items.append(Item(dump_path, label, sha, origin, sha256=sha, excluded_members=excluded))
             if label == 0:
                 originals.append((dump_path, data, sha))
         summary["sources"].append(
@@ -269,7 +287,8 @@ def analyse_dump(
     """Scan the training dump with the real pipeline and compute each document's features.
 
     Top-level files take their item's label. Members inside an authentic container are
-    authentic (same group); members inside a forged or unused container are left out.
+    authentic (same group); members inside a forged or unused container, and members an
+    item lists as forged (:attr:`Item.excluded_members`), are left out.
     """
     from authenticity.pipeline import Scan
 
@@ -293,7 +312,7 @@ def analyse_dump(
             nested = False
         if item is None or item.label is None:
             continue
-        if nested and item.label != 0:
+        if nested and (item.label != 0 or _left_out(item, rec.doc.path, top)):
             continue
         t0 = time.perf_counter()
         ts.X.append(to_features(rec.doc, rec.analysis, rec.findings))

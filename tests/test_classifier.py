@@ -77,6 +77,11 @@ def test_tiny_training_run_scores_careless_forgery_above_source(tmp_path):
     )
     data.pop("label_overrides")
     ts = training.analyse_dump(work / "dump", items, work / "scan", workers=2, dkim_keys=keys)
+    # The sample dump's forged inserts never train, not even the two that arrive as
+    # attachments of authentic emails; those emails themselves do.
+    assert any(p.endswith("/mail/0042.eml") for p in ts.paths)
+    for forged in training.SAMPLE_DUMP_FORGED:
+        assert not any(p.endswith("/" + forged) for p in ts.paths), forged
     result = training.train_and_write(ts, out, seed=3, data=data, evaluate_model=False)
     model_path = Path(result["model"])
     assert model_path.is_file() and (out / "MODEL_CARD.md").is_file()
