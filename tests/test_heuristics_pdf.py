@@ -270,3 +270,73 @@ def test_exiftool_edit_of_a_pdf_names_the_editor(rel, tmp_path):
     # The untouched original names its producer's toolkit, or has no XMP at all.
     original = analyse(corpus_file(rel))
     assert not [f for f in original.findings if f.code == "XMP_WRITTEN_BY_METADATA_EDITOR"]
+
+
+def pypdf_rewrite_page(data: bytes, old: bytes, new: bytes) -> bytes:
+    """An incremental update (pypdf) replacing page 1's content stream with ``old`` -> ``new``."""
+    from pypdf.generic import DecodedStreamObject
+
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    page = writer.pages[0]
+    raw = page.get_contents().get_data()
+    assert old in raw
+    stream = DecodedStreamObject()
+    stream.set_data(raw.replace(old, new, 1))
+    page.replace_contents(stream.flate_encode())
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _reportlab_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.drawString(72, 720, "Total due: 1200 EUR")
+    c.showPage()
+    c.drawString(72, 720, "Page two")
+    c.save()
+    return buf.getvalue()
+
+
+def test_incremental_update_rewriting_page_content_is_flagged():
+    base = _reportlab_pdf()
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(analyse(base))
+    result = analyse(pypdf_rewrite_page(base, b"1200", b"9200"))
+    finding = next(f for f in result.findings if f.code == "PDF_INCREMENTAL_CONTENT_EDIT")
+    assert finding.severity.value == "medium"
+    assert finding.evidence["pages"] == [1]
+    assert "9200" in result.text
+
+
+def test_incremental_updates_that_leave_page_content_alone_are_not_content_edits():
+    # Metadata-only updates, an annotation added, and a real file updated by its producer.
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(
+        analyse(pypdf_incremental(corpus_file(PDFA), times=2))
+    )
+    from pypdf.annotations import FreeText
+
+    writer = pypdf.PdfWriter(io.BytesIO(_reportlab_pdf()), incremental=True)
+    writer.add_annotation(page_number=0, annotation=FreeText(text="OK", rect=(50, 50, 200, 80)))
+    out = io.BytesIO()
+    writer.write(out)
+    found = codes(analyse(out.getvalue()))
+    assert "PDF_INCREMENTAL_UPDATES" in found
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in found
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(analyse(corpus_file(UPDATED)))
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "pdf/pdfminer__samples_contrib_issue-449-horizontal.pdf",  # Word for Microsoft 365
+        "pdf/pdfminer__samples_simple4.pdf",  # PowerPoint for Office 365
+    ],
+)
+def test_office_two_section_exports_are_not_content_edits(rel):
+    # Office ends its single save with an empty xref section pointing at an xref stream:
+    # two sections, page content "defined" by the second, but nothing appended.
+    result = analyse(corpus_file(rel))
+    assert result.facts.get("incremental_updates") == 1
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(result)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pdfminer.pdfdevice import PDFTextDevice
@@ -322,6 +323,8 @@ def _text(doc: PDFDocument, facts: dict[str, Any]) -> str:
 MAX_FONTS = 200
 MAX_REVISIONS = 50
 MAX_REVISION_OBJECTS = 200
+#: Pages whose content stream ids are compared with the revisions' objects.
+MAX_CONTENT_PAGES = 5000
 MAX_FONT_PAGES = 500
 MAX_OBJSTM_BYTES = 20 * 1024 * 1024
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
@@ -441,8 +444,38 @@ def _unescape_literal(value: bytes) -> bytes:
     return _ESCAPE.sub(repl, value)
 
 
-def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool]:
-    """One entry per xref section of the trailer chain, oldest first (hybrid files merged)."""
+@dataclass
+class _Revision:
+    """Object ids one xref section defines that no older section did, the ids it
+    redefines, and its xref parts (to look up where each object's bytes are)."""
+
+    added: set[int]
+    changed: set[int]
+    parts: tuple[PDFBaseXRef, ...]
+
+    def offset(self, objid: int) -> int | None:
+        """File offset of an object this section defines directly (None: in an object
+        stream, free, or unknown)."""
+        for part in self.parts:
+            try:
+                strmid, pos, _gen = part.get_pos(objid)
+            except Exception:
+                continue
+            return pos if strmid is None and isinstance(pos, int) else None
+        return None
+
+    def last_offset(self) -> int:
+        """The largest file offset of the objects this section defines directly."""
+        return max(
+            (o for o in map(self.offset, self.added | self.changed) if o is not None), default=-1
+        )
+
+
+def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool, list[_Revision]]:
+    """One entry per xref section of the trailer chain, oldest first (hybrid files merged),
+    whether pdfminer fell back to scanning for objects, and each revision's full sets of
+    added and changed object ids with its xref parts (the entries list at most
+    :data:`MAX_REVISION_OBJECTS` ids)."""
     sections: list[tuple[PDFBaseXRef, list[PDFBaseXRef]]] = []
     for xref in doc.xrefs:
         if (
@@ -457,6 +490,7 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
         sections.append((xref, []))
     fallback = any(isinstance(x, PDFXRefFallback) for x in doc.xrefs)
     revisions: list[dict[str, Any]] = []
+    objsets: list[_Revision] = []
     seen: set[int] = set()
     for xref, extra in reversed(sections):
         objids: list[int] = []
@@ -466,6 +500,7 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
         added = [o for o in objids if o not in seen]
         changed = [o for o in objids if o in seen]
         seen.update(objids)
+        objsets.append(_Revision(set(added), set(changed), (xref, *extra)))
         trailer = xref.get_trailer()
         info = trailer.get("Info")
         mod_date = None
@@ -491,7 +526,53 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
                 "info_mod_date": mod_date,
             }
         )
-    return revisions[-MAX_REVISIONS:], fallback
+    return revisions[-MAX_REVISIONS:], fallback, objsets
+
+
+def _content_objids(doc: PDFDocument) -> dict[int, tuple[int, int | None]]:
+    """Object id of each page content stream -> (page number, page object id), for the
+    first :data:`MAX_CONTENT_PAGES` pages."""
+    out: dict[int, tuple[int, int | None]] = {}
+    for number, page in enumerate(PDFPage.create_pages(doc), start=1):
+        if number > MAX_CONTENT_PAGES:
+            break
+        contents = page.attrs.get("Contents")
+        refs = contents if isinstance(contents, list) else [contents]
+        if isinstance(contents, PDFObjRef):
+            inner = resolve1(contents)
+            if isinstance(inner, list):  # a reference to an array of streams
+                refs = [contents, *inner]
+        pageid = page.pageid if isinstance(page.pageid, int) else None
+        for ref in refs:
+            if isinstance(ref, PDFObjRef):
+                out.setdefault(ref.objid, (number, pageid))
+    return out
+
+
+def _content_updates(doc: PDFDocument, revisions: list[_Revision], natural: int) -> list[int]:
+    """Pages whose content stream a later revision (after the ``natural`` first ones)
+    rewrote by appending.
+
+    A stream counts when a later section redefines it, or adds it while redefining the
+    page that points to it (the page was re-pointed to new content), and the stream's bytes
+    lie after every object of the older sections: that is what an appended update is. Some
+    writers lay out a single save in two sections whose objects are interleaved (Microsoft
+    Office's PDF export ends with an empty section pointing at an xref stream); those
+    objects are not after the older ones, so they do not count.
+    """
+    if len(revisions) <= natural:
+        return []
+    streams = _content_objids(doc)
+    pages: set[int] = set()
+    boundary = max(r.last_offset() for r in revisions[:natural])
+    for rev in revisions[natural:]:
+        for objid, (number, pageid) in streams.items():
+            if objid in rev.changed or (objid in rev.added and pageid in rev.changed):
+                offset = rev.offset(objid)
+                if offset is not None and offset > boundary:
+                    pages.add(number)
+        boundary = max(boundary, rev.last_offset())
+    return sorted(pages)
 
 
 def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
@@ -535,8 +616,9 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         raise
     except Exception as exc:
         facts["fonts_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    objsets: list[_Revision] = []
     try:
-        revisions, fallback = _revisions(doc, data)
+        revisions, fallback, objsets = _revisions(doc, data)
         facts["revisions"] = revisions
         facts["revision_count"] = len(revisions)
         facts["xref_fallback"] = fallback
@@ -554,6 +636,15 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         # A linearized file has a first-page xref section of its own: not an update.
         natural = 2 if facts["linearized"] and facts["revision_count"] >= 2 else 1
         facts["incremental_updates"] = max(0, facts["revision_count"] - natural)
+        if facts["incremental_updates"] and not facts.get("xref_fallback"):
+            try:
+                pages = _content_updates(doc, objsets, natural)
+                facts["updated_content_pages"] = pages[:MAX_REVISION_OBJECTS]
+                facts["updated_content_page_count"] = len(pages)
+            except MemoryError:
+                raise
+            except Exception as exc:
+                facts["content_updates_error"] = f"{type(exc).__name__}: {exc}"[:500]
 
     bodies = [data]
     try:

@@ -1,4 +1,5 @@
-"""PDF internal consistency: Info dictionary vs XMP packet, incremental updates."""
+"""PDF internal consistency: Info dictionary vs XMP packet, incremental updates (and
+whether one rewrote a page's content)."""
 
 from __future__ import annotations
 
@@ -183,6 +184,26 @@ def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator
     )
 
 
+def check_content_rewritten(facts: dict[str, Any]) -> Iterator[Finding]:
+    """An appended revision replaced what a page shows (its content stream)."""
+    pages = facts.get("updated_content_pages")
+    if not _is_pdf(facts) or not isinstance(pages, list) or not pages:
+        return
+    count = facts.get("updated_content_page_count")
+    count = count if isinstance(count, int) else len(pages)
+    listed = ", ".join(str(p) for p in pages[:10]) + (" ..." if count > 10 else "")
+    yield Finding(
+        "PDF_INCREMENTAL_CONTENT_EDIT",
+        Severity.MEDIUM,
+        f"An update appended to the PDF after it was first saved rewrote the content of "
+        f"{count} page(s) ({listed}): the text or graphics shown there are not those of the "
+        "first revision, which is still in the file and can be recovered to compare. Form "
+        "filling, comments and signatures add annotations and leave page content alone; "
+        "stamping or editing tools rewrite it.",
+        {"pages": pages, "page_count": count, "revision_count": facts.get("revision_count")},
+    )
+
+
 def check_signature_coverage(facts: dict[str, Any]) -> Iterator[Finding]:
     """Bytes after the last signed byte range were added after signing (a later update)."""
     if facts.get("signature_range_beyond_eof"):
@@ -212,5 +233,6 @@ CHECKS = (
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
     lambda meta, facts, ctx: check_incremental_updates(meta, facts),
+    lambda meta, facts, ctx: check_content_rewritten(facts),
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
 )
