@@ -120,3 +120,56 @@ def test_exiftool_xmp_edit_of_a_photo_is_low(tmp_path):
     assert result.facts["xmp_toolkit"].startswith("Image::ExifTool")
     (finding,) = [f for f in result.findings if f.code == "XMP_WRITTEN_BY_METADATA_EDITOR"]
     assert finding.severity.value == "low"
+
+
+#: Canon EOS 7D photo whose XMP restates the capture time (exif:DateTimeOriginal).
+XMP_PHOTO = "image/drewnoakes__jpg_Canon_EOS_7D.jpg"
+#: Sony photo whose XMP writes the capture time in EXIF's "YYYY:MM:DD" form.
+XMP_EXIF_FORM_PHOTO = "image/drewnoakes__jpg_Sony_DSC-P12.jpg"
+
+
+def exiftool_edit(data: bytes, tmp_path: Path, *args: str) -> bytes:
+    import subprocess
+
+    from tests.conftest import require_exiftool
+
+    target = tmp_path / "photo.jpg"
+    target.write_bytes(data)
+    subprocess.run(
+        [require_exiftool(), "-q", "-overwrite_original", *args, str(target)],
+        check=True,
+        capture_output=True,
+    )
+    return target.read_bytes()
+
+
+@pytest.mark.parametrize("rel", [XMP_PHOTO, XMP_EXIF_FORM_PHOTO])
+def test_exif_dates_shifted_without_the_xmp_copy_are_flagged(rel, tmp_path):
+    original = corpus_file(rel)
+    assert "EXIF_XMP_DATE_MISMATCH" not in codes(analyse(original))
+    shifted = exiftool_edit(original, tmp_path, "-EXIF:AllDates-=0:0:3 0:0:0")
+    result = analyse(shifted)
+    finding = next(f for f in result.findings if f.code == "EXIF_XMP_DATE_MISMATCH")
+    assert finding.severity.value == "medium"
+    assert "xmp_exif:DateTimeOriginal" in finding.evidence
+
+
+def test_plain_alldates_leaves_the_xmp_digitized_time_behind(tmp_path):
+    # -AllDates also moves XMP exif:DateTimeOriginal and xmp:CreateDate (same tag names),
+    # not exif:DateTimeDigitized.
+    shifted = exiftool_edit(corpus_file(XMP_PHOTO), tmp_path, "-AllDates-=0:0:3 0:0:0")
+    result = analyse(shifted)
+    finding = next(f for f in result.findings if f.code == "EXIF_XMP_DATE_MISMATCH")
+    assert "xmp_exif:DateTimeDigitized" in finding.evidence
+
+
+def test_exif_and_xmp_dates_shifted_together_agree(tmp_path):
+    shifted = exiftool_edit(
+        corpus_file(XMP_PHOTO),
+        tmp_path,
+        "-AllDates-=0:0:3 0:0:0",
+        "-XMP-exif:DateTimeDigitized-=0:0:3 0:0:0",
+    )
+    result = analyse(shifted)
+    assert "EXIF_XMP_DATE_MISMATCH" not in codes(result)
+    assert result.facts["xmp_datetimeoriginal"].day == 9  # 12 December - 3 days

@@ -33,7 +33,17 @@ _TEXTUAL_BINARY_TAGS = {"EXIF UserComment"}
 _THUMBNAIL_KEYS = ("JPEGThumbnail", "TIFFThumbnail")
 
 _XMP_PACKET = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.DOTALL)
-_XMP_PROPS = ("CreatorTool", "CreateDate", "ModifyDate", "MetadataDate", "DateTimeOriginal")
+_XMP_PROPS = (
+    "CreatorTool",
+    "CreateDate",
+    "ModifyDate",
+    "MetadataDate",
+    "DateTimeOriginal",
+    "DateTimeDigitized",
+    "DateCreated",
+)
+#: An XMP date value that states a time of day (IPTC's DateCreated is often a date only).
+_XMP_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
 
 log = logging.getLogger(__name__)
 
@@ -430,6 +440,15 @@ def extract_image(data: bytes) -> Extraction:
     for key in ("CreateDate", "ModifyDate", "MetadataDate"):
         if key in xmp:
             facts[f"xmp_{key.lower()}"] = parse_iso8601(xmp[key])
+    # Capture-time copies in XMP (exif:DateTimeOriginal/DateTimeDigitized,
+    # photoshop:DateCreated), kept only when they state a time of day: compared with the
+    # EXIF capture time. Some writers put EXIF's "YYYY:MM:DD hh:mm:ss" form in XMP: read that
+    # too.
+    for key in ("DateTimeOriginal", "DateTimeDigitized", "DateCreated"):
+        if key in xmp and _XMP_TIME.search(xmp[key]):
+            value = parse_iso8601(xmp[key]) or parse_exif_datetime(xmp[key])
+            if value is not None:
+                facts[f"xmp_{key.lower()}"] = value
     if "CreatorTool" in xmp:
         facts["xmp_creator_tool"] = xmp["CreatorTool"]
 

@@ -1,4 +1,5 @@
-"""Image metadata: EXIF capture time vs GPS time, editing software named in the tags.
+"""Image metadata: EXIF capture time vs GPS time and vs the XMP copies of it, editing
+software named in the tags.
 
 ``TS_CREATED_AFTER_MODIFIED`` (in :mod:`authenticity.heuristics.dates`) already covers an
 EXIF DateTime earlier than DateTimeOriginal: the image extractor maps them to
@@ -61,6 +62,56 @@ def check_gps_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     )
 
 
+#: Writers round to the second; some store the XMP copy a moment apart.
+XMP_TOLERANCE = dt.timedelta(minutes=2)
+#: XMP properties that restate when the photo was taken, and their names in evidence.
+_XMP_CAPTURE = (
+    ("xmp_datetimeoriginal", "exif:DateTimeOriginal"),
+    ("xmp_datetimedigitized", "exif:DateTimeDigitized"),
+    ("xmp_createdate", "xmp:CreateDate"),
+    ("xmp_datecreated", "photoshop:DateCreated"),
+)
+
+
+def _same_moment(a: dt.datetime, b: dt.datetime) -> bool:
+    if a.tzinfo is not None and b.tzinfo is not None:
+        return abs(a - b) <= XMP_TOLERANCE
+    # Zone-less on one side: wall clocks may be any zone apart.
+    return abs(as_utc(a) - as_utc(b)) <= NAIVE_SLACK + XMP_TOLERANCE
+
+
+def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """EXIF DateTimeOriginal vs the XMP properties that restate it.
+
+    Cameras, Lightroom and Photoshop keep them equal (MWG guidelines); editing the EXIF
+    dates alone (``exiftool -EXIF:AllDates``, a hex editor) leaves the XMP copy as it was,
+    and plain ``-AllDates`` updates the XMP properties of the same names but not
+    ``exif:DateTimeDigitized``.
+    """
+    if not _is_image(facts):
+        return
+    exif = [
+        v
+        for v in (facts.get("exif_datetime_original"), facts.get("exif_datetime_digitized"))
+        if isinstance(v, dt.datetime)
+    ]
+    if not exif:
+        return
+    for key, name in _XMP_CAPTURE:
+        value = facts.get(key)
+        if not isinstance(value, dt.datetime) or any(_same_moment(value, e) for e in exif):
+            continue
+        yield Finding(
+            "EXIF_XMP_DATE_MISMATCH",
+            Severity.MEDIUM,
+            f"The EXIF capture time ({exif[0].isoformat()}) and the XMP copy of it ({name} "
+            f"{value.isoformat()}) name different moments: one of them was edited without the "
+            "other, as happens when a tool rewrites the EXIF dates only.",
+            {"exif_DateTimeOriginal": exif[0], f"xmp_{name}": value},
+        )
+        return
+
+
 def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _is_image(facts):
         return
@@ -83,5 +134,6 @@ def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
 
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
+    lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )
