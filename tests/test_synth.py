@@ -121,6 +121,21 @@ def test_pdf_incremental_edit(careful: bool) -> None:
         assert after.metadata.modified == before.metadata.modified
 
 
+#: Word for Microsoft 365 export: text in TJ arrays, so no number can be edited in place.
+PDF_WORD = CORPUS / "pdf" / "pdfminer__samples_contrib_issue-449-horizontal.pdf"
+
+
+def test_pdf_incremental_edit_whites_out_when_no_number_can_be_edited() -> None:
+    before = original(PDF_WORD)
+    forgery, after = made(PDF_WORD, "pdf_incremental_edit", True)
+    assert forgery.notes["mode"] == "whiteout"
+    assert forgery.notes["new"] not in before.text.replace("\n", " ")
+    assert forgery.notes["new"] in after.text.replace("\n", " ")
+    # The update rewrote the page's content: that is what the scan sees.
+    assert after.facts["updated_content_pages"] == [forgery.notes["page"] + 1]
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" in {f.code for f in after.findings}
+
+
 @CAREFUL
 def test_pdf_regenerate(careful: bool) -> None:
     before = original(PDF_GS)

@@ -61,6 +61,49 @@ def _edit_content(raw: bytes, rng: random.Random) -> tuple[bytes, str, str] | No
     return raw[:start] + new_text.encode("latin-1") + raw[end:], old_num, new_num
 
 
+#: What a forger types over a whited-out area.
+_COVER_TEXTS = [
+    "Montant : 12 500,00 EUR",
+    "Total : 48 300 EUR",
+    "Date : 14/03/2017",
+    "Bénéficiaire : SCI Les Tilleuls",
+    "Réf. 2017-0412",
+]
+
+
+def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
+    """Cover part of the page with a white box and type new text on it (an overlay page
+    drawn with reportlab, merged into the page's content): the classic forger's edit."""
+    try:
+        box = page.mediabox
+        left, bottom = float(box.left), float(box.bottom)
+        width, height = float(box.width), float(box.height)
+        if width < 100 or height < 100:
+            return None
+        text = rng.choice(_COVER_TEXTS)
+        x = left + rng.uniform(0.08, 0.45) * width
+        y = bottom + rng.uniform(0.15, 0.8) * height
+        buf = io.BytesIO()
+        with _ENV_LOCK:
+            sde = os.environ.pop("SOURCE_DATE_EPOCH", None)
+            try:
+                c = rl_canvas.Canvas(buf, pagesize=(left + width, bottom + height), invariant=1)
+            finally:
+                if sde is not None:
+                    os.environ["SOURCE_DATE_EPOCH"] = sde
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont("Helvetica", 11)
+        c.drawString(x, y, text)
+        c.showPage()
+        c.save()
+        page.merge_page(pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+        return text
+    except Exception:
+        return None
+
+
 def _keep_info_in_trailer(writer: pypdf.PdfWriter) -> None:
     """pypdf names /Info in an update's trailer only when Info changed; editors always do.
 
@@ -134,6 +177,11 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
         notes.update(mode="content_edit", page=index, old=edited[1], new=edited[2])
         break
     else:
+        index = order[0]
+        cover = _whiteout(writer.pages[index], rng) if rng.random() < 0.75 else None
+        if cover is not None:
+            notes.update(mode="whiteout", page=index, new=cover)
+    if "mode" not in notes:
         index = order[0]
         box = writer.pages[index].mediabox
         x0, y0 = float(box.left) + 60, float(box.bottom) + 60 + rng.randint(0, 200)
