@@ -130,9 +130,10 @@ def _info(reader: pypdf.PdfReader) -> dict:
 @technique(
     "pdf_incremental_edit",
     {"pdf"},
-    "Append an incremental update that changes a number on a page (or adds a FreeText "
-    "annotation when no number can be edited). Careful: Info /ModDate and XMP dates moved "
-    "to the edit time; careless: /ModDate left as it was (and maybe an editor /Producer).",
+    "Append an incremental update that changes a number on a page (when no number can be "
+    "edited: whites out an area and types over it, or adds a FreeText annotation). "
+    "Careful: Info /ModDate and XMP dates moved to the edit time; careless: /ModDate left "
+    "as it was (and maybe an editor /Producer).",
 )
 def pdf_incremental_edit(
     data: bytes, name: str, rng: random.Random, careful: bool
