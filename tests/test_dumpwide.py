@@ -313,3 +313,90 @@ def test_relay_queue_id_copied_into_a_fabricated_email():
     assert [f.severity for f in on_orig] == [Severity.INFO]
     assert on_orig[0].evidence["other_sha256"] == items[2][0].sha256
     assert reuse("a/other.eml") == [] and reuse("a/ex1.eml") == [] and reuse("a/ex2.eml") == []
+
+
+#: Canon camera original (no Software tag), taken 2014-03-05, with an EXIF thumbnail.
+CAMERA_PHOTO = CORPUS / "image" / "drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg"
+
+
+def _photo() -> bytes:
+    if not CAMERA_PHOTO.is_file():
+        pytest.skip(f"corpus file missing: {CAMERA_PHOTO}")
+    return CAMERA_PHOTO.read_bytes()
+
+
+def _exiftool_shift(data: bytes, tmp_path: Path) -> bytes:
+    import subprocess
+
+    from tests.conftest import require_exiftool
+
+    target = tmp_path / "shifted.jpg"
+    target.write_bytes(data)
+    subprocess.run(
+        [require_exiftool(), "-q", "-overwrite_original", "-AllDates-=0:2:0 0:0:0", str(target)],
+        check=True,
+        capture_output=True,
+    )
+    return target.read_bytes()
+
+
+def _reencode(data: bytes, *, retouch: bool, resize: bool = False) -> bytes:
+    """Pillow re-encode with the original quantization tables and EXIF bytes untouched."""
+    import io
+
+    from PIL import Image, ImageFilter
+
+    im = Image.open(io.BytesIO(data))
+    exif = im.info["exif"]
+    if retouch:
+        box = (10, 10, 60, 60)
+        im.paste(im.crop(box).filter(ImageFilter.GaussianBlur(3)), box[:2])
+    out = io.BytesIO()
+    if resize:
+        im.resize((im.width // 2, im.height // 2)).save(out, "JPEG", quality=90, exif=exif)
+    else:
+        im.save(out, "JPEG", quality="keep", exif=exif)
+    return out.getvalue()
+
+
+def test_same_picture_with_shifted_dates_is_flagged_on_both_copies(tmp_path):
+    original = _photo()
+    shifted = _exiftool_shift(original, tmp_path)
+    out = dump_findings(
+        [analysed("dump/IMG_0001.jpg", original), analysed("dump/IMG_0001 (2).jpg", shifted)]
+    )
+    for path, other in (
+        ("dump/IMG_0001.jpg", "dump/IMG_0001 (2).jpg"),
+        ("dump/IMG_0001 (2).jpg", "dump/IMG_0001.jpg"),
+    ):
+        finding = next(f for f in out[path] if f.code == "NEARDUP_IMAGE_DATES_DIFFER")
+        assert finding.severity is Severity.LOW
+        assert finding.evidence["other_paths"] == [other]
+    mine = next(f for f in out["dump/IMG_0001 (2).jpg"] if f.code == "NEARDUP_IMAGE_DATES_DIFFER")
+    assert mine.evidence["dates"]["DateTimeOriginal"].startswith("2014-01-05")
+    assert mine.evidence["other_dates"]["DateTimeOriginal"].startswith("2014-03-05")
+
+
+def test_retouched_copy_keeping_the_exif_is_flagged_and_a_resized_one_is_not():
+    original = _photo()
+    retouched = _reencode(original, retouch=True)
+    resized = _reencode(original, retouch=False, resize=True)
+    out = dump_findings(
+        [
+            analysed("dump/a.jpg", original),
+            analysed("dump/b.jpg", retouched),
+            analysed("dump/c.jpg", resized),
+        ]
+    )
+    assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/b.jpg")
+    assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/a.jpg")
+    assert "NEARDUP_IMAGE_PIXELS_DIFFER" not in codes(out, "dump/c.jpg")
+
+
+def test_distinct_corpus_photos_share_no_shot():
+    photos = sorted((CORPUS / "image").glob("*.jpg"))
+    if len(photos) < 20:
+        pytest.skip("corpus images missing")
+    out = dump_findings([analysed(f"dump/{p.name}", p.read_bytes()) for p in photos])
+    hits = {p: c for p in out for c in codes(out, p) if c.startswith("NEARDUP_IMAGE_")}
+    assert hits == {}

@@ -13,6 +13,7 @@ from typing import Any
 from authenticity.dumpwide._common import MemoryResolver, Resolver, by_path, distinct_contents
 from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings, script_of
 from authenticity.dumpwide.email import EmailCollector, email_findings
+from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
 from authenticity.model import Analysis, Document, Finding
 
@@ -38,6 +39,7 @@ class DumpWide:
         self.baseline = BaselineCollector()
         self.neardup = NeardupCollector()
         self.email = EmailCollector()
+        self.images = ImageCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -45,6 +47,7 @@ class DumpWide:
         self.baseline.add(sha256, analysis)
         self.neardup.add(sha256, analysis)
         self.email.add(sha256, analysis)
+        self.images.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -52,6 +55,7 @@ class DumpWide:
             self.baseline.findings(),
             self.neardup.findings(resolver),
             self.email.findings(),
+            self.images.findings(resolver),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -61,7 +65,8 @@ class DumpWide:
 def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
-    """Provenance path -> extra findings from the baseline, near-duplicate and email passes.
+    """Provenance path -> extra findings from the baseline, near-duplicate, email and image
+    passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths
