@@ -820,6 +820,16 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   marker under another Producer): those are real traces of script-based editing, but
   authentic packages written by web or mobile Office or by document-management systems may
   carry the zlib one too, and none of those are in the authentic training data.
+- Careful JPEG edits (a retouch or splice re-encoded with the original quantization
+  tables and EXIF bytes, or EXIF dates rewritten in place) leave nothing inside the file
+  that these checks read; they are caught only when the untouched original is in the same
+  dump (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`), and those findings sit
+  on both copies, so they point an analyst at a pair but do not rank the forgery above its
+  original. Pixel forensics (double-compression, copy-move) is not implemented: tried on the
+  corpus, a same-quality recompression error map did not separate edited regions.
+- Fabricated emails that imitate an unsigned original (no DKIM in the dump for that
+  sender) look like any unsigned email; the dump-wide checks catch only copied relay queue
+  ids and signing domains.
 - OLE files (`.doc`, `.xls`, `.ppt`, `.msg`) have no forgery technique: the model only
   sees them as authentic, so it cannot learn what a forged OLE file looks like.
 - The authentic corpus is a mix of public test files from many projects, not one
