@@ -14,6 +14,8 @@ Each signature gets one result:
 - ``signature_mismatch``: the body hash matches but the signature over the signed header
   fields does not verify, i.e. a signed header (Subject, From, Date...) was altered;
 - ``key_unavailable``: no key for ``selector._domainkey.domain`` (or the key is revoked);
+  the body hash is still checked, since it needs no key (``body_hash_valid``); a body that
+  no longer matches it gives ``body_hash_mismatch`` with ``checked_without_key``;
 - ``error``: malformed signature or key, unsupported algorithm, key too small, etc.
 
 Nothing here raises on hostile input; every problem becomes a result with a ``detail``.
@@ -21,6 +23,9 @@ Nothing here raises on hostile input; every problem becomes a result with a ``de
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -226,18 +231,15 @@ def _verify_one(
     try:
         txt = dnsfunc(name)
     except Exception as exc:  # DNS timeouts, resolver errors
-        result.update(result="key_unavailable", detail=f"key lookup failed: {exc}")
-        return result
+        return _without_key(result, d.body, sig, f"key lookup failed: {exc}")
     if not txt:
-        result.update(result="key_unavailable", detail=f"no key for {result['key_name']}")
-        return result
+        return _without_key(result, d.body, sig, f"no key for {result['key_name']}")
     try:
         tags = parse_tag_value(txt)
     except Exception:
         tags = {}
     if tags.get(b"p") == b"":
-        result.update(result="key_unavailable", detail="the key is revoked (empty p=)")
-        return result
+        return _without_key(result, d.body, sig, "the key is revoked (empty p=)")
     try:
         dkim.evaluate_pk(name, txt)
     except Exception as exc:
@@ -276,6 +278,52 @@ def _verify_one(
             detail="the body hash matches but the signature over the signed header fields "
             "does not verify: a signed header was altered (or the key does not match)",
             key_bits=d.keysize,
+        )
+    return result
+
+
+#: Body hash algorithms of the ``a=`` values dkimpy verifies.
+_BODY_HASHES = {
+    b"rsa-sha256": hashlib.sha256,
+    b"rsa-sha1": hashlib.sha1,
+    b"ed25519-sha256": hashlib.sha256,
+}
+
+
+def body_hash_matches(body: bytes, sig: dict[bytes, bytes]) -> bool | None:
+    """Whether ``body`` still hashes to the signature's ``bh=`` (RFC 6376 3.7: the body
+    canonicalized per ``c=``, cut to ``l=`` bytes, hashed per ``a=``). Needs no key; None
+    when it cannot be computed (unknown algorithm or canonicalization, malformed tags)."""
+    algorithm = _BODY_HASHES.get(sig.get(b"a", b"").strip().lower())
+    declared = sig.get(b"bh")
+    if algorithm is None or not declared:
+        return None
+    try:
+        canon = CanonicalizationPolicy.from_c_value(sig.get(b"c")).canonicalize_body(body)
+        expected = base64.b64decode(re.sub(rb"\s+", b"", declared), validate=True)
+    except Exception:
+        return None
+    length = sig.get(b"l")
+    if length is not None:
+        if not length.strip().isdigit():
+            return None
+        canon = canon[: int(length.strip())]
+    return hmac.compare_digest(algorithm(canon).digest(), expected)
+
+
+def _without_key(
+    result: dict[str, Any], body: bytes, sig: dict[bytes, bytes], detail: str
+) -> dict[str, Any]:
+    """``key_unavailable``, unless the body hash (which needs no key) no longer matches."""
+    matches = body_hash_matches(body, sig)
+    result.update(result="key_unavailable", detail=detail)
+    if matches is not None:
+        result["body_hash_valid"] = matches
+    if matches is False:
+        result.update(
+            result="body_hash_mismatch",
+            checked_without_key=True,
+            detail=f"the body does not hash to bh= (checked without the key: {detail})",
         )
     return result
 

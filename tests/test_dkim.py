@@ -220,6 +220,45 @@ def test_unsigned_email_gets_no_dkim_fact(archive):
     assert not [f for f in a.findings if f.code.startswith("EMAIL_DKIM")]
 
 
+def test_body_hash_is_checked_without_the_key(rsa_key):
+    # A leaked dump is read offline, years later: keys are rotated out of DNS and rarely
+    # archived. The body hash (bh=) needs no key.
+    signed = sign(make_message(), rsa_key[0])
+    intact = verify_message(signed, None)["signatures"][0]
+    assert intact["result"] == "key_unavailable" and intact["body_hash_valid"] is True
+    # LF line endings and relaxed canonicalization give the same answer.
+    relaxed = sign(make_message(), rsa_key[0], canonicalize=(b"relaxed", b"relaxed"))
+    assert verify_message(relaxed.replace(b"\r\n", b"\n"), None)["signatures"][0]["body_hash_valid"]
+    altered = verify_message(tamper_body(signed), None)["signatures"][0]
+    assert altered["result"] == "body_hash_mismatch"
+    assert altered["checked_without_key"] is True and altered["body_hash_valid"] is False
+    # A header edit leaves the body hash intact: without the key it cannot be seen.
+    assert verify_message(tamper_subject(signed), None)["signatures"][0]["result"] == (
+        "key_unavailable"
+    )
+
+
+def test_keyless_body_mismatch_finding_is_high_and_real_signed_mail_is_intact():
+    settings = Settings(workers=0, strict=True)
+    gmail = corpus_file("test2.message")  # a real Gmail message; its key is not archived
+    intact = analyse_document(doc_of(gmail), settings)
+    (f,) = [f for f in intact.findings if f.code.startswith("EMAIL_DKIM")]
+    assert f.code == "EMAIL_DKIM_KEY_UNAVAILABLE" and f.evidence["body_hash_valid"] is True
+    body = gmail.split(b"\r\n\r\n", 1) if b"\r\n\r\n" in gmail else gmail.split(b"\n\n", 1)
+    assert len(body) == 2 and body[1].strip()
+    words = body[1].split()
+    edited = (
+        body[0]
+        + (b"\r\n\r\n" if b"\r\n\r\n" in gmail else b"\n\n")
+        + body[1].replace(words[0], words[0] + b"X", 1)
+    )
+    altered = analyse_document(doc_of(edited), settings)
+    (f,) = [f for f in altered.findings if f.code.startswith("EMAIL_DKIM")]
+    assert (f.code, f.severity) == ("EMAIL_DKIM_BODY_HASH_MISMATCH", Severity.HIGH)
+    assert "without the public key" in f.message
+    assert altered.facts["dkim"]["verified"] is False
+
+
 def test_revoked_key_is_unavailable(rsa_key):
     signed = sign(make_message(), rsa_key[0])
     revoked = KeyArchive({"may2017._domainkey.example.org": "v=DKIM1; k=rsa; p="})

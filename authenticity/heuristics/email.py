@@ -68,6 +68,8 @@ def _sig_evidence(sig: dict[str, Any]) -> dict[str, Any]:
         "expired",
         "header_signature_valid",
         "key_bits",
+        "body_hash_valid",
+        "checked_without_key",
     )
     return {k: sig[k] for k in keys if sig.get(k) is not None}
 
@@ -139,6 +141,18 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
                     "relay such as a mailing list changed the body and signed it again." + headers,
                     evidence,
                 )
+            elif sig.get("checked_without_key"):
+                # The key would prove the bh= value itself is the signer's; without it, a
+                # mismatch still means this body is not the one that was signed.
+                yield Finding(
+                    "EMAIL_DKIM_BODY_HASH_MISMATCH",
+                    Severity.HIGH,
+                    "The body is not the one that was signed: it no longer hashes to the body "
+                    f"hash (bh=) of the DKIM signature ({_signer(sig)}). Checked without the "
+                    "public key, which is not in the key archive: the key would also show "
+                    "whether the signature itself is genuine.",
+                    evidence,
+                )
             else:
                 yield Finding(
                     "EMAIL_DKIM_BODY_HASH_MISMATCH",
@@ -164,12 +178,18 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
                 {**evidence, "signed_headers": sig.get("signed_headers")},
             )
         elif result == "key_unavailable":
+            body = (
+                " The body still hashes to the signed body hash (bh=), which needs no key; "
+                "the signed headers could not be checked."
+                if sig.get("body_hash_valid")
+                else ""
+            )
             yield Finding(
                 "EMAIL_DKIM_KEY_UNAVAILABLE",
                 Severity.INFO,
                 f"The message carries a DKIM signature ({_signer(sig)}) that could not be "
                 f"checked: {sig.get('detail') or 'no public key'}. Adding that key to the key "
-                "archive (--dkim-keys) would allow verifying it.",
+                f"archive (--dkim-keys) would allow verifying it.{body}",
                 evidence,
             )
         else:
