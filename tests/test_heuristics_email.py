@@ -219,3 +219,56 @@ def test_python_message_id_under_a_mail_client_name():
     for data in (build(outlook, outlook_id), build(None, python_id)):
         codes = {f.code for f in email_findings(data)}
         assert "EMAIL_MESSAGE_ID_UNLIKE_CLIENT" not in codes
+
+
+#: Real messages whose Message-ID carries a time stamp: Postfix/sendmail (UTC and local),
+#: KMail (local wall clock), the RFC 6376 example.
+STAMPED = [
+    "SpamScope__tests_mails_mail_test_13",
+    "SpamScope__tests_mails_mail_test_17",
+    "SpamScope__tests_mails_mail_test_6",
+    "kitterma__dkim_tests_data_message.mbox",
+    "kitterma__dkim_tests_data_rfc6376.msg",
+]
+
+
+def _mail_codes(data: bytes) -> dict[str, str]:
+    doc = Document(path="m.eml", sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return {f.code: f.severity.value for f in analyse_document(doc, Settings(workers=0)).findings}
+
+
+@pytest.mark.parametrize("name", STAMPED)
+def test_message_id_time_stamp_agrees_with_real_dates_and_catches_an_edited_one(name):
+    import re
+
+    path = EMAIL_CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    data = path.read_bytes()
+    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(data)
+    # Back-date the Date header by three days, as a forger editing an unsigned mail would.
+    m = re.search(rb"^Date: [^\r\n]*?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4})", data, re.M)
+    assert m is not None
+    day = int(m.group(1))
+    new_day = day - 3 if day > 3 else day + 3
+    edited = data[: m.start(1)] + str(new_day).encode() + data[m.end(1) :]
+    assert _mail_codes(edited).get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium"
+
+
+def test_python_message_id_time_against_the_date():
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    def build(date: dt.datetime) -> bytes:
+        msg = EmailMessage()
+        msg["From"] = "alice@example.org"
+        msg["To"] = "bob@example.net"
+        msg["Subject"] = "Virement"
+        msg["Date"] = format_datetime(date)
+        msg["Message-ID"] = make_msgid(domain="example.org")  # stamped with the clock now
+        msg.set_content("Bonjour")
+        return bytes(msg)
+
+    now = dt.datetime.now(dt.UTC)
+    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(build(now))
+    assert _mail_codes(build(now - dt.timedelta(days=2))).get("EMAIL_MESSAGE_ID_TIME_MISMATCH")

@@ -362,10 +362,83 @@ def check_message_id_vs_client(
     )
 
 
+#: A calendar stamp that opens a Message-ID's local part (or follows a separator):
+#: YYYYMMDDhhmm or YYYYMMDDhhmmss, as Postfix, sendmail, KMail, Exchange relays and many
+#: list servers write them; or Python's make_msgid, whose first number is the time in
+#: centiseconds.
+_MSGID_STAMP = re.compile(r"(?:^|[<.\-_])((?:19|20)\d{10}(?:\d{2})?)(?=[.\-_@])")
+#: Wall clock vs UTC: a stamp may be written in either, so up to 14 h apart, plus the time
+#: a message waits between getting its id and its Date (or the reverse).
+MSGID_SLACK = dt.timedelta(hours=15)
+
+
+def _stamp_of(mid: str) -> tuple[dt.datetime, str] | None:
+    """(time, form) of a timestamp embedded in a Message-ID, if it has one."""
+    local = mid.strip().strip("<>").rpartition("@")[0]
+    m = _PYTHON_MSGID.match(mid.strip())
+    if m:
+        centis = int(local.split(".", 1)[0])
+        try:
+            return dt.datetime.fromtimestamp(centis / 100, dt.UTC), "python make_msgid"
+        except (OverflowError, OSError, ValueError):
+            return None
+    m = _MSGID_STAMP.search(local)
+    if not m:
+        return None
+    digits = m.group(1)
+    fmt = "%Y%m%d%H%M%S" if len(digits) == 14 else "%Y%m%d%H%M"
+    try:
+        return dt.datetime.strptime(digits, fmt), "YYYYMMDDhhmm" + (
+            "ss" if len(digits) == 14 else ""
+        )
+    except ValueError:
+        return None
+
+
+def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    """The Date header far from the time stamped into the Message-ID.
+
+    The Message-ID is made when the message is written, often from the clock; editing the
+    Date of an unsigned message (no DKIM signature to break) leaves that stamp behind.
+    """
+    mid = facts.get("message_id")
+    date = _when(facts.get("date"))
+    if not isinstance(mid, str) or date is None:
+        return
+    found = _stamp_of(mid)
+    if found is None:
+        return
+    stamp, form = found
+    if not 1990 <= stamp.year <= 2100:
+        return
+    # A naive stamp may be local or UTC: compare wall clocks with the zone slack.
+    delta = date.replace(tzinfo=None) - stamp.replace(tzinfo=None)
+    if stamp.tzinfo is not None:
+        delta = as_utc(date) - stamp
+    if abs(delta) <= MSGID_SLACK:
+        return
+    yield Finding(
+        "EMAIL_MESSAGE_ID_TIME_MISMATCH",
+        Severity.MEDIUM,
+        f"The Message-ID {mid.strip()!r} carries a time stamp ({form}: {stamp.isoformat()}) "
+        f"{_fmt(delta)} {'before' if delta > dt.timedelta(0) else 'after'} the Date header "
+        f"({_iso(date)}). The id is made when the message is written: the Date was changed, "
+        "or the id was copied from another message.",
+        {
+            "message_id": mid.strip(),
+            "id_time": stamp,
+            "id_time_form": form,
+            "date": date,
+            "difference_seconds": delta.total_seconds(),
+        },
+    )
+
+
 CHECKS = (
     check_dkim,
     check_received_order,
     check_date_vs_received,
     check_received_after_leak,
     check_message_id_vs_client,
+    check_message_id_time,
 )
