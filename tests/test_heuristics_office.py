@@ -156,6 +156,30 @@ def test_openpyxl_resave_does_not_claim_office():
     assert "OOXML_REZIPPED" not in codes(analyse(out.getvalue(), "a.xlsx"))
 
 
+def test_openpyxl_resave_of_someone_elses_workbook_is_low():
+    # The Excel file's creator and creation date survive; app.xml now names openpyxl.
+    wb = openpyxl.load_workbook(io.BytesIO(corpus_file(XLSX)))
+    wb.active["B2"] = 125000
+    out = io.BytesIO()
+    wb.save(out)
+    result = analyse(out.getvalue(), "a.xlsx")
+    assert "Openpyxl" in (result.metadata.application or "")
+    finding = next(f for f in result.findings if f.code == "OOXML_RESAVED_BY_LIBRARY")
+    assert finding.severity.value == "low"
+    assert finding.evidence["library"] == "openpyxl"
+    assert "OOXML_RESAVED_BY_LIBRARY" not in codes(analyse(corpus_file(XLSX), "a.xlsx"))
+
+
+def test_workbook_generated_by_openpyxl_is_not_a_resave():
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Budget"
+    out = io.BytesIO()
+    wb.save(out)
+    result = analyse(out.getvalue(), "report.xlsx")
+    assert result.metadata.author == "openpyxl"
+    assert "OOXML_RESAVED_BY_LIBRARY" not in codes(result)
+
+
 # --- edit time ------------------------------------------------------------------------------
 
 

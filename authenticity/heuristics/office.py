@@ -212,7 +212,53 @@ def _check_recompressed(meta: Metadata, facts: dict[str, Any]) -> Iterator[Findi
     )
 
 
+#: A document modified this long after it was created was not generated in one run.
+RESAVE_MIN_SPAN = dt.timedelta(days=1)
+
+
+def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Last saved by a generator library (app.xml names it), but authored before by someone
+    else: a person's document loaded and saved again by a script (openpyxl rewrites
+    app.xml as "Microsoft Excel Compatible / Openpyxl" and keeps the creator and the
+    creation date). A report a library generates has the library's own creator and one
+    creation time."""
+    if "zip_entries" not in facts:
+        return
+    app = (meta.application or "").casefold()
+    library = next((lib for lib in GENERATOR_LIBRARIES if lib in app), None)
+    author = (meta.author or "").strip()
+    if (
+        library is None
+        or not author
+        or any(lib in author.casefold() for lib in GENERATOR_LIBRARIES)
+    ):
+        return
+    created, modified = meta.created, meta.modified
+    if not isinstance(created, dt.datetime) or not isinstance(modified, dt.datetime):
+        return
+    span = as_utc(modified) - as_utc(created)
+    if span < RESAVE_MIN_SPAN:
+        return
+    yield Finding(
+        "OOXML_RESAVED_BY_LIBRARY",
+        Severity.LOW,
+        f"The document was created by {author!r} on {created.date().isoformat()} and last "
+        f"saved {span.days} days later by {meta.application!r}, a programming library: "
+        "someone's file was opened and written again by a script. Report pipelines do this; "
+        "so does a forger editing a figure.",
+        {
+            "application": meta.application,
+            "library": library,
+            "author": author,
+            "last_modified_by": meta.last_modified_by,
+            "created": created,
+            "modified": modified,
+        },
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
+    lambda meta, facts, ctx: check_resaved_by_library(meta, facts),
 )
