@@ -88,6 +88,11 @@ _PRESENCE = (
 
 _DOS_EPOCH = "1980-01-01T00:00:00"
 
+#: Findings the classifier does not read: symmetric pair findings that sit on an original
+#: and its edited copy alike. The training dump holds every forgery's source file, so the
+#: model would learn "part of a pair = forged", a trait of the training set, not of dumps.
+UNREAD = frozenset({"NEARDUP_IMAGE_DATES_DIFFER", "NEARDUP_IMAGE_PIXELS_DIFFER"})
+
 
 def family_of(code: str) -> str:
     for prefix, family in FAMILIES:
@@ -107,7 +112,7 @@ def kind_of_mime(mime: str, facts: dict[str, Any] | None = None) -> str:
 
 def to_features(doc: Document, analysis: Analysis, findings: Iterable[Finding]) -> Features:
     """The feature dict of one document (occurrence) from its analysis and all its findings."""
-    findings = list(findings)
+    findings = [f for f in findings if f.code not in UNREAD]
     facts = analysis.facts if isinstance(analysis.facts, dict) else {}
     meta = analysis.metadata
     # The format kind, the parse status, nesting, size and calendar years are left out on

@@ -822,11 +822,12 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   carry the zlib one too, and none of those are in the authentic training data.
 - Careful JPEG edits (a retouch or splice re-encoded with the original quantization
   tables and EXIF bytes, or EXIF dates rewritten in place) leave nothing inside the file
-  that these checks read; they are caught only when the untouched original is in the same
-  dump (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`), and those findings sit
-  on both copies, so they point an analyst at a pair but do not rank the forgery above its
-  original. Pixel forensics (double-compression, copy-move) is not implemented: tried on the
-  corpus, a same-quality recompression error map did not separate edited regions.
+  that these checks read. When the untouched original is in the same dump, the pair is
+  pointed out (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both
+  copies), but the model does not read those findings: every forgery's source is in the
+  training dump, so it would learn that being half of a pair means forged. Pixel forensics
+  (double compression, copy-move) is not implemented: tried on the corpus, a same-quality
+  recompression error map did not separate edited regions.
 - Fabricated emails that imitate an unsigned original (no DKIM in the dump for that
   sender) look like any unsigned email; the dump-wide checks catch only copied relay queue
   ids and signing domains.

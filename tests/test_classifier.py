@@ -207,3 +207,13 @@ def test_floor_flags_follow_the_codes_the_training_fold_taught():
     assert training.floor_flags(ts, idx, known).tolist() == [False, False, False]
     ranked = training.system_scores(np.array([0.2, 0.9, 0.3]), np.array([True, False, False]))
     assert ranked.argmax() == 0 and ranked[1] > ranked[2]
+
+
+def test_pair_findings_are_not_read_by_the_classifier():
+    # A symmetric pair finding sits on the original too: the model must not learn from it.
+    docx = SAMPLE / "documents" / "note-strategie-numerique.docx"
+    pair = Finding("NEARDUP_IMAGE_DATES_DIFFER", Severity.INFO, "x", {})
+    seen = Finding("NEARDUP_MODIFIED_COPY", Severity.INFO, "y", {"similarity": 0.9})
+    base = _features_of(docx)
+    assert _features_of(docx, [pair]) == base
+    assert _features_of(docx, [seen]) != base

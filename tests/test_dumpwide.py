@@ -370,7 +370,7 @@ def test_same_picture_with_shifted_dates_is_flagged_on_both_copies(tmp_path):
         ("dump/IMG_0001 (2).jpg", "dump/IMG_0001.jpg"),
     ):
         finding = next(f for f in out[path] if f.code == "NEARDUP_IMAGE_DATES_DIFFER")
-        assert finding.severity is Severity.LOW
+        assert finding.severity is Severity.INFO
         assert finding.evidence["other_paths"] == [other]
     mine = next(f for f in out["dump/IMG_0001 (2).jpg"] if f.code == "NEARDUP_IMAGE_DATES_DIFFER")
     assert mine.evidence["dates"]["DateTimeOriginal"].startswith("2014-01-05")

@@ -4,20 +4,24 @@ A JPEG's compressed picture (the bytes from the first scan on, ``jpeg_scan_diges
 its EXIF block (``exif_digest``) are fingerprinted by the image extractor. Two distinct
 files of a dump that share one of them come from the same shot:
 
-``NEARDUP_IMAGE_DATES_DIFFER`` (low): the same compressed picture, byte for byte, with
+``NEARDUP_IMAGE_DATES_DIFFER`` (info): the same compressed picture, byte for byte, with
 different EXIF dates (``DateTimeOriginal``, ``DateTimeDigitized`` or ``DateTime``). Only
 the metadata was rewritten, in one of the two copies: the trace of a date shift made with
 a metadata editor or a hex editor, which leaves nothing inside the edited file itself.
 
-``NEARDUP_IMAGE_PIXELS_DIFFER`` (low): the same EXIF block, byte for byte (capture time,
+``NEARDUP_IMAGE_PIXELS_DIFFER`` (info): the same EXIF block, byte for byte (capture time,
 camera, settings, thumbnail), on two pictures of the same size whose compressed data differ.
 A resize or a re-export by a viewer rewrites the EXIF (new size, new software); a picture
 re-encoded *keeping* the camera's EXIF as it was is what a careful retouch or splice
 leaves.
 
 Neither check can tell which copy is the edited one; both copies get the finding, with
-the other's sha256 and paths in the evidence. Groups larger than :data:`MAX_GROUP` are
-ignored (a picture or EXIF block that many files share is a template, not a shot).
+the other's sha256 and paths in the evidence. They are pointers for the analyst, so
+``info``, and the classifier does not read them (:data:`authenticity.features.UNREAD`): in
+the training dump every forgery's source file is present, which would teach it that a
+pair means forgery; in a real dump the original is usually the authentic side. Groups
+larger than :data:`MAX_GROUP` are ignored (a picture or EXIF block that many files share
+is a template, not a shot).
 """
 
 from __future__ import annotations
@@ -145,4 +149,4 @@ def _finding(code: str, shot: _Shot, others: list[_Shot], paths: dict[str, list[
         "dates": dict(zip(_DATE_NAMES, shot.dates, strict=True)),
         "other_dates": dict(zip(_DATE_NAMES, listed[0].dates, strict=True)),
     }
-    return Finding(code, Severity.LOW, message, evidence)
+    return Finding(code, Severity.INFO, message, evidence)
