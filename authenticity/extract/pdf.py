@@ -566,11 +566,13 @@ def _content_updates(doc: PDFDocument, revisions: list[_Revision], natural: int)
     pages: set[int] = set()
     boundary = max(r.last_offset() for r in revisions[:natural])
     for rev in revisions[natural:]:
-        for objid, (number, pageid) in streams.items():
-            if objid in rev.changed or (objid in rev.added and pageid in rev.changed):
-                offset = rev.offset(objid)
-                if offset is not None and offset > boundary:
-                    pages.add(number)
+        candidates = (rev.changed & streams.keys()) | {
+            o for o in rev.added & streams.keys() if streams[o][1] in rev.changed
+        }
+        for objid in candidates:
+            offset = rev.offset(objid)
+            if offset is not None and offset > boundary:
+                pages.add(streams[objid][0])
         boundary = max(boundary, rev.last_offset())
     return sorted(pages)
 
