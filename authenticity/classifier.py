@@ -43,6 +43,10 @@ ALLOWED_TYPES = frozenset(
     }
 )
 
+#: Weight of the code-masked copy of each training document (0 turns them off), see
+#: :func:`masked`.
+MASKED_COPY_WEIGHT = 0.5
+
 #: Default verdict thresholds (overridden by the ones stored in a trained model).
 DEFAULT_THRESHOLDS = {"likely_forged": 0.8, "suspicious": 0.5, "inconclusive": 0.25}
 
@@ -71,6 +75,12 @@ def build_pipeline(*, random_state: int = RANDOM_STATE, calibration_cv: int = 5)
     return Pipeline([("vec", DictVectorizer(sparse=False, sort=True)), ("clf", clf)])
 
 
+def masked(x: Features) -> Features:
+    """A feature dict without its per-code finding features (``finding.*``): what is left
+    of the findings is their families, severities, counts and the rule score."""
+    return {k: v for k, v in x.items() if not k.startswith("finding.")}
+
+
 def train(
     X: Sequence[Features],
     y: Sequence[int],
@@ -78,15 +88,29 @@ def train(
     random_state: int = RANDOM_STATE,
     calibration_cv: int = 5,
     sample_weight: Sequence[float] | None = None,
+    masked_copies: float = MASKED_COPY_WEIGHT,
 ) -> Any:
-    """Fit a fresh pipeline on feature dicts ``X`` and labels ``y`` (1 = forged)."""
+    """Fit a fresh pipeline on feature dicts ``X`` and labels ``y`` (1 = forged).
+
+    With ``masked_copies`` > 0, every document is also trained on a second time, with
+    that weight, as :func:`masked` (its finding codes hidden): the model then learns what
+    the evidence families and severities mean, not only which codes the generator's
+    techniques raise, so a finding code it never saw on a forgery still counts through
+    its family and severity. Measured: unseen techniques (LOTO) ROC-AUC 0.831 -> 0.858, and
+    unseen files recall at 1 % FPR 52 -> 58 % (docs/classifier.md).
+    """
+    rows = list(X)
     labels = np.asarray(y, dtype=int)
+    weights = (
+        np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    )
+    if masked_copies > 0:
+        rows = rows + [masked(x) for x in rows]
+        labels = np.concatenate([labels, labels])
+        weights = np.concatenate([weights, weights * masked_copies])
     cv = max(2, min(calibration_cv, int(labels.sum()), int((1 - labels).sum())))
     pipe = build_pipeline(random_state=random_state, calibration_cv=cv)
-    if sample_weight is None:
-        pipe.fit(list(X), labels)
-    else:
-        pipe.fit(list(X), labels, clf__sample_weight=np.asarray(sample_weight, dtype=float))
+    pipe.fit(rows, labels, clf__sample_weight=weights)
     return pipe
 
 

@@ -217,3 +217,32 @@ def test_pair_findings_are_not_read_by_the_classifier():
     base = _features_of(docx)
     assert _features_of(docx, [pair]) == base
     assert _features_of(docx, [seen]) != base
+
+
+def test_masked_copies_let_an_unseen_finding_code_count_through_its_family():
+    # Forgeries of one technique all raise code A (medium, PDF family); a few authentic
+    # files raise another medium PDF code, C. A forgery of a new technique raises code B.
+    import random
+
+    rng = random.Random(0)
+
+    def doc(code: str | None) -> dict:
+        x: dict = {"has.author": True, "page_count_log": round(rng.uniform(0, 3), 2)}
+        if code:
+            x.update({f"finding.{code}": 3.0, "family_max.pdf": 3.0, "max_severity": 3.0})
+        return x
+
+    X = [doc("PDF_A") for _ in range(40)] + [doc(None) for _ in range(40)]
+    X += [doc("PDF_C") for _ in range(10)]
+    y = [1] * 40 + [0] * 50
+    unseen, clean = doc("PDF_B"), doc(None)
+    plain = classifier.train(X, y, masked_copies=0)
+    masked = classifier.train(X, y)
+    # Without the masked copies the model only knows "code A": B scores as authentic.
+    assert classifier.predict_proba(plain, [unseen])[0] < 0.1
+    # With them, a medium PDF finding counts (4 in 5 such training files were forged).
+    got = classifier.predict_proba(masked, [unseen, clean])
+    assert got[0] > 0.4 > got[1]
+    assert classifier.masked({"finding.PDF_A": 3.0, "family_max.pdf": 3.0}) == {
+        "family_max.pdf": 3.0
+    }
