@@ -214,12 +214,13 @@ def test_incremental_update_by_another_tool_is_not_a_writer_mismatch():
 
 
 def test_rule_floor_raises_score_with_the_verdict(tmp_path):
-    # A high finding the model never learnt (no forgery technique makes it) keeps the
-    # rule-based verdict; the score is raised with it so that ranking agrees.
+    # A high finding the model never learnt on a forgery (no technique makes it) keeps the
+    # rule-based verdict as a floor; the score is raised with it so that ranking agrees.
     import json
 
     from authenticity import classifier
-    from authenticity.pipeline import run_scan
+    from authenticity.model import Verdict
+    from authenticity.pipeline import Prediction, run_scan, scorecard_from
 
     model = classifier.resolve(None)
     assert model is not None and "PDF_SIGNATURE_RANGE_BEYOND_EOF@high" not in model.known_codes
@@ -233,11 +234,23 @@ def test_rule_floor_raises_score_with_the_verdict(tmp_path):
         for c in map(json.loads, (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines())
     }
     cut = cards["cut.pdf"]
+    # The model weighs the unknown code through its family and severity; the floor makes
+    # sure of the verdict either way, and the score agrees with it.
     assert cut["verdict"] in ("suspicious", "likely_forged")
-    assert model.verdict(cut["model_score"]).value != cut["verdict"]  # the floor gave it
-    assert cut["score"] > model.thresholds[cut["verdict"]] >= cut["model_score"]
+    assert cut["score"] > model.thresholds[cut["verdict"]]
+    assert cut["score"] >= cut["model_score"]
     assert cards["plain.pdf"]["score"] == cards["plain.pdf"]["model_score"]
     assert cut["score"] > cards["plain.pdf"]["score"]
+    # A model that had not weighed it at all (a low score) is overruled by the floor.
+    data = _signed_like_pdf(extra=500)
+    own = analyse(data, "cut.pdf")
+    doc = Document(path="cut.pdf", sha256=own.sha256, size=len(data))
+    low = Prediction(model=model, score=0.05, reasons=[])
+    card = scorecard_from(doc, own, list(own.findings), low)
+    assert model.verdict(0.05) in (Verdict.CONSISTENT, Verdict.INCONCLUSIVE)
+    assert card.verdict.value in ("suspicious", "likely_forged")
+    assert card.score > model.thresholds[card.verdict.value] >= 0.05
+    assert card.extra["model_score"] == 0.05
 
 
 # --- metadata editors -------------------------------------------------------------------
