@@ -213,9 +213,11 @@ def test_pair_findings_are_not_read_by_the_classifier():
     # A symmetric pair finding sits on the original too: the model must not learn from it.
     docx = SAMPLE / "documents" / "note-strategie-numerique.docx"
     pair = Finding("NEARDUP_IMAGE_DATES_DIFFER", Severity.INFO, "x", {})
+    resaved = Finding("OOXML_RESAVED_BY_LIBRARY", Severity.LOW, "z", {})
     seen = Finding("NEARDUP_MODIFIED_COPY", Severity.INFO, "y", {"similarity": 0.9})
     base = _features_of(docx)
     assert _features_of(docx, [pair]) == base
+    assert _features_of(docx, [resaved]) == base
     assert _features_of(docx, [seen]) != base
 
 
