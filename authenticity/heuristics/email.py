@@ -411,10 +411,9 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     stamp, form = found
     if not 1990 <= stamp.year <= 2100:
         return
-    # A naive stamp may be local or UTC: compare wall clocks with the zone slack.
-    delta = date.replace(tzinfo=None) - stamp.replace(tzinfo=None)
-    if stamp.tzinfo is not None:
-        delta = as_utc(date) - stamp
+    # A zone-less stamp may be local time or UTC: compare wall clocks, with the zone slack.
+    wall = as_utc(date) if stamp.tzinfo is not None else date.replace(tzinfo=None)
+    delta = wall - stamp
     if abs(delta) <= MSGID_SLACK:
         return
     yield Finding(

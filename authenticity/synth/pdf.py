@@ -39,6 +39,17 @@ _ESCAPE = re.compile(r"\\(?:[0-7]{1,3}|.)", re.S)
 _ENV_LOCK = threading.Lock()
 
 
+def _canvas(buf: io.BytesIO, pagesize: tuple[float, float], **kwargs) -> rl_canvas.Canvas:
+    """A reportlab canvas in invariant mode (stable bytes for a seed)."""
+    with _ENV_LOCK:  # invariant mode reads $SOURCE_DATE_EPOCH; hide it for stable bytes
+        sde = os.environ.pop("SOURCE_DATE_EPOCH", None)
+        try:
+            return rl_canvas.Canvas(buf, pagesize=pagesize, invariant=1, **kwargs)
+        finally:
+            if sde is not None:
+                os.environ["SOURCE_DATE_EPOCH"] = sde
+
+
 def _edit_content(raw: bytes, rng: random.Random) -> tuple[bytes, str, str] | None:
     """Change one number inside a ``(...) Tj`` string of a content stream."""
     hits = [
@@ -84,13 +95,7 @@ def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
         x = left + rng.uniform(0.08, 0.45) * width
         y = bottom + rng.uniform(0.15, 0.8) * height
         buf = io.BytesIO()
-        with _ENV_LOCK:
-            sde = os.environ.pop("SOURCE_DATE_EPOCH", None)
-            try:
-                c = rl_canvas.Canvas(buf, pagesize=(left + width, bottom + height), invariant=1)
-            finally:
-                if sde is not None:
-                    os.environ["SOURCE_DATE_EPOCH"] = sde
+        c = _canvas(buf, (left + width, bottom + height))
         c.setFillColorRGB(1, 1, 1)
         c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
         c.setFillColorRGB(0, 0, 0)
@@ -240,13 +245,7 @@ def _latin1(text: str) -> str:
 
 def _reportlab_pdf(lines: list[str], info: dict, stamp: str, careful: bool) -> bytes:
     buf = io.BytesIO()
-    with _ENV_LOCK:  # invariant mode reads $SOURCE_DATE_EPOCH; hide it for stable bytes
-        sde = os.environ.pop("SOURCE_DATE_EPOCH", None)
-        try:
-            c = rl_canvas.Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
-        finally:
-            if sde is not None:
-                os.environ["SOURCE_DATE_EPOCH"] = sde
+    c = _canvas(buf, A4, pageCompression=1)
     for key, setter in (
         ("/Author", c.setAuthor),
         ("/Title", c.setTitle),
