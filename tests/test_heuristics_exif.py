@@ -173,3 +173,26 @@ def test_exif_and_xmp_dates_shifted_together_agree(tmp_path):
     result = analyse(shifted)
     assert "EXIF_XMP_DATE_MISMATCH" not in codes(result)
     assert result.facts["xmp_datetimeoriginal"].day == 9  # 12 December - 3 days
+
+
+#: Nikon D5000: the camera wrote DateTime in IFD0 and IFD1 alike (2011-03-20 11:23:01).
+THUMB_DATE_PHOTO = "image/drewnoakes__jpg_Nikon_D5000.jpg"
+#: Sony Cybershot: IFD0 DateTime updated two days after capture, IFD1 left at capture time.
+LATER_EDITED_PHOTO = "image/drewnoakes__jpg_Sony_Cybershot_(5).jpg"
+
+
+@pytest.mark.parametrize("shift", ["-=0:0:3 0:0:0", "+=0:1:0 0:0:0"])
+def test_alldates_shift_leaves_the_thumbnail_directory_date_behind(shift, tmp_path):
+    original = corpus_file(THUMB_DATE_PHOTO)
+    assert "EXIF_THUMBNAIL_DATE_MISMATCH" not in codes(analyse(original))
+    # Back-dated: IFD0 before IFD1; forward-dated: the capture after IFD1.
+    result = analyse(exiftool_edit(original, tmp_path, f"-AllDates{shift}"))
+    finding = next(f for f in result.findings if f.code == "EXIF_THUMBNAIL_DATE_MISMATCH")
+    assert finding.severity.value == "medium"
+    assert finding.evidence["thumbnail_datetime"].isoformat() == "2011-03-20T11:23:01"
+
+
+def test_main_date_updated_after_capture_is_not_a_thumbnail_mismatch():
+    result = analyse(corpus_file(LATER_EDITED_PHOTO))
+    assert result.facts["exif_thumbnail_datetime"] < result.facts["exif_datetime"]
+    assert "EXIF_THUMBNAIL_DATE_MISMATCH" not in codes(result)

@@ -429,6 +429,10 @@ def extract_image(data: bytes) -> Extraction:
         "exif_datetime": modified,
         "exif_tag_count": len(tags),
     }
+    # Cameras write DateTime in the thumbnail's directory (IFD1) too, with the same value.
+    thumb_time = parse_exif_datetime(get("Thumbnail DateTime"))
+    if thumb_time is not None:
+        facts["exif_thumbnail_datetime"] = thumb_time
     gps = _gps_datetime(tags)
     if gps is not None:
         facts["gps_datetime"] = gps

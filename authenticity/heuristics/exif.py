@@ -1,5 +1,5 @@
-"""Image metadata: EXIF capture time vs GPS time and vs the XMP copies of it, editing
-software named in the tags.
+"""Image metadata: EXIF capture time vs GPS time, vs the XMP copies of it and vs the
+thumbnail directory's date; editing software named in the tags.
 
 ``TS_CREATED_AFTER_MODIFIED`` (in :mod:`authenticity.heuristics.dates`) already covers an
 EXIF DateTime earlier than DateTimeOriginal: the image extractor maps them to
@@ -112,6 +112,47 @@ def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return
 
 
+#: IFD0 and IFD1 dates come from one clock in one write.
+THUMBNAIL_TOLERANCE = dt.timedelta(seconds=2)
+
+
+def check_thumbnail_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The thumbnail directory's DateTime (IFD1) against the main one (IFD0) and the
+    capture time.
+
+    A camera writes both directories at capture, with the same DateTime. A later editor
+    may update IFD0 only, so IFD1 earlier than IFD0 is normal; IFD1 *later* than IFD0, or
+    earlier than the capture time, means dates were rewritten in one directory only
+    (ExifTool's ``-AllDates`` moves IFD0 and leaves IFD1 as the camera wrote it).
+    """
+    if not _is_image(facts):
+        return
+    thumb = facts.get("exif_thumbnail_datetime")
+    main = facts.get("exif_datetime")
+    original = facts.get("exif_datetime_original")
+    if not isinstance(thumb, dt.datetime):
+        return
+    problems = []
+    if isinstance(main, dt.datetime) and thumb - main > THUMBNAIL_TOLERANCE:
+        problems.append(f"later than the main DateTime ({main.isoformat()})")
+    if isinstance(original, dt.datetime) and original - thumb > THUMBNAIL_TOLERANCE:
+        problems.append(f"earlier than the capture time ({original.isoformat()})")
+    if not problems:
+        return
+    yield Finding(
+        "EXIF_THUMBNAIL_DATE_MISMATCH",
+        Severity.MEDIUM,
+        f"The thumbnail directory's DateTime ({thumb.isoformat()}), which the camera writes "
+        f"with the photo, is {' and '.join(problems)}: the dates were rewritten in one "
+        "place and not the other.",
+        {
+            "thumbnail_datetime": thumb,
+            "datetime": main,
+            "datetime_original": original,
+        },
+    )
+
+
 def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _is_image(facts):
         return
@@ -135,5 +176,6 @@ def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
+    lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )
