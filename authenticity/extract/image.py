@@ -275,7 +275,7 @@ def _icc_description(profile: bytes) -> str | None:
     return None
 
 
-def _digest(data: bytes) -> str:
+def _digest(data: bytes | memoryview) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -340,7 +340,7 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
             segments.append("SOS")
             # The compressed picture (scan headers and entropy-coded data, to the end):
             # equal between two files when only their metadata differs.
-            scan_digest = _digest(data[pos:])
+            scan_digest = _digest(memoryview(data)[pos:])
             break
         else:
             segments.append(f"0x{marker:02X}")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.heuristics.pdf import dates_differ
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc
 
@@ -62,8 +63,6 @@ def check_gps_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     )
 
 
-#: Writers round to the second; some store the XMP copy a moment apart.
-XMP_TOLERANCE = dt.timedelta(minutes=2)
 #: XMP properties that restate when the photo was taken, and their names in evidence.
 _XMP_CAPTURE = (
     ("xmp_datetimeoriginal", "exif:DateTimeOriginal"),
@@ -71,13 +70,6 @@ _XMP_CAPTURE = (
     ("xmp_createdate", "xmp:CreateDate"),
     ("xmp_datecreated", "photoshop:DateCreated"),
 )
-
-
-def _same_moment(a: dt.datetime, b: dt.datetime) -> bool:
-    if a.tzinfo is not None and b.tzinfo is not None:
-        return abs(a - b) <= XMP_TOLERANCE
-    # Zone-less on one side: wall clocks may be any zone apart.
-    return abs(as_utc(a) - as_utc(b)) <= NAIVE_SLACK + XMP_TOLERANCE
 
 
 def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -99,7 +91,8 @@ def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return
     for key, name in _XMP_CAPTURE:
         value = facts.get(key)
-        if not isinstance(value, dt.datetime) or any(_same_moment(value, e) for e in exif):
+        # Same tolerance as the PDF Info/XMP comparison: 2 min with zones, 14 h without.
+        if not isinstance(value, dt.datetime) or any(not dates_differ(value, e) for e in exif):
             continue
         yield Finding(
             "EXIF_XMP_DATE_MISMATCH",
