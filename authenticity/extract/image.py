@@ -1,7 +1,8 @@
 """Image metadata: EXIF (and TIFF/GPS/maker-note tags) via exifread, header facts via Pillow.
 
-Pixels are never decoded here: Pillow's ``Image.open`` only reads the header, and it is
-imported lazily with a bounded ``MAX_IMAGE_PIXELS``.
+Pillow's ``Image.open`` only reads the header, and it is imported lazily with a bounded
+``MAX_IMAGE_PIXELS``. The only pixels decoded are a JPEG's at reduced scale, to compare
+them with its EXIF thumbnail (:mod:`authenticity.extract.thumbcompare`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import exifread
 
 from authenticity.errors import ExtractionError
-from authenticity.extract import _xml, register
+from authenticity.extract import _xml, register, thumbcompare
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
 
@@ -443,6 +444,8 @@ def extract_image(data: bytes) -> Extraction:
     facts["thumbnail_size"] = len(thumb) if thumb is not None else 0
     if thumb is not None and (dims := _thumbnail_size(thumb)) is not None:
         facts["thumbnail_width"], facts["thumbnail_height"] = dims
+        if isinstance(tags.get("JPEGThumbnail"), bytes) and data.startswith(b"\xff\xd8"):
+            facts.update(thumbcompare.compare(data, thumb) or {})
     app1_xmp = None
     try:
         segment_facts, app1_xmp = _jpeg_segments(data)

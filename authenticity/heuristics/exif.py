@@ -1,5 +1,6 @@
 """Image metadata: EXIF capture time vs GPS time, vs the XMP copies of it and vs the
-thumbnail directory's date; editing software named in the tags.
+thumbnail directory's date; the thumbnail's picture vs the main one; editing software named
+in the tags.
 
 ``TS_CREATED_AFTER_MODIFIED`` (in :mod:`authenticity.heuristics.dates`) already covers an
 EXIF DateTime earlier than DateTimeOriginal: the image extractor maps them to
@@ -146,6 +147,42 @@ def check_thumbnail_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
     )
 
 
+#: The thumbnail comparison (:mod:`authenticity.extract.thumbcompare`): one region differs
+#: this many times more than the picture typically does (authentic camera files of the
+#: shared corpus stay under 6), by at least this many grey levels on average over it.
+THUMBNAIL_RATIO = 7.0
+THUMBNAIL_PEAK = 15.0
+
+
+def check_thumbnail_content(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The EXIF thumbnail shows the same picture as the main image except in one region:
+    the pixels there were changed after the thumbnail was written (a retouch or a pasted
+    region re-encoded with the old EXIF bytes kept)."""
+    if not _is_image(facts):
+        return
+    ratio = facts.get("thumbnail_diff_ratio")
+    peak = facts.get("thumbnail_diff_peak")
+    if not isinstance(ratio, float | int) or not isinstance(peak, float | int):
+        return
+    if ratio < THUMBNAIL_RATIO or peak < THUMBNAIL_PEAK:
+        return
+    region = facts.get("thumbnail_diff_region")
+    yield Finding(
+        "EXIF_THUMBNAIL_CONTENT_MISMATCH",
+        Severity.MEDIUM,
+        "The preview the camera stored in the EXIF block matches the main picture except in "
+        f"one region (around pixels {region}), which differs {ratio:.0f} times more than the "
+        "rest: the picture was changed there after the preview was written and re-saved "
+        "with the old metadata kept. Compare the two images side by side.",
+        {
+            "region": region,
+            "difference_ratio": ratio,
+            "region_difference": peak,
+            "typical_difference": facts.get("thumbnail_diff_median"),
+        },
+    )
+
+
 def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _is_image(facts):
         return
@@ -170,5 +207,6 @@ CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
+    lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )
