@@ -196,3 +196,18 @@ def test_main_date_updated_after_capture_is_not_a_thumbnail_mismatch():
     result = analyse(corpus_file(LATER_EDITED_PHOTO))
     assert result.facts["exif_thumbnail_datetime"] < result.facts["exif_datetime"]
     assert "EXIF_THUMBNAIL_DATE_MISMATCH" not in codes(result)
+
+
+def test_photo_backdated_before_its_exif_version_existed(tmp_path):
+    # Canon EOS Rebel T3i, ExifVersion 0230 (Exif 2.3, April 2010), taken 2014-03-05.
+    original = corpus_file(CAMERA_PHOTO)
+    assert "TS_BEFORE_SOFTWARE_RELEASE" not in codes(analyse(original))
+    assert analyse(original).facts["exif_version"] == "0230"
+    # Four years back (2010-03) is within the six months' tolerance; five (2009-03) is not.
+    four = analyse(exiftool_edit(original, tmp_path, "-AllDates-=4:0:0 0:0:0"))
+    assert "TS_BEFORE_SOFTWARE_RELEASE" not in codes(four)
+    five = analyse(exiftool_edit(original, tmp_path, "-AllDates-=5:0:0 0:0:0"))
+    finding = next(f for f in five.findings if f.code == "TS_BEFORE_SOFTWARE_RELEASE")
+    assert finding.severity.value == "high"
+    assert finding.evidence["product"] == "EXIF"
+    assert finding.evidence["exif_version"] == "0230"

@@ -430,6 +430,9 @@ def extract_image(data: bytes) -> Extraction:
         "exif_datetime": modified,
         "exif_tag_count": len(tags),
     }
+    exif_version = get("EXIF ExifVersion")
+    if exif_version and re.fullmatch(r"\d{4}", exif_version):
+        facts["exif_version"] = exif_version
     # Cameras write DateTime in the thumbnail's directory (IFD1) too, with the same value.
     thumb_time = parse_exif_datetime(get("Thumbnail DateTime"))
     if thumb_time is not None:

@@ -6,6 +6,8 @@ release_date, source_url). ``version_pattern`` is a regular expression searched 
 - ``Microsoft Office`` rows: the AppVersion / PIDDSI_VERSION (``16.0000``) of a file whose
   application name starts with "Microsoft" (OOXML ``app.xml``, OLE2 document summary);
 - ``PDF`` rows: the version in the ``%PDF-x.y`` header;
+- ``EXIF`` rows: the ExifVersion tag (``0230``) of an image: a camera or editor writes the
+  version of the standard it implements, which cannot postdate the EXIF block's dates;
 - every other row: the application, producer and XMP CreatorTool strings.
 
 The date compared is the latest one the file claims (modified, else created): the claimed
@@ -73,9 +75,10 @@ def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]
     app = (meta.application or "").strip()
     if meta.app_version and app.lower().startswith("microsoft"):
         claims.append(("Microsoft Office", "app_version", meta.app_version.strip()))
-    version = facts.get("pdf_version")
-    if isinstance(version, str) and version:
-        claims.append(("PDF", "pdf_version", version))
+    for kind, key in (("PDF", "pdf_version"), ("EXIF", "exif_version")):
+        version = facts.get(key)
+        if isinstance(version, str) and version:
+            claims.append((kind, key, version))
     seen: set[str] = set()
     for name, value in (
         ("application", meta.application),
@@ -91,7 +94,7 @@ def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]
 
 def _matches(kind: str, release: Release) -> bool:
     if kind == "software":
-        return release.product not in ("Microsoft Office", "PDF")
+        return release.product not in ("Microsoft Office", "PDF", "EXIF")
     return release.product == kind
 
 
