@@ -211,3 +211,36 @@ def test_photo_backdated_before_its_exif_version_existed(tmp_path):
     assert finding.severity.value == "high"
     assert finding.evidence["product"] == "EXIF"
     assert finding.evidence["exif_version"] == "0230"
+
+
+#: Sony Cybershot original: the camera's own segment order (DQT, DHT, SOF), no JFIF header.
+SONY_ORIGINAL = "image/drewnoakes__jpg_Sony_Cybershot_(1).jpg"
+
+
+def keep_metadata_save(data: bytes, size: tuple[int, int] | None = None) -> bytes:
+    """Decode and save with Pillow keeping the EXIF bytes and quantization tables."""
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.info["exif"]
+        out = io.BytesIO()
+        if size:
+            im.resize(size).save(out, format="JPEG", exif=exif, quality=90)
+        else:
+            im.save(out, format="JPEG", exif=exif, quality="keep")
+    return out.getvalue()
+
+
+def test_camera_exif_on_a_full_size_libjpeg_reencode_is_pointed_out():
+    original = corpus_file(SONY_ORIGINAL)
+    assert "JPEG_REENCODED_WITH_CAMERA_EXIF" not in codes(analyse(original))
+    result = analyse(keep_metadata_save(original))
+    finding = next(f for f in result.findings if f.code == "JPEG_REENCODED_WITH_CAMERA_EXIF")
+    assert finding.severity.value == "low"
+    assert finding.evidence["make"] == "SONY"
+    assert finding.evidence["segments"][0] == "APP0:JFIF"
+
+
+def test_resized_copy_restating_the_camera_size_is_not_a_full_size_reencode():
+    original = corpus_file(SONY_ORIGINAL)
+    resized = analyse(keep_metadata_save(original, (512, 384)))
+    assert resized.facts["exif_pixel_width"] == 1024  # the camera's size, kept
+    assert "JPEG_REENCODED_WITH_CAMERA_EXIF" not in codes(resized)

@@ -430,6 +430,11 @@ def extract_image(data: bytes) -> Extraction:
         "exif_datetime": modified,
         "exif_tag_count": len(tags),
     }
+    for key, name in (("exif_pixel_width", "EXIF ExifImageWidth"),
+                      ("exif_pixel_height", "EXIF ExifImageLength")):  # fmt: skip
+        value = get(name)
+        if value and value.isdigit():
+            facts[key] = int(value)
     exif_version = get("EXIF ExifVersion")
     if exif_version and re.fullmatch(r"\d{4}", exif_version):
         facts["exif_version"] = exif_version

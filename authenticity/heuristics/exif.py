@@ -1,6 +1,6 @@
 """Image metadata: EXIF capture time vs GPS time, vs the XMP copies of it and vs the
-thumbnail directory's date; the thumbnail's picture vs the main one; editing software named
-in the tags.
+thumbnail directory's date; the thumbnail's picture vs the main one; a camera's EXIF on a
+library re-encode; editing software named in the tags.
 
 ``TS_CREATED_AFTER_MODIFIED`` (in :mod:`authenticity.heuristics.dates`) already covers an
 EXIF DateTime earlier than DateTimeOriginal: the image extractor maps them to
@@ -183,6 +183,53 @@ def check_thumbnail_content(meta: Metadata, facts: dict[str, Any]) -> Iterator[F
     )
 
 
+#: The table and frame segments in the order the IJG libjpeg writes them (baseline or
+#: progressive, with or without chroma tables): the encoder behind Pillow, OpenCV,
+#: ImageMagick, GIMP and most programs. Camera firmware has its own encoders and orders.
+_IJG_LAYOUTS = frozenset(
+    {
+        ("DQT", "DQT", "0xC0", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
+        ("DQT", "DQT", "0xC2", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
+        ("DQT", "0xC0", "0xC4", "0xC4", "SOS"),
+    }
+)
+
+
+def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Camera EXIF on a picture encoded by libjpeg at the size the camera recorded.
+
+    libjpeg starts the file with a JFIF header and writes its tables in a fixed order; a
+    camera's firmware does neither that way. A JFIF-first, libjpeg-ordered file whose EXIF
+    names a camera and states exactly this picture's size was decoded and re-encoded at
+    full size by a program that copied the camera's EXIF over: an edit saved with "keep
+    metadata", or an app's re-compression. Resizing apps usually restate a smaller size.
+    """
+    if not _is_image(facts) or not meta.make:
+        return
+    segments = facts.get("jpeg_segments")
+    if not isinstance(segments, list) or not segments or segments[0] != "APP0:JFIF":
+        return
+    layout = tuple(s for s in segments if not s.startswith("APP") and s != "COM")
+    if layout not in _IJG_LAYOUTS:
+        return
+    size = (facts.get("width"), facts.get("height"))
+    if size != (facts.get("exif_pixel_width"), facts.get("exif_pixel_height")):
+        return
+    if meta.application and _EDITORS.search(meta.application):
+        return  # EXIF_EDITOR_SOFTWARE says it already, with the editor's name
+    yield Finding(
+        "JPEG_REENCODED_WITH_CAMERA_EXIF",
+        Severity.LOW,
+        f"The EXIF names a camera ({meta.make} {meta.model or ''}".rstrip()
+        + f") and this picture's exact size ({size[0]}x{size[1]}), but the file was "
+        "encoded by the libjpeg library (JFIF header, libjpeg's table order), not by the "
+        "camera: the photo was decoded and saved again with the camera's metadata copied "
+        "over. Phones and apps do this when re-compressing photos; so does an edit saved "
+        "with 'keep metadata'.",
+        {"make": meta.make, "model": meta.model, "segments": segments[:12]},
+    )
+
+
 def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _is_image(facts):
         return
@@ -208,5 +255,6 @@ CHECKS = (
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
+    lambda meta, facts, ctx: check_library_reencode(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )
