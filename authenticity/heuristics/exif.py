@@ -149,8 +149,10 @@ def check_thumbnail_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
 
 #: The thumbnail comparison (:mod:`authenticity.extract.thumbcompare`): one region differs
 #: this many times more than the picture typically does (authentic camera files of the
-#: shared corpus stay under 6), by at least this many grey levels on average over it.
+#: shared corpus stay under 6), by at least this many grey levels on average over it; from
+#: twice that ratio the region stands out so clearly that the finding is high.
 THUMBNAIL_RATIO = 7.0
+THUMBNAIL_RATIO_HIGH = 14.0
 THUMBNAIL_PEAK = 15.0
 
 
@@ -169,7 +171,7 @@ def check_thumbnail_content(meta: Metadata, facts: dict[str, Any]) -> Iterator[F
     region = facts.get("thumbnail_diff_region")
     yield Finding(
         "EXIF_THUMBNAIL_CONTENT_MISMATCH",
-        Severity.MEDIUM,
+        Severity.HIGH if ratio >= THUMBNAIL_RATIO_HIGH else Severity.MEDIUM,
         "The preview the camera stored in the EXIF block matches the main picture except in "
         f"one region (around pixels {region}), which differs {ratio:.0f} times more than the "
         "rest: the picture was changed there after the preview was written and re-saved "
