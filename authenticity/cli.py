@@ -253,7 +253,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise AuthenticityError(str(exc)) from exc
-    from prefect import serve
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
@@ -271,7 +270,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     schedule = f"every {args.interval}" if args.interval else f"cron {args.cron!r}"
     tz = f" ({args.timezone})" if args.timezone else ""
     print(f"serving rescan/{deployment.name}: {args.watch} -> {args.out}, {schedule}{tz}")
-    serve(deployment, limit=1)  # one rescan at a time: runs share the folder and the store
+    from flows.rescan import serve_deployment
+
+    # One rescan at a time: runs share the folder and the store.
+    serve_deployment(deployment, limit=1)
     return 0
 
 

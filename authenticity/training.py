@@ -821,12 +821,18 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   authentic packages written by web or mobile Office or by document-management systems may
   carry the zlib one too, and none of those are in the authentic training data.
 - Careful JPEG edits (a retouch or splice re-encoded with the original quantization
-  tables and EXIF bytes, or EXIF dates rewritten in place) leave nothing inside the file
-  that these checks read. When the untouched original is in the same dump, the pair is
-  pointed out (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both
-  copies), but the model does not read those findings: every forgery's source is in the
-  training dump, so it would learn that being half of a pair means forged. Pixel forensics
-  (double compression, copy-move) is not implemented: tried on the corpus, a same-quality
+  tables and EXIF bytes, or EXIF dates rewritten in place) leave little inside the file.
+  What is read: the EXIF thumbnail against the picture (`EXIF_THUMBNAIL_CONTENT_MISMATCH`:
+  a pasted region shows; a small blur does not), camera EXIF on a full-size libjpeg
+  re-encode (`JPEG_REENCODED_WITH_CAMERA_EXIF`, low: phones re-compress photos too), and a
+  capture date before the photo's Exif version existed. Most of the corpus photos the
+  generator edits were already resized by their collectors (no usable thumbnail, no
+  camera layout), so few training forgeries carry these traces and the model weighs them
+  lightly. When the untouched original is in the same dump, the pair is pointed out
+  (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both copies), but
+  the model does not read those findings: every forgery's source is in the training dump,
+  so it would learn that being half of a pair means forged. Pixel forensics (double
+  compression, copy-move) is not implemented: tried on the corpus, a same-quality
   recompression error map did not separate edited regions.
 - Fabricated emails that imitate an unsigned original (no DKIM in the dump for that
   sender) look like any unsigned email; the dump-wide checks catch only copied relay queue

@@ -287,6 +287,53 @@ def build_deployment(
     )
 
 
+def serve_deployment(deployment: RunnerDeployment, limit: int = 1) -> None:
+    """``prefect.serve`` for one deployment, stopping cleanly on SIGTERM at any moment.
+
+    ``prefect.serve`` registers the deployment first and installs the runner's SIGTERM
+    handler only when the runner starts; a service manager's SIGTERM in between killed the
+    process without pausing the schedule, and one during the runner's start-up made its
+    handler fail ("Runner has not yet started"). Here SIGTERM is caught from the beginning
+    and acted on once the runner has started.
+    """
+    import asyncio
+    import signal
+    import threading
+
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True, limit=limit)
+    pending = threading.Event()
+    graceful = runner.handle_sigterm
+
+    def on_sigterm(*args: Any) -> None:
+        if runner.started:
+            graceful(*args)
+        pending.set()
+
+    # Runner.start() installs ``self.handle_sigterm``: make that ours too.
+    runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+
+    async def run() -> None:
+        started = asyncio.create_task(runner.start())
+        while not runner.started and not started.done():
+            await asyncio.sleep(0.05)
+        if pending.is_set() and runner.started:
+            graceful()
+        await started
+
+    try:
+        if pending.is_set():
+            return
+        runner.add_deployment(deployment)
+        asyncio.run(run())  # even when stopped meanwhile: the runner pauses the schedule
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
 

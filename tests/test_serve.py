@@ -345,6 +345,25 @@ def test_served_interval_schedule_and_run_now(
     assert asyncio.run(_paused(url, "hourly"))  # stopped cleanly: schedule paused
 
 
+def test_sigterm_while_starting_up_stops_cleanly(
+    tmp_path: Path, prefect_server: dict[str, str]
+) -> None:
+    # A service manager may stop the service while it is still registering its deployment
+    # (before Prefect's runner installs its own handler): the exit is still clean.
+    (tmp_path / "drop").mkdir()
+    proc = _serve(
+        prefect_server, tmp_path, *("--watch", "drop", "--out", "out", "--interval", "1h")
+    )
+    log_path = tmp_path / "serve.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "serving rescan/" in log_path.read_text(errors="replace"):
+            break
+        time.sleep(0.02)
+    log = _stop(proc, tmp_path)
+    assert proc.returncode == 0, log
+
+
 def test_served_cron_schedule_with_timezone(tmp_path: Path, prefect_server: dict[str, str]) -> None:
     url = prefect_server["PREFECT_API_URL"]
     (tmp_path / "drop").mkdir()
