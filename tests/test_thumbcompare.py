@@ -112,6 +112,10 @@ def test_unreadable_pictures_are_not_compared():
     head = data[: len(data) // 3]  # the scan cut off: Pillow cannot decode it
     assert compare(head + b"\xff\xd9", b"not a jpeg") is None
     assert compare(b"\xff\xd8\xff\xd9", data) is None
+    # A "thumbnail" far bigger than a preview is not decoded.
+    big = io.BytesIO()
+    Image.new("L", (2000, 1500)).save(big, "JPEG")
+    assert compare(data, big.getvalue()) is None
     # The truncated file still yields a scorecard without the comparison.
     result = analyse(head)
     assert CODE not in {f.code for f in result.findings}

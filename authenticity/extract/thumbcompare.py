@@ -29,6 +29,9 @@ _MIN_SIDE = 24
 _WINDOW = 0.1
 #: Main images with more pixels are not decoded (the bomb guard, at 1/8 scale regardless).
 _MAX_MAIN_PIXELS = 256_000_000
+#: An EXIF preview is small (160x120 by the standard; some cameras write 640x480 or more);
+#: a bigger "thumbnail" is not one, and is not decoded.
+_MAX_THUMB_PIXELS = 2_000_000
 
 
 def _bars(a: Any) -> tuple[float, float, float, float] | None:
@@ -104,6 +107,8 @@ def compare(data: bytes, thumb: bytes) -> dict[str, Any] | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(BytesIO(thumb)) as t_img:
+                if t_img.width * t_img.height > _MAX_THUMB_PIXELS:
+                    return None
                 t_img.draft("L", t_img.size)
                 small = t_img.convert("L")
             with Image.open(BytesIO(data)) as m_img:
