@@ -114,7 +114,7 @@ def test_unreadable_pictures_are_not_compared():
     assert compare(b"\xff\xd8\xff\xd9", data) is None
     # A "thumbnail" far bigger than a preview is not decoded.
     big = io.BytesIO()
-    Image.new("L", (2000, 1500)).save(big, "JPEG")
+    Image.new("L", (2400, 1600), 128).save(big, "JPEG")  # the picture's shape
     assert compare(data, big.getvalue()) is None
     # The truncated file still yields a scorecard without the comparison.
     result = analyse(head)
