@@ -308,8 +308,9 @@ def serve_deployment(deployment: RunnerDeployment, limit: int = 1) -> None:
 
     def on_sigterm(*args: Any) -> None:
         if runner.started:
-            graceful(*args)
-        pending.set()
+            graceful(*args)  # pauses the schedule and exits
+        else:
+            pending.set()  # acted on by run() once the runner has started
 
     # Runner.start() installs ``self.handle_sigterm``: make that ours too.
     runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]
