@@ -353,3 +353,58 @@ def test_office_two_section_exports_are_not_content_edits(rel):
     result = analyse(corpus_file(rel))
     assert result.facts.get("incremental_updates") == 1
     assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(result)
+
+
+LIBRARY_CODE = "PDF_LIBRARY_UNDER_APPLICATION_CREATOR"
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        REPORTLAB,
+        PDFTEX,
+        LIBREOFFICE,
+        "pdf/pdfminer__samples_contrib_issue-00352-hash-twos-complement.pdf",  # mPDF
+        "pdf/pdfminer__samples_contrib_matplotlib.pdf",
+        "pdf/py-pdf__024-annotations_annotated_pdf.pdf",  # FPDF2 under its author's Creator
+    ],
+)
+def test_library_made_and_application_made_files_are_coherent(rel):
+    assert LIBRARY_CODE not in codes(analyse(corpus_file(rel)))
+
+
+def test_careless_regeneration_keeping_the_writer_creator_is_flagged():
+    # The real generator technique: LibreOffice Writer's PDF re-typeset with reportlab, the
+    # original Info (Creator "Writer") copied, reportlab's own Producer left (careless).
+    from authenticity.synth import forge
+
+    forged = forge(corpus_file(LIBREOFFICE), "a.pdf", "pdf_regenerate", seed=3, careful=False)
+    assert forged is not None
+    result = analyse(forged.data)
+    assert codes(result)[LIBRARY_CODE] == "medium"
+    finding = next(f for f in result.findings if f.code == LIBRARY_CODE)
+    assert finding.evidence["creator"] == "Writer"
+    assert "reportlab" in finding.evidence["producer"].casefold()
+
+
+@pytest.mark.parametrize(
+    ("creator", "flagged"),
+    [
+        ("Microsoft® Word for Microsoft 365", True),
+        ("LaTeX with hyperref", True),
+        ("Adobe InDesign CS2 (4.0.4)", True),
+        ("invoice-service 2.3", False),
+        ("Microsoft Word - reportlab export", False),
+    ],
+)
+def test_reportlab_file_under_an_application_creator(creator, flagged):
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setCreator(creator)
+    c.drawString(72, 720, "Invoice 2017-114: 4 800 EUR")
+    c.showPage()
+    c.save()
+    result = analyse(buf.getvalue())
+    assert (LIBRARY_CODE in codes(result)) is flagged

@@ -138,6 +138,50 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     )
 
 
+#: Producers that typeset a PDF from scratch under a program's control (no import of another
+#: application's document): whatever they name as Creator was set by that program.
+TYPESETTING_LIBRARIES = re.compile(
+    r"reportlab|\bfpdf|\btcpdf\b|\bmpdf\b|\bdompdf\b|\bjspdf\b|\bpdfkit\b|\bprawn\b"
+    r"|\bpdfmake\b|\bpdf-lib\b|matplotlib",
+    re.IGNORECASE,
+)
+#: Creator values of desktop authoring applications, which export through their own PDF
+#: writer or a print driver, never through a programming library.
+AUTHORING_APPLICATIONS = re.compile(
+    r"^(?:writer|calc|impress|draw|word|excel|powerpoint|pages|keynote|numbers)$"
+    r"|\bmicrosoft\W*(?:office\W*)?(?:word|excel|powerpoint|publisher|visio)\b"
+    r"|\b(?:libreoffice|openoffice|staroffice|wordperfect|quarkxpress|pdfmaker)\b"
+    r"|\badobe\W+(?:indesign|illustrator|framemaker|pagemaker|photoshop)\b"
+    r"|\b(?:la)?tex\b",
+    re.IGNORECASE,
+)
+
+
+def check_library_under_authoring_creator(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A programming library's Producer under a desktop application's Creator.
+
+    ReportLab, FPDF, TCPDF ... draw a PDF from a program's calls; Word, Writer or LaTeX
+    export through their own writer or a print driver. A Creator naming such an application
+    on a library-made file was copied over from another document: the file was regenerated
+    by a script and given the original's metadata (pdf_regenerate, careless)."""
+    if not _is_pdf(facts):
+        return
+    producer, creator = _norm(meta.producer), _norm(meta.application)
+    if not producer or not creator or not TYPESETTING_LIBRARIES.search(producer):
+        return
+    if not AUTHORING_APPLICATIONS.search(creator) or TYPESETTING_LIBRARIES.search(creator):
+        return
+    yield Finding(
+        "PDF_LIBRARY_UNDER_APPLICATION_CREATOR",
+        Severity.MEDIUM,
+        f"The PDF was produced by the programming library '{producer}' but its Creator names "
+        f"the desktop application '{creator}', which exports PDF through its own writer or a "
+        "print driver: the Creator was copied from another document onto a file a script "
+        "generated.",
+        {"producer": producer, "creator": creator},
+    )
+
+
 def _sections(facts: dict[str, Any]) -> int:
     counts = [facts.get("xref_sections"), facts.get("eof_markers")]
     return max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
@@ -235,4 +279,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_incremental_updates(meta, facts),
     lambda meta, facts, ctx: check_content_rewritten(facts),
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
+    lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
 )
