@@ -205,12 +205,63 @@ def test_photo_backdated_before_its_exif_version_existed(tmp_path):
     assert analyse(original).facts["exif_version"] == "0230"
     # Four years back (2010-03) is within the six months' tolerance; five (2009-03) is not.
     four = analyse(exiftool_edit(original, tmp_path, "-AllDates-=4:0:0 0:0:0"))
-    assert "TS_BEFORE_SOFTWARE_RELEASE" not in codes(four)
+    assert "EXIF" not in release_products(four)
     five = analyse(exiftool_edit(original, tmp_path, "-AllDates-=5:0:0 0:0:0"))
-    finding = next(f for f in five.findings if f.code == "TS_BEFORE_SOFTWARE_RELEASE")
+    finding = release_products(five)["EXIF"]
     assert finding.severity.value == "high"
-    assert finding.evidence["product"] == "EXIF"
     assert finding.evidence["exif_version"] == "0230"
+
+
+def release_products(result: Analysis) -> dict:
+    """product -> TS_BEFORE_SOFTWARE_RELEASE finding."""
+    return {
+        f.evidence["product"]: f for f in result.findings if f.code == "TS_BEFORE_SOFTWARE_RELEASE"
+    }
+
+
+def test_photo_backdated_before_its_camera_was_announced(tmp_path):
+    # The Rebel T3i (EOS 600D) was announced 2011-02-07; this one took the photo 2014-03-05.
+    original = corpus_file(CAMERA_PHOTO)
+    assert release_products(analyse(original)) == {}
+    three = analyse(exiftool_edit(original, tmp_path, "-AllDates-=3:0:0 0:0:0"))  # 2011-03
+    assert release_products(three) == {}
+    four = analyse(exiftool_edit(original, tmp_path, "-AllDates-=4:0:0 0:0:0"))  # 2010-03
+    finding = release_products(four)["Canon EOS 600D"]
+    assert finding.severity.value == "high"
+    assert finding.evidence["camera"] == "Canon Canon EOS REBEL T3i"
+    assert finding.evidence["release_date"].isoformat() == "2011-02-07"
+    assert "camera" in finding.message
+
+
+def test_phone_photo_backdated_before_the_phone_existed(tmp_path):
+    # iPhone 4 (sold from 2010-06-24) photo of 2011-01-13: one year back stays within the
+    # six months' tolerance, two years back (2009-01) cannot be.
+    original = corpus_file("image/drewnoakes__jpg_Apple_iPhone_4.jpg")
+    assert release_products(analyse(original)) == {}
+    one = analyse(exiftool_edit(original, tmp_path, "-AllDates-=1:0:0 0:0:0"))
+    assert release_products(one) == {}
+    two = analyse(exiftool_edit(original, tmp_path, "-AllDates-=2:0:0 0:0:0"))
+    assert release_products(two)["Apple iPhone 4"].evidence["camera"] == "Apple iPhone 4"
+
+
+def test_factory_default_clock_is_not_compared(tmp_path):
+    # A camera whose clock was never set stamps its default (first days of a January): that
+    # is not a claim about when the photo was taken.
+    original = corpus_file(CAMERA_PHOTO)
+    reset = analyse(exiftool_edit(original, tmp_path, "-AllDates=2005:01:01 00:04:31"))
+    assert release_products(reset) == {}
+    later = analyse(exiftool_edit(original, tmp_path, "-AllDates=2005:02:10 14:04:31"))
+    assert {"EXIF", "Canon EOS 600D"} <= set(release_products(later))
+
+
+def test_photo_edited_by_an_editor_before_its_release(tmp_path):
+    # Fujifilm S2 Pro photo saved by Photoshop 7.0 (March 2002) in September 2002.
+    original = corpus_file("image/drewnoakes__jpg_FujiFilm_FinePixS2Pro.jpg")
+    assert release_products(analyse(original)) == {}
+    back = analyse(exiftool_edit(original, tmp_path, "-AllDates-=1:2:0 0:0:0"))  # 2001-07
+    found = release_products(back)
+    assert found["Adobe Photoshop"].evidence["application"] == "Adobe Photoshop 7.0"
+    assert found["Fujifilm FinePix S2 Pro"].severity.value == "high"
 
 
 #: Sony Cybershot original: the camera's own segment order (DQT, DHT, SOF), no JFIF header.

@@ -40,6 +40,8 @@ def test_release_table_loads_with_sources():
     assert len(table) > 50
     products = {r.product for r in table}
     assert {"Microsoft Office", "PDF", "LibreOffice", "macOS Quartz PDFContext"} <= products
+    assert {"Adobe Photoshop", "GIMP", "Apple iPhone 12", "Canon EOS 5D Mark II"} <= products
+    assert {r.kind for r in table} == {"software", "Microsoft Office", "PDF", "EXIF", "Camera"}
     assert all(r.source.startswith("https://") for r in table)
 
 
@@ -121,11 +123,55 @@ def test_pdf_version_newer_than_claimed_date_is_flagged(tmp_path):
     ],
 )
 def test_patterns_pick_the_right_release(value, product, released):
-    hits = [
-        r
-        for r in releases()
-        if r.product not in ("Microsoft Office", "PDF") and r.pattern.search(value)
-    ]
+    hits = [r for r in releases() if r.kind == "software" and r.pattern.search(value)]
     assert len(hits) == 1, hits
     assert hits[0].product.startswith(product)
     assert hits[0].released.isoformat() == released
+
+
+@pytest.mark.parametrize(
+    ("value", "product", "released"),
+    [
+        ("Adobe Photoshop CS Windows", "Adobe Photoshop", "2003-10-01"),
+        ("Adobe Photoshop CS5.1 Windows", "Adobe Photoshop", "2010-04-30"),
+        ("Adobe Photoshop CS6 (Windows)", "Adobe Photoshop", "2012-05-07"),
+        ("Adobe Photoshop CC (Macintosh)", "Adobe Photoshop", "2013-06-17"),
+        ("Adobe Photoshop CC 2015.5 (Windows)", "Adobe Photoshop", "2015-06-15"),
+        ("Adobe Photoshop 22.1 (Windows)", "Adobe Photoshop", "2020-10-20"),
+        ("Adobe Photoshop Lightroom Classic 9.2 (Windows)", "Adobe Lightroom", "2017-10-18"),
+        ("Adobe Photoshop Lightroom 4.4 (Windows)", "Adobe Lightroom", "2012-03-05"),
+        ("GIMP 2.10.30", "GIMP", "2018-04-27"),
+        ("GIMP 2.8.22", "GIMP", "2012-05-03"),
+        ("paint.net 4.2.13", "paint.net", "2014-06-30"),
+        ("Canon Canon EOS 5D", "Canon EOS 5D", "2005-08-22"),
+        ("Canon Canon EOS 5D Mark II", "Canon EOS 5D Mark II", "2008-09-17"),
+        ("Canon Canon EOS 5D Mark III", "Canon EOS 5D Mark III", "2012-03-02"),
+        ("Canon Canon EOS DIGITAL REBEL XT", "Canon EOS 350D", "2005-02-17"),
+        ("Canon Canon EOS 350D DIGITAL", "Canon EOS 350D", "2005-02-17"),
+        ("Apple iPhone 6", "Apple iPhone 6", "2014-09-19"),
+        ("Apple iPhone 6s Plus", "Apple iPhone 6s", "2015-09-25"),
+        ("Apple iPhone SE (2nd generation)", "Apple iPhone SE (2nd generation)", "2020-04-24"),
+        ("Apple iPhone 12 Pro Max", "Apple iPhone 12", "2020-10-23"),
+        ("samsung SM-G991B", "Samsung Galaxy S21", "2021-01-14"),
+        ("NIKON CORPORATION NIKON D3", "Nikon D3/D300", "2007-08-23"),
+        ("NIKON CORPORATION NIKON D3000", "Nikon D3000/D300S", "2009-07-30"),
+        ("NIKON CORPORATION NIKON D3100", "Nikon D3100", "2010-08-19"),
+        ("Google Pixel 3a", "Google Pixel 3a", "2019-05-07"),
+        ("FUJIFILM FinePixS2Pro", "Fujifilm FinePix S2 Pro", "2002-01-31"),
+    ],
+)
+def test_editor_and_camera_rows_pick_the_latest_matching_release(value, product, released):
+    # Several rows of one product may match ("Lightroom" and "Lightroom Classic"): the check
+    # reports the one the date falls short of, i.e. the latest.
+    kind = "software" if product.split()[0] in ("Adobe", "GIMP", "paint.net") else "Camera"
+    hits = [r for r in releases() if r.kind == kind and r.pattern.search(value)]
+    assert {r.product for r in hits} == {product}, hits
+    assert max(r.released for r in hits).isoformat() == released
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Apple iPhone 15 Pro Maxi", "Canon Canon PowerShot G2", "HUAWEI VTR-L09", "SONY DSC-P12"],
+)
+def test_unknown_cameras_match_no_row(value):
+    assert [r for r in releases() if r.kind == "Camera" and r.pattern.search(value)] == []

@@ -157,7 +157,9 @@ AUTHORING_APPLICATIONS = re.compile(
 )
 
 
-def check_library_under_authoring_creator(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+def check_library_under_authoring_creator(
+    meta: Metadata, facts: dict[str, Any]
+) -> Iterator[Finding]:
     """A programming library's Producer under a desktop application's Creator.
 
     ReportLab, FPDF, TCPDF ... draw a PDF from a program's calls; Word, Writer or LaTeX

@@ -8,7 +8,16 @@ release_date, source_url). ``version_pattern`` is a regular expression searched 
 - ``PDF`` rows: the version in the ``%PDF-x.y`` header;
 - ``EXIF`` rows: the ExifVersion tag (``0230``) of an image: a camera or editor writes the
   version of the standard it implements, which cannot postdate the EXIF block's dates;
-- every other row: the application, producer and XMP CreatorTool strings.
+- every other row: the application, producer and XMP CreatorTool strings (office suites, PDF
+  writers, image editors).
+
+Cameras live in ``authenticity/data/camera_releases.csv`` (camera, model_pattern, announced,
+source_url): ``model_pattern`` is searched in "Make Model" of a photo's EXIF (``Canon Canon EOS
+5D Mark II``, ``Apple iPhone 12 Pro``, ``samsung SM-G991B``), and the date compared is the
+announcement: a photo cannot be taken with a camera that did not exist yet. A camera whose
+clock was never set (or was reset) stamps its factory default, usually the first days of a
+January; photo dates in the first week of January are therefore not compared for the camera
+or the Exif version.
 
 The date compared is the latest one the file claims (modified, else created): the claimed
 software saved the file last, so at least that save must come after the release. Betas and
@@ -40,33 +49,65 @@ PRODUCT_TOLERANCE = {"Microsoft Office": dt.timedelta(days=366)}
 _NAIVE_SLACK = dt.timedelta(hours=14)
 
 
+#: Claim kinds compared with rows of their own product name; every other software row is
+#: compared with the application/producer strings ("software").
+_VERSION_KINDS = ("Microsoft Office", "PDF", "EXIF")
+#: Kinds whose dates come from a device clock, which falls back to a factory default.
+_CLOCK_KINDS = ("EXIF", "Camera")
+
+
 @dataclass(frozen=True)
 class Release:
     product: str
     pattern: re.Pattern[str]
     released: dt.date
     source: str
+    kind: str = "software"
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    text = resources.files("authenticity").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 @functools.cache
 def releases() -> tuple[Release, ...]:
-    """The release table shipped as package data."""
-    text = (
-        resources.files("authenticity")
-        .joinpath("data/software_releases.csv")
-        .read_text(encoding="utf-8")
-    )
-    out = []
-    for row in csv.DictReader(io.StringIO(text)):
-        out.append(
-            Release(
-                product=row["product"],
-                pattern=re.compile(row["version_pattern"], re.IGNORECASE),
-                released=dt.date.fromisoformat(row["release_date"]),
-                source=row["source_url"],
-            )
+    """The release tables shipped as package data: software versions, then cameras."""
+    out = [
+        Release(
+            product=row["product"],
+            pattern=re.compile(row["version_pattern"], re.IGNORECASE),
+            released=dt.date.fromisoformat(row["release_date"]),
+            source=row["source_url"],
+            kind=row["product"] if row["product"] in _VERSION_KINDS else "software",
         )
+        for row in _table("software_releases.csv")
+    ]
+    out += [
+        Release(
+            product=row["camera"],
+            pattern=re.compile(row["model_pattern"], re.IGNORECASE),
+            released=dt.date.fromisoformat(row["announced"]),
+            source=row["source_url"],
+            kind="Camera",
+        )
+        for row in _table("camera_releases.csv")
+    ]
     return tuple(out)
+
+
+def _camera(meta: Metadata) -> str | None:
+    """ "Make Model" with whitespace (and the NULs some cameras pad with) collapsed."""
+    model = " ".join((meta.model or "").replace("\x00", " ").split())
+    if not model:
+        return None
+    make = " ".join((meta.make or "").replace("\x00", " ").split())
+    return f"{make} {model}".strip()
+
+
+def _clock_default(when: dt.datetime) -> bool:
+    """The first week of January: where a camera with an unset or reset clock starts."""
+    return when.month == 1 and when.day <= 7
 
 
 def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -79,6 +120,9 @@ def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]
         version = facts.get(key)
         if isinstance(version, str) and version:
             claims.append((kind, key, version))
+    camera = _camera(meta)
+    if camera:
+        claims.append(("Camera", "camera", camera))
     seen: set[str] = set()
     for name, value in (
         ("application", meta.application),
@@ -93,9 +137,7 @@ def _claims(meta: Metadata, facts: dict[str, Any]) -> list[tuple[str, str, str]]
 
 
 def _matches(kind: str, release: Release) -> bool:
-    if kind == "software":
-        return release.product not in ("Microsoft Office", "PDF", "EXIF")
-    return release.product == kind
+    return release.kind == kind
 
 
 def _latest(meta: Metadata) -> tuple[str, dt.datetime] | None:
@@ -129,6 +171,8 @@ def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
     slack = _NAIVE_SLACK if when.tzinfo is None else dt.timedelta(0)
     reported: set[str] = set()
     for kind, field_name, value in _claims(meta, facts):
+        if kind in _CLOCK_KINDS and _clock_default(when):
+            continue
         for release in releases():
             if release.product in reported or not _matches(kind, release):
                 continue
@@ -160,6 +204,16 @@ def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
                     f"({release.released.isoformat()}); its zip entries were written on "
                     f"{written.isoformat()}, so the dates were carried over by a conversion "
                     "or set by hand.",
+                    evidence,
+                )
+            elif release.kind == "Camera":
+                yield Finding(
+                    CODE,
+                    Severity.HIGH,
+                    f"The photo says it was {attr} on {when.isoformat()}, but it names the "
+                    f"camera '{value}' ({release.product}), announced "
+                    f"{release.released.isoformat()} (more than {tolerance.days} days later): "
+                    "the date or the camera tags were altered.",
                     evidence,
                 )
             else:
