@@ -52,6 +52,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from make_sample_dump import client_layout  # the sample dump's mail layouts
+
 LEAK_DATE = dt.date(2017, 5, 5)
 DOMAIN = "campagne.example"
 COMPANY = "Campagne Example"
@@ -481,6 +484,7 @@ def make_eml_template(sender: int, mailer: str, n_att: int) -> bytes:
         )
     if n_att:
         msg.set_boundary(f"----=_NextPart_000_{sender:04X}_01D2{n_att:04X}.{mailer.upper()}")
+    client_layout(msg, mailer)
     data = msg.as_bytes()
     for tok in E_TOKENS:
         assert tok.encode() in data, tok

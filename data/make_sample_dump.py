@@ -371,9 +371,27 @@ def make_email(
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
     if attachments:
         msg.set_boundary(boundary)
-        for part in msg.iter_parts():
-            del part["MIME-Version"]  # the stdlib repeats it in every part; mailers do not
+    client_layout(msg, mailer)
     return msg
+
+
+def client_layout(msg: EmailMessage, mailer: str) -> None:
+    """Put the MIME headers the way the named client ("outlook" or "apple") writes them:
+    the stdlib appends MIME-Version after the content headers and repeats it in every part,
+    a layout no mail client has (and one the scan reports as a script's)."""
+    if msg.is_multipart():
+        for part in msg.iter_parts():
+            del part["MIME-Version"]
+    ctype, cte = msg["Content-Type"], msg["Content-Transfer-Encoding"]
+    for name in ("MIME-Version", "Content-Type", "Content-Transfer-Encoding"):
+        del msg[name]
+    if mailer == "outlook":
+        msg["MIME-Version"] = "1.0"
+    msg["Content-Type"] = str(ctype)
+    if cte is not None:
+        msg["Content-Transfer-Encoding"] = str(cte)
+    if mailer != "outlook":
+        msg["Mime-Version"] = "1.0 (Mac OS X Mail 10.3 \\(3273\\))"
 
 
 # --------------------------------------------------------------------------- content

@@ -272,3 +272,88 @@ def test_python_message_id_time_against_the_date():
     now = dt.datetime.now(dt.UTC)
     assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(build(now))
     assert _mail_codes(build(now - dt.timedelta(days=2))).get("EMAIL_MESSAGE_ID_TIME_MISMATCH")
+
+
+LAYOUT = "EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT"
+SCRIPT = "EMAIL_WRITTEN_BY_SCRIPT"
+
+
+def corpus_email(name: str) -> bytes:
+    path = EMAIL_CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    return path.read_bytes()
+
+
+#: Real messages naming a mail client (Outlook Express 5 and 6, IBM Notes, Outlook for iOS).
+CLIENT_MAILS = [
+    "SpamScope__tests_mails_mail_test_12",
+    "SpamScope__tests_mails_mail_test_9",
+    "SpamScope__tests_mails_mail_test_10",
+    "SpamScope__tests_mails_mail_test_3",
+]
+
+
+@pytest.mark.parametrize("name", CLIENT_MAILS)
+def test_fabrication_of_a_real_client_message_shows_the_script_layout(name):
+    from authenticity.synth import forge
+
+    original = corpus_email(name)
+    assert not {LAYOUT, SCRIPT} & set(_mail_codes(original))
+    # Re-parsing and re-serializing with the stdlib keeps the client's layout: no finding.
+    import email
+    from email import policy
+
+    reparsed = email.message_from_bytes(original, policy=policy.default).as_bytes()
+    assert not {LAYOUT, SCRIPT} & set(_mail_codes(reparsed))
+    for careful in (False, True):
+        forged = forge(original, name + ".eml", "email_fabricate", seed=1, careful=careful)
+        assert forged is not None
+        assert _mail_codes(forged.data).get(LAYOUT) == "medium"
+
+
+def test_python_made_fixture_without_a_client_is_low():
+    # A SpamScope fixture written with the stdlib (its boundary, MIME-Version in the parts).
+    result = analyse(corpus_email("SpamScope__tests_mails_mail_test_14"), Settings(workers=0))
+    (finding,) = [f for f in result.findings if f.code == SCRIPT]
+    assert finding.severity == Severity.LOW
+    assert "Python's multipart boundary" in finding.evidence["traces"]
+    assert result.facts["python_email_traces"]
+
+
+def _legacy(list_id: str | None) -> bytes:
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    single = MIMEText("Merci de virer 4 800 euros.")
+    multi = MIMEMultipart()
+    multi.attach(MIMEText("Ci-joint le RIB."))
+    multi.attach(MIMEApplication(b"%PDF-1.4 ...", Name="rib.pdf"))
+    out = b""
+    for msg in (single, multi):
+        msg["From"] = "Alice <alice@example.org>"
+        msg["Date"] = "Tue, 2 May 2017 10:15:00 +0200"
+        msg["X-Mailer"] = "Microsoft Outlook 16.0"
+        if list_id:
+            msg["List-Id"] = list_id
+        out += msg.as_bytes() + b"\n\x00"
+    return out
+
+
+def test_legacy_mime_classes_under_a_client_and_mailing_lists():
+    single, multi = _legacy(None).split(b"\n\x00")[:2]
+    for data in (single, multi):
+        assert _mail_codes(data).get(LAYOUT) == "medium"
+    # Mailman (Python) re-wraps list traffic with its own boundary: not a claim about a client.
+    single, multi = _legacy("<staff.lists.example.org>").split(b"\n\x00")[:2]
+    for data in (single, multi):
+        assert not {LAYOUT, SCRIPT} & set(_mail_codes(data))
+
+
+def test_sample_dump_mails_have_their_clients_layout():
+    mails = sorted((Path(__file__).resolve().parents[1] / "data" / "sample_dump").rglob("*.eml"))
+    assert len(mails) >= 8
+    for path in mails:
+        codes = _mail_codes(path.read_bytes())
+        assert not {LAYOUT, SCRIPT} & set(codes), path.name

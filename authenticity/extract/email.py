@@ -234,6 +234,59 @@ def _walk(msg: Message, plain: list[str], html: list[str], attachments: list[dic
             html.append(_safe(lambda p=part: _part_text(p), ""))
 
 
+#: The multipart boundary Python's email generator makes: 15 "=", a 19-digit number, "==".
+_PYTHON_BOUNDARY = re.compile(r"^={15}\d{1,20}==$")
+#: Headers a transport adds on top of what the writer wrote.
+_TRACE = re.compile(
+    r"^(received|return-path|delivered-to|x-original-to|envelope-to|dkim-signature|arc-.*"
+    r"|authentication-results|received-spf|x-received|x-google-.*|x-gm-.*)$",
+    re.IGNORECASE,
+)
+_MAX_PARTS = 200
+
+
+def python_email_traces(headers: list[list[str]], msg: Message) -> list[str]:
+    """Signs that Python's ``email`` package wrote (not re-parsed) this message.
+
+    - ``EmailMessage.set_content`` leaves Content-Type, Content-Transfer-Encoding and then
+      ``MIME-Version: 1.0`` as the last three headers; the legacy ``MIMEText`` writes
+      Content-Type, MIME-Version, Content-Transfer-Encoding before every header the script
+      adds. Mail clients put MIME-Version before the content headers, or with a comment
+      (Apple Mail's ``1.0 (Mac OS X Mail ...)``).
+    - its generator's boundary ``===============<19 digits>==``;
+    - ``MIME-Version`` repeated in the parts of a multipart (both APIs add it to every part;
+      attached messages are whole messages and are not looked into).
+    """
+    traces: list[str] = []
+    names = [name.strip().lower() for name, _ in headers]
+    mime_version = next((v.strip() for k, v in headers if k.strip().lower() == "mime-version"), "")
+    own = [n for n in names if not _TRACE.match(n)]
+    if mime_version == "1.0":
+        if names[-3:] == ["content-type", "content-transfer-encoding", "mime-version"]:
+            traces.append("MIME-Version written last, after Content-Transfer-Encoding")
+        elif own[:3] == ["content-type", "mime-version", "content-transfer-encoding"]:
+            traces.append("Content-Type, MIME-Version, Content-Transfer-Encoding first")
+    parts_version = boundary_seen = False
+    stack: list[tuple[Message, bool]] = [(msg, True)]
+    seen = 0
+    while stack and seen < _MAX_PARTS:
+        part, top = stack.pop()
+        seen += 1
+        parts_version |= not top and part.get("MIME-Version") is not None
+        if not part.is_multipart() or part.get_content_maintype() != "multipart":
+            continue
+        boundary = _safe(part.get_boundary)
+        boundary_seen |= isinstance(boundary, str) and bool(_PYTHON_BOUNDARY.match(boundary))
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((child, False) for child in payload if isinstance(child, Message))
+    if boundary_seen:
+        traces.append("Python's multipart boundary")
+    if parts_version:
+        traces.append("MIME-Version in the parts of a multipart")
+    return traces
+
+
 # --------------------------------------------------------------------------- RFC 822
 
 
@@ -276,6 +329,7 @@ def extract_rfc822(data: bytes) -> Extraction:
     facts["has_html_body"] = bool(html)
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
     facts["defects"] = defects
+    facts["python_email_traces"] = _safe(lambda: python_email_traces(headers, msg), [])
 
     meta = _header_metadata(headers, facts)
     findings: list[Finding] = []

@@ -336,7 +336,20 @@ _CLIENTS = (
     "the bat",
     "eudora",
     "lotus notes",
+    "ibm notes",
     "windows live mail",
+    "seamonkey",
+    "postbox",
+    "mailbird",
+    "em client",
+    "sylpheed",
+    "claws mail",
+    "alpine",
+    "k-9 mail",
+    "roundcube",
+    "squirrelmail",
+    "horde",
+    "zimbra",
 )
 
 
@@ -359,6 +372,48 @@ def check_message_id_vs_client(
         "has the shape Python's email library generates (time.pid.random@host), which that "
         "client never uses: a script wrote the message and copied the client's header.",
         {"message_id": mid.strip(), "client": client, "id_shape": "python make_msgid"},
+    )
+
+
+#: Headers of mailing-list software (Mailman is written in Python and re-wraps messages).
+_LIST_HEADERS = ("list-id", "x-mailman-version", "list-post")
+
+
+def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    """The message was put together by Python's ``email`` package (header layout, boundary,
+    per-part MIME-Version): medium when it names a mail client that writes its own layout,
+    low otherwise (scripts send notifications too)."""
+    traces = facts.get("python_email_traces")
+    if not isinstance(traces, list) or not traces:
+        return
+    raw = meta.raw if isinstance(meta.raw, dict) else {}
+    headers = raw.get("headers") if isinstance(raw.get("headers"), list) else []
+    names = {str(h[0]).strip().lower() for h in headers if isinstance(h, list | tuple) and h}
+    if names & set(_LIST_HEADERS):
+        return
+    client = facts.get("x_mailer") or facts.get("user_agent")
+    named = (
+        next((c for c in _CLIENTS if c in client.casefold()), None)
+        if isinstance(client, str)
+        else None
+    )
+    evidence = {"traces": traces, "client": client}
+    if named:
+        yield Finding(
+            "EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT",
+            Severity.MEDIUM,
+            f"The message says it was written with {client!r}, but it has the layout of "
+            f"Python's email package ({'; '.join(traces)}), which that client never "
+            "produces: a script wrote the message and copied the client's header.",
+            evidence,
+        )
+        return
+    yield Finding(
+        "EMAIL_WRITTEN_BY_SCRIPT",
+        Severity.LOW,
+        f"The message was put together by Python's email package ({'; '.join(traces)}): "
+        "an automated sender, a conversion tool, or someone writing the message by script.",
+        evidence,
     )
 
 
@@ -440,4 +495,5 @@ CHECKS = (
     check_received_after_leak,
     check_message_id_vs_client,
     check_message_id_time,
+    check_python_layout,
 )
