@@ -825,18 +825,23 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   What is read: the EXIF thumbnail against the picture (`EXIF_THUMBNAIL_CONTENT_MISMATCH`:
   a pasted region shows; a small blur does not), camera EXIF on a full-size libjpeg
   re-encode (`JPEG_REENCODED_WITH_CAMERA_EXIF`, low: phones re-compress photos too), and a
-  capture date before the photo's Exif version existed. Most of the corpus photos the
-  generator edits were already resized by their collectors (no usable thumbnail, no
-  camera layout), so few training forgeries carry these traces and the model weighs them
-  lightly. When the untouched original is in the same dump, the pair is pointed out
+  capture date before the photo's Exif version, its editor (Photoshop, Lightroom, GIMP,
+  paint.net) or its camera model (about 150 common models since 1999) existed. Forward
+  dating and back-dating within a camera's lifetime leave nothing in one file; the old
+  compact cameras most corpus photos come from are not in the camera table. Most of the
+  corpus photos the generator edits were already resized by their collectors (no usable
+  thumbnail, no camera layout), so few training forgeries carry these traces and the model
+  weighs them lightly. When the untouched original is in the same dump, the pair is pointed out
   (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both copies), but
   the model does not read those findings: every forgery's source is in the training dump,
   so it would learn that being half of a pair means forged. Pixel forensics (double
   compression, copy-move) is not implemented: tried on the corpus, a same-quality
   recompression error map did not separate edited regions.
 - Fabricated emails that imitate an unsigned original (no DKIM in the dump for that
-  sender) look like any unsigned email; the dump-wide checks catch only copied relay queue
-  ids and signing domains.
+  sender) look like any unsigned email when the forger writes the client's own header
+  layout; a message built with Python's email package under a mail client's name is
+  pointed out (`EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT`), and the dump-wide checks catch copied
+  relay queue ids and signing domains.
 - OLE files (`.doc`, `.xls`, `.ppt`, `.msg`) have no forgery technique: the model only
   sees them as authentic, so it cannot learn what a forged OLE file looks like.
 - The authentic corpus is a mix of public test files from many projects, not one
