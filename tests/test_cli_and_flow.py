@@ -110,8 +110,15 @@ def test_prefect_flow_runs_batches_and_publishes_artifacts(tmp_path, prefect_bac
             author=evil, created=dt.datetime(2017, 4, 20), modified=dt.datetime(2017, 3, 2)
         )
     )
+    # Created after the leak (and after it was last modified): impossible for a leaked file,
+    # flagged by the rule floor whatever the model's calibration.
     state = scan_flow(
-        source=str(dump), out=str(tmp_path / "out"), workers=1, batch_size=2, return_state=True
+        source=str(dump),
+        out=str(tmp_path / "out"),
+        workers=1,
+        batch_size=2,
+        leak_date=dt.date(2017, 4, 1),
+        return_state=True,
     )
     assert state.is_completed()
     summary = state.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from pathlib import Path
@@ -408,3 +409,105 @@ def test_reportlab_file_under_an_application_creator(creator, flagged):
     c.save()
     result = analyse(buf.getvalue())
     assert (LIBRARY_CODE in codes(result)) is flagged
+
+
+FONT_CODE = "PDF_FONT_NEWER_THAN_DOCUMENT"
+#: Word for Microsoft 365 export of 2021-11-09 embedding a Calibri subset built 2018-06-15.
+WORD_365 = "pdf/pdfminer__samples_contrib_issue-449-horizontal.pdf"
+#: iText file (2021-04-26, empty-password encryption) whose subsets iText stamped at writing.
+ITEXT_STAMPED = "pdf/pdfminer__samples_contrib_issue-625-identity-cmap.pdf"
+
+
+def set_dates(data: bytes, when: str) -> bytes:
+    """Rewrite the PDF whole with both Info dates set to ``when`` (a careful back-dating)."""
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.docinfo["/CreationDate"] = when
+        pdf.docinfo["/ModDate"] = when
+        pdf.save(out)
+    return out.getvalue()
+
+
+def test_corpus_pdfs_are_not_older_than_their_fonts():
+    checked = 0
+    for path in sorted((CORPUS / "pdf").glob("*.pdf")):
+        result = analyse(path.read_bytes(), path.name)
+        assert FONT_CODE not in codes(result), path.name
+        checked += bool(result.facts.get("font_newest_build"))
+    assert checked >= 15  # Word, PowerPoint, Quartz, LibreOffice, iText, mPDF, Aspose ...
+
+
+def test_word_export_backdated_before_its_calibri_build():
+    original = analyse(corpus_file(WORD_365))
+    assert original.facts["font_newest_build"] == "2018-06-15T14:01:51"
+    assert original.facts["font_newest_build_font"].endswith("+Calibri")
+    assert FONT_CODE not in codes(original)
+    # Back to mid-2018: after the build, nothing to say; back to 2017: impossible.
+    assert FONT_CODE not in codes(analyse(set_dates(corpus_file(WORD_365), "D:20180701090000Z")))
+    result = analyse(set_dates(corpus_file(WORD_365), "D:20170310090000+01'00'"))
+    finding = next(f for f in result.findings if f.code == FONT_CODE)
+    assert finding.severity.value == "high"
+    assert finding.evidence["font_built"].date().isoformat() == "2018-06-15"
+    assert finding.evidence["gap_days"] > 400
+
+
+def test_subset_stamped_at_writing_catches_a_shift_of_days():
+    # iText wrote the subsets' head dates at 13:09:26 UTC, the document's own creation time.
+    data = corpus_file(ITEXT_STAMPED)
+    assert analyse(data).facts["font_newest_build"] == "2021-04-26T13:09:26"
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert pdf.is_encrypted  # the fonts are read through the decryption
+    medium = analyse(set_dates(data, "D:20210416150926+02'00'"))  # ten days back
+    assert codes(medium)[FONT_CODE] == "medium"
+    high = analyse(set_dates(data, "D:20200416150926+02'00'"))
+    assert codes(high)[FONT_CODE] == "high"
+
+
+def _pdf_with_font_program(program: bytes, compress: bool) -> bytes:
+    pdf = pikepdf.new()
+    stream = pikepdf.Stream(pdf, program)
+    if compress:
+        import zlib
+
+        stream.write(zlib.compress(program, 9), filter=pikepdf.Name.FlateDecode)
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/AAAAAA+Test"), FontFile2=stream
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.TrueType,
+        BaseFont=pikepdf.Name("/AAAAAA+Test"),
+        FontDescriptor=descriptor,
+    )
+    page = pdf.add_blank_page()
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font)))
+    pdf.docinfo["/CreationDate"] = "D:20170301090000Z"
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _sfnt(head_offset: int) -> bytes:
+    """A minimal sfnt: one 'head' table at ``head_offset``, built 2019-05-02 (created and
+    modified), zeros in between."""
+    import struct
+
+    seconds = int((dt.datetime(2019, 5, 2, 10, 0) - dt.datetime(1904, 1, 1)).total_seconds())
+    head = bytearray(54)
+    struct.pack_into(">qq", head, 20, seconds, seconds)
+    directory = b"\x00\x01\x00\x00" + struct.pack(">HHHH", 1, 16, 0, 0)
+    directory += struct.pack(">4sLLL", b"head", 0, head_offset, len(head))
+    return directory + b"\x00" * (head_offset - len(directory)) + bytes(head)
+
+
+def test_font_program_dates_are_read_within_a_bounded_inflate():
+    near = analyse(_pdf_with_font_program(_sfnt(64), compress=True))
+    assert near.facts["font_newest_build"] == "2019-05-02T10:00:00"
+    assert codes(near)[FONT_CODE] == "high"  # the file says 2017-03-01
+    # The same table 64 MB into a stream that inflates from a few KB: reading stops at the
+    # cap (a font stream is no decompression bomb), so no date, no finding, no hang.
+    far = analyse(_pdf_with_font_program(_sfnt(64 * 1024 * 1024), compress=True))
+    assert far.status == "ok" and far.facts["fonts"][0]["embedded"] is True
+    assert "font_newest_build" not in far.facts
+    garbage = analyse(_pdf_with_font_program(b"\x00\x01\x00\x00\x00\x40garbage", False))
+    assert "font_newest_build" not in garbage.facts

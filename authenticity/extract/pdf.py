@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +27,12 @@ from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import PDFObjRef, PDFStream, resolve1
+from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
 from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix
 
 from authenticity.errors import EncryptedDocument, ExtractionError
-from authenticity.extract import register
+from authenticity.extract import register, sfnt
 from authenticity.extract._xml import parse_xmp
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import parse_iso8601, parse_pdf_date
@@ -326,6 +327,9 @@ MAX_REVISION_OBJECTS = 200
 #: Pages whose content stream ids are compared with the revisions' objects.
 MAX_CONTENT_PAGES = 5000
 MAX_FONT_PAGES = 500
+#: Embedded font programs whose build dates are read, and how much of each is inflated.
+MAX_FONT_PROGRAMS = 60
+MAX_FONT_PROGRAM_BYTES = 4 * 1024 * 1024
 MAX_OBJSTM_BYTES = 20 * 1024 * 1024
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 _DELIM = rb"(?=[\s/\[\]<>(){}%]|$)"
@@ -361,10 +365,8 @@ def _name(value: Any) -> str | None:
     return None
 
 
-def _font_embedded(font: dict[str, Any]) -> bool:
-    """Whether a font dictionary carries its glyph program (FontFile, FontFile2/3, Type3)."""
-    if _name(font.get("Subtype")) == "Type3":
-        return True
+def _descriptor(font: dict[str, Any]) -> dict[str, Any] | None:
+    """The font descriptor of a simple font or of a composite font's descendant."""
     descriptor = resolve1(font.get("FontDescriptor"))
     if not isinstance(descriptor, dict):
         descendants = resolve1(font.get("DescendantFonts"))
@@ -372,9 +374,65 @@ def _font_embedded(font: dict[str, Any]) -> bool:
             first = resolve1(descendants[0])
             if isinstance(first, dict):
                 descriptor = resolve1(first.get("FontDescriptor"))
-    if not isinstance(descriptor, dict):
+    return descriptor if isinstance(descriptor, dict) else None
+
+
+def _font_embedded(font: dict[str, Any]) -> bool:
+    """Whether a font dictionary carries its glyph program (FontFile, FontFile2/3, Type3)."""
+    if _name(font.get("Subtype")) == "Type3":
+        return True
+    descriptor = _descriptor(font)
+    if descriptor is None:
         return False
     return any(k in descriptor for k in ("FontFile", "FontFile2", "FontFile3"))
+
+
+def _sfnt_program(font: dict[str, Any]) -> bytes | None:
+    """The first :data:`MAX_FONT_PROGRAM_BYTES` of an embedded TrueType/OpenType program.
+
+    Only unfiltered or single-Flate streams are read (decrypted first when the file is
+    encrypted), and inflating stops at the cap: a font stream cannot be used as a
+    decompression bomb."""
+    descriptor = _descriptor(font)
+    if descriptor is None:
+        return None
+    stream = resolve1(descriptor.get("FontFile2"))
+    if not isinstance(stream, PDFStream):
+        stream = resolve1(descriptor.get("FontFile3"))
+        if not isinstance(stream, PDFStream) or _name(stream.attrs.get("Subtype")) != "OpenType":
+            return None
+    raw = stream.rawdata if stream.rawdata is not None else stream.data
+    if not isinstance(raw, bytes) or len(raw) > MAX_FONT_PROGRAM_BYTES:
+        return None
+    if stream.rawdata is not None and stream.decipher is not None:
+        if stream.objid is None or stream.genno is None:
+            return None
+        raw = stream.decipher(stream.objid, stream.genno, raw, stream.attrs)
+    elif stream.rawdata is None:  # already decoded by pdfminer
+        return raw[:MAX_FONT_PROGRAM_BYTES]
+    filters = stream.get_filters()
+    if not filters:
+        return raw[:MAX_FONT_PROGRAM_BYTES]
+    if len(filters) != 1 or filters[0][0] not in LITERALS_FLATE_DECODE:
+        return None
+    try:
+        return zlib.decompressobj().decompress(raw, MAX_FONT_PROGRAM_BYTES)
+    except zlib.error:
+        return None
+
+
+def _font_build_dates(font: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Add the embedded sfnt program's ``head`` created/modified dates to ``entry``."""
+    try:
+        program = _sfnt_program(font)
+        dates = sfnt.head_dates(program) if program else None
+    except Exception:  # a broken font program is not the document's problem
+        return
+    if dates is None:
+        return
+    for key, value in zip(("font_created", "font_modified"), dates, strict=True):
+        if value is not None:
+            entry[key] = value.isoformat()
 
 
 def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
@@ -383,6 +441,7 @@ def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
     seen: set[tuple[Any, ...]] = set()
     seen_refs: set[int | None] = set()
     truncated = False
+    programs = 0
     for number, page in enumerate(PDFPage.create_pages(doc)):
         if number >= MAX_FONT_PAGES:
             truncated = True
@@ -410,6 +469,9 @@ def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
             if key in seen:
                 continue
             seen.add(key)
+            if entry["embedded"] and programs < MAX_FONT_PROGRAMS:
+                programs += 1
+                _font_build_dates(font, entry)
             fonts.append(entry)
             if len(fonts) >= MAX_FONTS:
                 return fonts, True
@@ -614,6 +676,15 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
     try:
         facts["fonts"], facts["fonts_truncated"] = _fonts(doc)
         facts["font_count"] = len(facts["fonts"])
+        builds = [
+            (f[k], f["name"])
+            for f in facts["fonts"]
+            for k in ("font_created", "font_modified")
+            if f.get(k)
+        ]
+        if builds:
+            # the newest build date of an embedded font: the file cannot be older
+            facts["font_newest_build"], facts["font_newest_build_font"] = max(builds)
     except MemoryError:
         raise
     except Exception as exc:

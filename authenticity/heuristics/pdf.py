@@ -1,5 +1,5 @@
 """PDF internal consistency: Info dictionary vs XMP packet, incremental updates (and
-whether one rewrote a page's content)."""
+whether one rewrote a page's content), writer markers, embedded fonts' build dates."""
 
 from __future__ import annotations
 
@@ -184,6 +184,46 @@ def check_library_under_authoring_creator(
     )
 
 
+#: A subsetter that stamps its write time may write local time as UTC (up to 14 h), and a
+#: zone-less document date may be local time anywhere (14 h more), plus some seconds.
+FONT_SLACK = dt.timedelta(hours=36)
+#: Beyond this gap the claimed date is far before the font existed: high.
+FONT_HIGH_GAP = dt.timedelta(days=30)
+
+
+def check_font_newer_than_document(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """An embedded font program built after the latest date the PDF claims.
+
+    The ``head`` table of a TrueType/OpenType font records when the font was built (or, for
+    iText and macOS Quartz, when the subset was written): the PDF cannot be older than a
+    font it embeds. Word's and PowerPoint's exports keep the vendor's build date (Calibri
+    6.x: 2017-2018), so a document back-dated across a font update shows it."""
+    if not _is_pdf(facts):
+        return
+    stamp, font = facts.get("font_newest_build"), facts.get("font_newest_build_font")
+    if not isinstance(stamp, str):
+        return
+    try:
+        built = dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return
+    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
+    if not dates:
+        return
+    attr, when = max(dates, key=lambda item: as_utc(item[1]))
+    gap = built - as_utc(when)
+    if gap <= FONT_SLACK:
+        return
+    yield Finding(
+        "PDF_FONT_NEWER_THAN_DOCUMENT",
+        Severity.HIGH if gap > FONT_HIGH_GAP else Severity.MEDIUM,
+        f"The PDF says it was {attr} on {when.isoformat()}, but it embeds the font {font!r} "
+        f"whose program was built on {built.date().isoformat()} ({gap.days} days later): "
+        "the file was written after the date it claims, so the date was set back.",
+        {attr: when, "font": font, "font_built": built, "gap_days": gap.days},
+    )
+
+
 def _sections(facts: dict[str, Any]) -> int:
     counts = [facts.get("xref_sections"), facts.get("eof_markers")]
     return max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
@@ -282,4 +322,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_content_rewritten(facts),
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
+    lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
 )
