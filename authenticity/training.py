@@ -490,14 +490,13 @@ def evaluate(ts: TrainingSet, seed: int = 0, folds: int = 4) -> dict[str, Any]:
 def thresholds_from(y: Sequence[int], oof: np.ndarray) -> dict[str, float]:
     """Verdict thresholds from out-of-fold scores of unseen authentic files.
 
-    ``suspicious`` (and above) flags at most 1 % of them (the issue's budget is 2 %; 1 %
-    is the rule-based scoring's measured rate, see docs/classifier.md), ``likely_forged``
-    at most 0.5 %, ``inconclusive`` (and above) at most 5 %.
+    ``suspicious`` (and above) flags at most 2 % of them (the issue's budget),
+    ``likely_forged`` at most 1 %, ``inconclusive`` (and above) at most 5 %.
     """
     arr = np.asarray(y)
     t = {
-        "likely_forged": recall_at_fpr(arr, oof, 0.005)[1],
-        "suspicious": recall_at_fpr(arr, oof, 0.01)[1],
+        "likely_forged": recall_at_fpr(arr, oof, 0.01)[1],
+        "suspicious": recall_at_fpr(arr, oof, 0.02)[1],
         "inconclusive": recall_at_fpr(arr, oof, 0.05)[1],
     }
     t["suspicious"] = min(t["suspicious"], t["likely_forged"])
@@ -795,13 +794,14 @@ Chosen on the out-of-fold scores of unseen authentic files (not on a test set): 
 
 | verdict | threshold | authentic files flagged (target) |
 |---|---|---|
-| `likely_forged` | {t["likely_forged"]:.4f} | ≤ 0.5 % |
-| `suspicious` | {t["suspicious"]:.4f} | ≤ 1 % (suspicious and likely_forged together) |
+| `likely_forged` | {t["likely_forged"]:.4f} | ≤ 1 % |
+| `suspicious` | {t["suspicious"]:.4f} | ≤ 2 % (suspicious and likely_forged together) |
 | `inconclusive` | {t["inconclusive"]:.4f} | ≤ 5 % |
 
-The issue's budget was 2 %; at 2 % the sample dump's authentic reportlab PDFs were flagged
-(they look like `pdf_regenerate` output), so the budget is the rule-based scoring's measured
-rate instead (docs/classifier.md).
+Model 1.3.0 moved `suspicious` from 1 % to the issue's 2 %: the top 1-1.5 % of authentic
+scores is a handful of corpus test fixtures that really were altered (impossible dates,
+replaced parts, rewritten PDFs), so a 1 % threshold sat inside that cluster and moved by
+several hundredths between retrainings (docs/classifier.md).
 
 Rule floors (`authenticity/pipeline.py`): `unreadable` stays unreadable; a critical finding,
 or a high finding whose code never appeared at that severity on at least 3 forged training
