@@ -609,7 +609,7 @@ def scorecard_from(
     raises the score just above the verdict's threshold too, so that ranking by score
     agrees with the verdicts (``model_score`` keeps the model's own probability).
     ``unreadable`` stays unreadable; ``verified`` stays for a DKIM-verified email the model
-    does not flag.
+    does not flag, or flags without a finding of medium or higher severity.
     """
     rule_score = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
@@ -686,9 +686,14 @@ def _combined_verdict(
     )
     if floor and _VERDICT_RANK[rule_verdict] > _VERDICT_RANK[verdict]:
         return rule_verdict, True
-    if verified and verdict in (Verdict.CONSISTENT, Verdict.INCONCLUSIVE):
+    if verified and (
+        verdict in (Verdict.CONSISTENT, Verdict.INCONCLUSIVE)
+        or not any(f.severity.rank >= Severity.MEDIUM.rank for f in findings)
+    ):
         # The signature proves the whole message came unchanged from the signing domain;
-        # a model that does not flag it (below suspicious) has nothing stronger to say.
+        # a model that does not flag it (below suspicious) has nothing stronger to say, and
+        # one that flags it on info/low findings alone (soft evidence: a script's layout, a
+        # rare value) does not outweigh the signature.
         return Verdict.VERIFIED, False
     if verdict is Verdict.CONSISTENT:
         # nothing to check (no metadata, unsupported type): the model cannot say more

@@ -417,3 +417,25 @@ def test_cli_local_scan_with_key_archive(tmp_path, archive, rsa_key):
     (card,) = map(json.loads, (out / "scorecards.jsonl").read_text().splitlines())
     assert card["verdict"] == "verified"
     assert main([*argv, "--dkim-keys", str(tmp_path / "missing.txt"), "-q"]) == 2
+
+
+def test_soft_evidence_does_not_outweigh_a_verified_signature(rsa_key, archive):
+    # A DKIM-verified message with info/low findings only stays verified even when the model
+    # scores it high; a medium finding lets the model's verdict through.
+    from authenticity import classifier
+    from authenticity.model import Finding
+    from authenticity.pipeline import Prediction, scorecard_from
+
+    model = classifier.resolve(None)
+    assert model is not None
+    data = sign(make_message(), rsa_key[0])
+    own = analyse_document(doc_of(data), Settings(workers=0, dkim_keys=str(archive)))
+    assert own.facts["dkim"]["verified"] is True
+    assert all(f.severity.rank < Severity.MEDIUM.rank for f in own.findings)
+    high = Prediction(model=model, score=0.999, reasons=[])
+    assert model.verdict(0.999).value == "likely_forged"
+    card = scorecard_from(doc_of(data), own, list(own.findings), high)
+    assert card.verdict.value == "verified"
+    medium = Finding("EMAIL_DATE_VS_RECEIVED", Severity.MEDIUM, "Date after the first hop.", {})
+    card = scorecard_from(doc_of(data), own, [*own.findings, medium], high)
+    assert card.verdict.value == "likely_forged"

@@ -337,8 +337,11 @@ def test_fonts_from_page_resources() -> None:
         "embedded": True,
     }
     subset = extract_pdf(corpus("pdfminer__samples_font-size-test.pdf")).facts["fonts"]
-    assert {"name": "OKXWSQ+Calibri-Light", "subtype": "TrueType", "subset": True,
-            "embedded": True} in subset  # fmt: skip
+    light = next(f for f in subset if f["name"] == "OKXWSQ+Calibri-Light")
+    assert {"subtype": "TrueType", "subset": True, "embedded": True}.items() <= light.items()
+    # The embedded program's head table: Calibri Light, created 2011, this build 2017.
+    assert light["font_created"].startswith("2011-04-26")
+    assert light["font_modified"].startswith("2017-07-20")
     cjk = extract_pdf(corpus("pdfminer__samples_jo.pdf")).facts["fonts"]
     assert cjk == [
         {"name": "Ryumin-Light-Identity-V", "subtype": "Type0", "subset": False, "embedded": False}

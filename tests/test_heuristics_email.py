@@ -312,11 +312,11 @@ def test_fabrication_of_a_real_client_message_shows_the_script_layout(name):
         assert _mail_codes(forged.data).get(LAYOUT) == "medium"
 
 
-def test_python_made_fixture_without_a_client_is_low():
+def test_python_made_fixture_without_a_client_is_info():
     # A SpamScope fixture written with the stdlib (its boundary, MIME-Version in the parts).
     result = analyse(corpus_email("SpamScope__tests_mails_mail_test_14"), Settings(workers=0))
     (finding,) = [f for f in result.findings if f.code == SCRIPT]
-    assert finding.severity == Severity.LOW
+    assert finding.severity == Severity.INFO
     assert "Python's multipart boundary" in finding.evidence["traces"]
     assert result.facts["python_email_traces"]
 

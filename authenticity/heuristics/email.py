@@ -382,7 +382,7 @@ _LIST_HEADERS = ("list-id", "x-mailman-version", "list-post")
 def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The message was put together by Python's ``email`` package (header layout, boundary,
     per-part MIME-Version): medium when it names a mail client that writes its own layout,
-    low otherwise (scripts send notifications too)."""
+    info otherwise (automated senders and conversion tools write such messages too)."""
     traces = facts.get("python_email_traces")
     if not isinstance(traces, list) or not traces:
         return
@@ -410,7 +410,7 @@ def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> I
         return
     yield Finding(
         "EMAIL_WRITTEN_BY_SCRIPT",
-        Severity.LOW,
+        Severity.INFO,
         f"The message was put together by Python's email package ({'; '.join(traces)}): "
         "an automated sender, a conversion tool, or someone writing the message by script.",
         evidence,
