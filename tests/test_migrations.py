@@ -80,7 +80,12 @@ def model_differences(url: str) -> list[Any]:
     """What autogenerate would put into a new revision (empty: models == migrations)."""
     with connect(url) as conn:
         context = MigrationContext.configure(
-            conn, opts={"version_table": migrations.VERSION_TABLE, "compare_type": True}
+            conn,
+            opts={
+                "version_table": migrations.VERSION_TABLE,
+                "compare_type": True,
+                "include_object": migrations.include_object,
+            },
         )
         return compare_metadata(context, Base.metadata)
 

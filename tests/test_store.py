@@ -144,3 +144,56 @@ def test_analyses_round_trip_replace_and_sizes_over_2_gib(store_url: str) -> Non
         assert store.known_contents(["a" * 64, "b" * 64], "v2") == {"a" * 64}
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_postgres_search_vector_never_fails_an_insert():
+    # Revision 0004's generated column: text and metadata strings are indexed; metadata that
+    # jsonb refuses (a lone surrogate escape) or that is too big falls back to the text.
+    import sqlalchemy
+
+    with pg_schema_url() as url:
+        Store(url).close()
+        engine = sqlalchemy.create_engine(url)
+        rows = {
+            "plain": ('{"title": "Virement Société Générale"}', "Montant 4800 euros"),
+            "surrogate": ('{"title": "bad \\ud800 escape"}', "texte lisible"),
+            "huge": ('{"title": "' + "mot " * 20000 + '"}', "fin du document"),
+        }
+        with engine.begin() as conn:
+            for sha, (meta, body) in rows.items():
+                conn.execute(
+                    sqlalchemy.text(
+                        "INSERT INTO contents (sha256, analyser_version, size, mime, status, "
+                        "metadata, findings, facts, text, seconds, analysed_at) VALUES "
+                        "(:sha, 'v', 1, 'text/plain', 'ok', CAST(:meta AS json), '[]', '{}', "
+                        ":body, 0, now())"
+                    ),
+                    {"sha": sha, "meta": meta, "body": body},
+                )
+
+            def match(query: str) -> list[str]:
+                found = conn.execute(
+                    sqlalchemy.text(
+                        "SELECT sha256 FROM contents "
+                        "WHERE search @@ websearch_to_tsquery('simple', :q) ORDER BY sha256"
+                    ),
+                    {"q": query},
+                )
+                return [r[0] for r in found]
+
+            assert match("société générale") == ["plain"]
+            assert match("4800") == ["plain"]
+            assert match("lisible") == ["surrogate"]
+            assert match("fin document") == ["huge"]
+            assert match("mot") == []  # 80 kB of metadata JSON: not read, text only
+            # The GIN index serves the match (the planner would scan 3 rows anyway).
+            conn.execute(sqlalchemy.text("SET LOCAL enable_seqscan = off"))
+            plan = conn.execute(
+                sqlalchemy.text(
+                    "EXPLAIN SELECT sha256 FROM contents "
+                    "WHERE search @@ websearch_to_tsquery('simple', 'x')"
+                )
+            )
+            assert "ix_contents_search" in " ".join(r[0] for r in plan)
+        engine.dispose()

@@ -52,6 +52,17 @@ _PG_LOCK_KEY = zlib.crc32(b"authenticity.store.migrations")
 _SQLITE_LOCK_TIMEOUT_MS = 120_000
 #: Alembic's ``context``/``op`` are process globals: one migration at a time per process.
 _PROCESS_LOCK = threading.Lock()
+#: Objects the migrations create that the models do not declare (PostgreSQL's full-text
+#: search vector of revision 0004): (type, table, name) that autogenerate leaves alone.
+DATABASE_ONLY = {("column", "contents", "search"), ("index", "contents", "ix_contents_search")}
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: skip :data:`DATABASE_ONLY` objects."""
+    table = getattr(getattr(obj, "table", None), "name", None)
+    return (type_, table, name) not in DATABASE_ONLY
 
 
 def alembic_config(url: str | None = None, *, connection: Connection | None = None) -> Config:

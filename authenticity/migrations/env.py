@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import Connection
 
-from authenticity.migrations import VERSION_TABLE
+from authenticity.migrations import VERSION_TABLE, include_object
 from authenticity.store import Base
 
 config = context.config
@@ -24,6 +24,7 @@ def _configure(**kwargs: object) -> None:
         target_metadata=target_metadata,
         version_table=VERSION_TABLE,
         compare_type=True,
+        include_object=include_object,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -54,6 +54,42 @@ def _metadata_text(card: dict[str, Any]) -> str:
     return "\n".join(values)
 
 
+#: Search of one run in a PostgreSQL store: ``:q`` (websearch syntax), ``:run``, ``:limit``.
+#: Candidates come from the GIN index on ``contents.search`` (migration 0004) and from the
+#: paths; each path's newest content is then checked on text + metadata + path together,
+#: ranked, and only the returned rows get snippets (STX/ETX around the hits). A query whose
+#: terms are split between the path and the text (neither alone matching) is not found.
+POSTGRES_QUERY = """
+WITH q AS (SELECT websearch_to_tsquery('simple', :q) AS q),
+hits AS (SELECT c.sha256 FROM contents c, q WHERE c.search @@ q.q),
+cand AS (
+    SELECT DISTINCT ON (o.path) o.path, c.id,
+           coalesce(c.search, ''::tsvector) || to_tsvector('simple', o.path) AS v
+    FROM occurrences o JOIN contents c ON c.sha256 = o.sha256, q
+    WHERE o.run_id = :run
+      AND (o.sha256 IN (SELECT sha256 FROM hits)
+           OR to_tsvector('simple', o.path) @@ q.q)
+    ORDER BY o.path, c.id DESC
+),
+top AS (
+    SELECT cand.path, cand.id, ts_rank(cand.v, q.q) AS rank
+    FROM cand, q
+    WHERE cand.v @@ q.q
+    ORDER BY rank DESC, cand.path
+    LIMIT :limit
+)
+SELECT top.path,
+       ts_headline('simple',
+                   left(coalesce(c.text, ''), 100000) || ' ' || top.path || ' '
+                   || authenticity_metadata_text(c.metadata),
+                   q.q,
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3)
+                   || ', MaxFragments=2, MaxWords=30, MinWords=8')
+FROM top JOIN contents c ON c.id = top.id, q
+ORDER BY top.rank DESC, top.path
+"""
+
+
 class SearchIndex:
     def __init__(self, store: Store, dump: Dump, run_id: int, *, text_chars: int = 2_000_000):
         self.store = store
@@ -121,29 +157,7 @@ class SearchIndex:
         }
 
     def _search_postgres(self, query: str, limit: int) -> list[dict[str, Any]]:
-        # Metadata strings are taken out of the JSON (its text form escapes non-ASCII).
-        statement = sql(
-            """
-            WITH docs AS (
-                SELECT DISTINCT ON (o.path) o.path,
-                       coalesce(c.text, '') || ' ' || o.path || ' ' || coalesce((
-                           SELECT string_agg(v #>> '{}', ' ')
-                           FROM jsonb_path_query(c.metadata::jsonb, 'strict $.**') AS v
-                           WHERE jsonb_typeof(v) = 'string'), '') AS body
-                FROM occurrences o JOIN contents c ON c.sha256 = o.sha256
-                WHERE o.run_id = :run
-                ORDER BY o.path, c.id DESC
-            )
-            SELECT docs.path,
-                   ts_headline('simple', docs.body, q,
-                               'StartSel=' || chr(2) || ', StopSel=' || chr(3)
-                               || ', MaxFragments=2, MaxWords=30, MinWords=8')
-            FROM docs, websearch_to_tsquery('simple', :q) AS q
-            WHERE to_tsvector('simple', docs.body) @@ q
-            ORDER BY ts_rank(to_tsvector('simple', docs.body), q) DESC, docs.path
-            LIMIT :limit
-            """
-        )
+        statement = sql(POSTGRES_QUERY)
         with self.store.engine.connect() as conn:
             rows = conn.execute(statement, {"q": query, "run": self.run_id, "limit": limit})
             return [self._hit(r[0], r[1]) for r in rows if r[0] in self.dump.by_path]
