@@ -842,8 +842,10 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   layout; a message built with Python's email package under a mail client's name is
   pointed out (`EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT`), and the dump-wide checks catch copied
   relay queue ids and signing domains.
-- OLE files (`.doc`, `.xls`, `.ppt`, `.msg`) have no forgery technique: the model only
-  sees them as authentic, so it cannot learn what a forged OLE file looks like.
+- OLE files (`.doc`, `.xls`, `.ppt`) get only date shifts (SummaryInformation rewritten in
+  place): forward-dating shows against the compound file's own write stamp
+  (`OLE_SAVED_AFTER_WRITTEN`), careful back-dating leaves nothing. No OLE author swaps,
+  no content edits, nothing for `.msg` files.
 - The authentic corpus is a mix of public test files from many projects, not one
   organisation's mailbox; the dump-wide baseline features behave differently on a real,
   uniform dump.

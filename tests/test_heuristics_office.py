@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import struct
@@ -241,3 +242,43 @@ def test_ole_edit_time_longer_than_span_is_flagged():
     result = analyse(data, "a.doc")
     assert result.metadata.edit_time == 8 * 3600
     assert office_codes(result) == {"OFFICE_EDIT_TIME_EXCEEDS_SPAN": "medium"}
+
+
+OLE_CODE = "OLE_SAVED_AFTER_WRITTEN"
+#: Excel 2003 workbook: created 2008-01-04 11:13, saved 15:18, compound file written 01-07.
+XLS = "ole/apache__test-data_spreadsheet_44167.xls"
+
+
+def test_no_corpus_ole_file_states_a_save_after_it_was_written():
+    checked = 0
+    for path in sorted((CORPUS / "ole").iterdir()):
+        result = analyse(path.read_bytes(), path.name)
+        assert OLE_CODE not in codes(result), path.name
+        checked += isinstance(result.facts.get("ole_root_modified"), dt.datetime)
+    assert checked >= 80
+
+
+def test_summary_dates_moved_forward_past_the_root_stamp():
+    from authenticity.synth import oleprops
+
+    data = corpus_file(XLS)
+    stated = oleprops.get_dates(data)
+    written = analyse(data, "a.xls").facts["ole_root_modified"]
+    assert stated["modified"] < written
+
+    def shifted(delta: dt.timedelta) -> Analysis:
+        out = oleprops.set_dates(data, {k: v + delta for k, v in stated.items()})
+        assert out is not None and len(out) == len(data)
+        result = analyse(out, "a.xls")
+        assert result.metadata.modified == stated["modified"] + delta  # the extractor reads it
+        return result
+
+    # Three days on: still before the stamp of 01-07 14:43 (a later rewrite looks the same).
+    assert OLE_CODE not in codes(shifted(dt.timedelta(days=3)))
+    medium = shifted(dt.timedelta(days=10))
+    assert codes(medium)[OLE_CODE] == "medium"
+    finding = next(f for f in medium.findings if f.code == OLE_CODE)
+    assert finding.evidence["ole_root_modified"] == written
+    assert codes(shifted(dt.timedelta(days=400)))[OLE_CODE] == "high"
+    # Moved back: the stamp is later, as after any rewrite by another tool: nothing to say.
+    assert OLE_CODE not in codes(shifted(-dt.timedelta(days=400)))

@@ -1,4 +1,5 @@
-"""Office documents: edit time vs the dates, and the zip fingerprint of the claimed writer."""
+"""Office documents: edit time vs the dates, the zip fingerprint of the claimed writer, and
+the OLE2 container's own write time vs the dates its properties state."""
 
 from __future__ import annotations
 
@@ -257,8 +258,51 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     )
 
 
+#: The root entry's time and the SummaryInformation dates are both FILETIMEs in UTC, but
+#: some writers put local time in the properties (Word 10 for Mac: 7 h in the corpus); a
+#: day and two hours covers every zone.
+OLE_WRITE_SLACK = dt.timedelta(hours=26)
+#: Beyond this gap the stated save is far after the file was written: high.
+OLE_WRITE_HIGH_GAP = dt.timedelta(days=30)
+
+
+def check_ole_saved_after_written(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A legacy Office file whose properties say it was saved (or created) after its
+    compound file was last written.
+
+    Structured storage stamps the root entry with the time the file is written; Word, Excel
+    and PowerPoint write the SummaryInformation "last saved" time in the same save, so the
+    property cannot be later than the root entry's stamp (later tools that rewrite the file,
+    POI and the like, only move the stamp forward). A property set forward in time with a
+    metadata editor leaves the stamp behind. In the corpus, no legacy Office file states a
+    date more than 7 h after its root entry's stamp (89 files with both)."""
+    written = facts.get("ole_root_modified")
+    if not isinstance(written, dt.datetime):
+        return
+    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
+    if not dates:
+        return
+    attr, when = max(dates, key=lambda item: as_utc(item[1]))
+    gap = as_utc(when) - as_utc(written)
+    if gap <= OLE_WRITE_SLACK:
+        return
+    yield Finding(
+        "OLE_SAVED_AFTER_WRITTEN",
+        Severity.HIGH if gap > OLE_WRITE_HIGH_GAP else Severity.MEDIUM,
+        f"The document says it was {attr} on {when.isoformat()}, {_fmt(gap)} after its "
+        f"compound file was last written ({written.isoformat()}, the root entry's stamp): "
+        "the stated date was moved forward after the file was saved.",
+        {
+            attr: when,
+            "ole_root_modified": written,
+            "gap_hours": round(gap / dt.timedelta(hours=1), 1),
+        },
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
     lambda meta, facts, ctx: check_resaved_by_library(meta, facts),
+    lambda meta, facts, ctx: check_ole_saved_after_written(meta, facts),
 )

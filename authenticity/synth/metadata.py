@@ -15,7 +15,7 @@ import zipfile
 import pikepdf
 import pypdf
 
-from authenticity.synth import jpegutil
+from authenticity.synth import jpegutil, oleprops
 from authenticity.synth._common import (
     Forgery,
     forge_time,
@@ -240,6 +240,23 @@ def _jpeg_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
     return make(bytes(out), data, forged_name(name, rng), tech, careful, **notes)
 
 
+# --------------------------------------------------------------------------- OLE2
+
+
+def _ole_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
+    """Legacy Office: the SummaryInformation FILETIMEs rewritten in place (a metadata
+    editor's way; careless moves only one of the pair, as for the other formats)."""
+    found = oleprops.get_dates(data)
+    if not found:
+        return None
+    new = _plan(found.get("created"), found.get("modified"), rng, careful, backward)
+    out = oleprops.set_dates(data, new)
+    if out is None:
+        return None
+    notes = {k: v.isoformat() for k, v in new.items()}
+    return make(out, data, forged_name(name, rng), tech, careful, **notes)
+
+
 # --------------------------------------------------------------------------- techniques
 
 
@@ -254,6 +271,8 @@ def _dates(kind: str, backward: bool, tech: str):
             return _pdf_dates(data, name, rng, careful, backward, tech)
         if k == "jpeg":
             return _jpeg_dates(data, name, rng, careful, backward, tech)
+        if k == "ole":
+            return _ole_dates(data, name, rng, careful, backward, tech)
         return None
 
     return apply
@@ -264,15 +283,16 @@ _DATE_DESC = (
     "Careful: both dates (and PDF XMP, all three EXIF dates) shifted alike, PDF rewritten "
     "whole; careless: only one of the pair shifted so created > modified (PDF: exiftool-"
     "style incremental update of Info only, XMP left; JPEG: only DateTimeOriginal; OOXML: "
-    "core.xml zip entry restamped)."
+    "core.xml zip entry restamped). Legacy Office (OLE2): the SummaryInformation FILETIMEs "
+    "rewritten in place."
 )
 
-technique("metadata_backdate", OOXML | {"pdf", "jpeg"}, _DATE_DESC.format(dir="back"))(
+technique("metadata_backdate", OOXML | {"pdf", "jpeg", "ole"}, _DATE_DESC.format(dir="back"))(
     _dates("any", True, "metadata_backdate")
 )
-technique("metadata_forward_date", OOXML | {"pdf", "jpeg"}, _DATE_DESC.format(dir="forward"))(
-    _dates("any", False, "metadata_forward_date")
-)
+technique(
+    "metadata_forward_date", OOXML | {"pdf", "jpeg", "ole"}, _DATE_DESC.format(dir="forward")
+)(_dates("any", False, "metadata_forward_date"))
 
 
 @technique(
