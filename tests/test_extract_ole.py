@@ -258,3 +258,31 @@ def test_storage_times_of_vba_project() -> None:
     assert times["_VBA_PROJECT_CUR"]["modified"] == dt.datetime(
         2004, 2, 26, 22, 23, 31, 388000, tzinfo=dt.UTC
     )
+
+
+def test_vector_count_bomb_in_a_property_set_is_not_parsed() -> None:
+    # A "last saved" property turned into a VT_VECTOR|VT_LPSTR claiming 2^31-1 elements in
+    # a 4 KB stream (olefile would loop that many times): the property sets are skipped with
+    # a reason, the rest of the container is still read, and it takes no time.
+    import struct
+    import time
+
+    import olefile
+
+    from authenticity.synth import oleprops
+
+    data = corpus("apache__test-data_spreadsheet_44167.xls")
+    assert extract_ole(data).metadata.modified is not None
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = bytearray(ole.openstream(oleprops.STREAM).read())
+    value = oleprops._offsets(bytes(stream))["modified"] - 4
+    struct.pack_into("<II", stream, value, 0x101E, 0x7FFFFFFF)
+    buf = io.BytesIO(data)
+    with olefile.OleFileIO(buf, write_mode=True) as ole:
+        ole.write_stream(oleprops.STREAM, bytes(stream))
+    started = time.monotonic()
+    result = extract_ole(buf.getvalue())
+    assert time.monotonic() - started < 5
+    assert "vector of 2147483647 elements" in result.facts["metadata_error"]
+    assert result.metadata.modified is None
+    assert result.facts["ole_kind"] == "excel" and result.facts["ole_root_modified"] is not None

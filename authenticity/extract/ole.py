@@ -228,6 +228,58 @@ def _storage_times(ole: olefile.OleFileIO) -> list[dict[str, Any]]:
     return out
 
 
+#: A property set with more properties or sections than this is not a document's.
+_MAX_PROPERTIES = 10_000
+_MAX_SECTIONS = 8
+VT_VECTOR = 0x1000
+
+
+def property_set_problem(stream: bytes) -> str | None:
+    """Why olefile must not parse this property-set stream, or None when it may.
+
+    olefile trusts the element count of a ``VT_VECTOR`` value and loops that many times
+    even past the end of the stream: a count of 2^31 in a 4 KB stream keeps it busy for
+    minutes and fills memory. Every property's value must lie inside the stream, and a
+    vector cannot hold more elements than there are bytes left ([MS-OLEPS] 2.20-2.21)."""
+    if len(stream) < 28:
+        return "property set shorter than its header"
+    (sections,) = struct.unpack_from("<I", stream, 24)
+    if sections > _MAX_SECTIONS:
+        return f"{sections} property sections"
+    for k in range(sections):
+        at = 28 + 20 * k + 16
+        if at + 4 > len(stream):
+            return "section list beyond the stream"
+        (section,) = struct.unpack_from("<I", stream, at)
+        if section + 8 > len(stream):
+            return "section beyond the stream"
+        _size, count = struct.unpack_from("<II", stream, section)
+        if count > _MAX_PROPERTIES or section + 8 + 8 * count > len(stream):
+            return f"{count} properties in a {len(stream)}-byte stream"
+        for i in range(count):
+            _pid, offset = struct.unpack_from("<II", stream, section + 8 + 8 * i)
+            value = section + offset
+            if value + 4 > len(stream):
+                return "property value beyond the stream"
+            (vtype,) = struct.unpack_from("<I", stream, value)
+            if vtype & VT_VECTOR:
+                if value + 8 > len(stream):
+                    return "vector beyond the stream"
+                (n,) = struct.unpack_from("<I", stream, value + 4)
+                if n > len(stream) - value - 8:
+                    return f"vector of {n} elements in a {len(stream)}-byte stream"
+    return None
+
+
+def _property_sets_problem(ole: olefile.OleFileIO) -> str | None:
+    for name in (_SUMMARY, _DOC_SUMMARY):
+        if ole.exists(name):
+            problem = property_set_problem(ole.openstream(name).read())
+            if problem:
+                return f"{name.lstrip(chr(5))}: {problem}"
+    return None
+
+
 def _extract(ole: olefile.OleFileIO) -> Extraction:
     paths = ole.listdir(streams=True, storages=True)
     streams = ["/".join(p) for p in ole.listdir(streams=True, storages=False)]
@@ -272,11 +324,20 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
 
     meta_obj = olefile.OleMetadata()
     try:
-        meta_obj = ole.get_metadata()
+        problem = _property_sets_problem(ole)
     except MemoryError:
         raise
-    except Exception as exc:  # a broken property set keeps the rest of the container
-        facts["metadata_error"] = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        facts["metadata_error"] = f"property set not read: {problem}"
+    else:
+        try:
+            meta_obj = ole.get_metadata()
+        except MemoryError:
+            raise
+        except Exception as exc:  # a broken property set keeps the rest of the container
+            facts["metadata_error"] = f"{type(exc).__name__}: {exc}"
     codec = codec_for(meta_obj.codepage)
     facts["codec"] = codec
 
@@ -289,7 +350,7 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
             raw[attr] = {"size": len(value)}
             continue
         raw[attr] = _plain(value, codec, attr in _STRING_ATTRS)
-    if ole.exists(_DOC_SUMMARY):
+    if ole.exists(_DOC_SUMMARY) and not problem:
         try:
             user = ole.get_userdefined_properties(_DOC_SUMMARY, convert_time=True)
         except MemoryError:
