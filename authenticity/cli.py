@@ -269,11 +269,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"rescan started now: flow run {run.name} ({run.id})")
     schedule = f"every {args.interval}" if args.interval else f"cron {args.cron!r}"
     tz = f" ({args.timezone})" if args.timezone else ""
-    print(f"serving rescan/{deployment.name}: {args.watch} -> {args.out}, {schedule}{tz}")
     from flows.rescan import serve_deployment
 
-    # One rescan at a time: runs share the folder and the store.
-    serve_deployment(deployment, limit=1)
+    # One rescan at a time: runs share the folder and the store. The line is printed once
+    # SIGTERM is handled, so a service manager (or a test) that waits for it can stop us.
+    serve_deployment(
+        deployment,
+        limit=1,
+        on_ready=lambda: print(
+            f"serving rescan/{deployment.name}: {args.watch} -> {args.out}, {schedule}{tz}",
+            flush=True,
+        ),
+    )
     return 0
 
 

@@ -32,6 +32,8 @@ from prefect.types.entrypoint import EntrypointType
 from flows.scan import scan_flow
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from prefect.deployments.runner import RunnerDeployment
 
 FLOW_NAME = "rescan"
@@ -287,14 +289,17 @@ def build_deployment(
     )
 
 
-def serve_deployment(deployment: RunnerDeployment, limit: int = 1) -> None:
+def serve_deployment(
+    deployment: RunnerDeployment, limit: int = 1, on_ready: Callable[[], None] | None = None
+) -> None:
     """``prefect.serve`` for one deployment, stopping cleanly on SIGTERM at any moment.
 
     ``prefect.serve`` registers the deployment first and installs the runner's SIGTERM
     handler only when the runner starts; a service manager's SIGTERM in between killed the
     process without pausing the schedule, and one during the runner's start-up made its
     handler fail ("Runner has not yet started"). Here SIGTERM is caught from the beginning
-    and acted on once the runner has started.
+    and acted on once the runner has started. ``on_ready`` is called as soon as SIGTERM is
+    handled (``authenticity serve`` prints its "serving ..." line there).
     """
     import asyncio
     import signal
@@ -315,6 +320,8 @@ def serve_deployment(deployment: RunnerDeployment, limit: int = 1) -> None:
     # Runner.start() installs ``self.handle_sigterm``: make that ours too.
     runner.handle_sigterm = on_sigterm  # type: ignore[method-assign]
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    if on_ready is not None:
+        on_ready()
 
     async def run() -> None:
         started = asyncio.create_task(runner.start())
