@@ -286,3 +286,23 @@ def test_vector_count_bomb_in_a_property_set_is_not_parsed() -> None:
     assert "vector of 2147483647 elements" in result.facts["metadata_error"]
     assert result.metadata.modified is None
     assert result.facts["ole_kind"] == "excel" and result.facts["ole_root_modified"] is not None
+
+
+def test_property_count_bomb_behind_a_zero_section_count() -> None:
+    # olefile reads the first section whatever the header's section count says: a header
+    # saying 0 sections does not hide a section claiming 2^31-1 properties.
+    import struct
+
+    import olefile
+
+    from authenticity.extract.ole import property_set_problem
+    from authenticity.synth import oleprops
+
+    data = corpus("apache__test-data_spreadsheet_44167.xls")
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        stream = bytearray(ole.openstream(oleprops.STREAM).read())
+    assert property_set_problem(bytes(stream)) is None
+    (section,) = struct.unpack_from("<I", stream, 44)
+    struct.pack_into("<I", stream, 24, 0)
+    struct.pack_into("<I", stream, section + 4, 0x7FFFFFFF)
+    assert "2147483647 properties" in property_set_problem(bytes(stream))

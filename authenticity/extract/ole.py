@@ -239,14 +239,16 @@ def property_set_problem(stream: bytes) -> str | None:
 
     olefile trusts the element count of a ``VT_VECTOR`` value and loops that many times
     even past the end of the stream: a count of 2^31 in a 4 KB stream keeps it busy for
-    minutes and fills memory. Every property's value must lie inside the stream, and a
-    vector cannot hold more elements than there are bytes left ([MS-OLEPS] 2.20-2.21)."""
+    minutes and fills memory. Every property's value must lie inside the stream, and the
+    vectors cannot hold more elements than there are bytes ([MS-OLEPS] 2.20-2.21)."""
     if len(stream) < 28:
         return "property set shorter than its header"
     (sections,) = struct.unpack_from("<I", stream, 24)
     if sections > _MAX_SECTIONS:
         return f"{sections} property sections"
-    for k in range(sections):
+    elements = 0  # every vector element takes at least one byte of the stream
+    # olefile reads the first section whatever the header's section count says.
+    for k in range(max(sections, 1)):
         at = 28 + 20 * k + 16
         if at + 4 > len(stream):
             return "section list beyond the stream"
@@ -268,6 +270,9 @@ def property_set_problem(stream: bytes) -> str | None:
                 (n,) = struct.unpack_from("<I", stream, value + 4)
                 if n > len(stream) - value - 8:
                     return f"vector of {n} elements in a {len(stream)}-byte stream"
+                elements += n
+                if elements > len(stream):
+                    return f"vectors of {elements} elements in all in a {len(stream)}-byte stream"
     return None
 
 
