@@ -24,6 +24,16 @@ def later_than(a: dt.datetime, b: dt.datetime) -> bool:
     return as_utc(a) - as_utc(b) > slack(a, b)
 
 
+def latest_claimed(meta: Metadata) -> tuple[str, dt.datetime] | None:
+    """("modified" or "created", value): the latest date the document claims. Whatever
+    wrote the file last did so at that date at the earliest, so it is the one to hold
+    against lower bounds (a release, a font build, a container's write stamp)."""
+    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
+    if not dates:
+        return None
+    return max(dates, key=lambda item: as_utc(item[1]))
+
+
 def check_created_after_modified(meta: Metadata) -> Iterator[Finding]:
     if meta.created and meta.modified and later_than(meta.created, meta.modified):
         yield Finding(

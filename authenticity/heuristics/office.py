@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.heuristics.dates import latest_claimed
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc
 
@@ -279,10 +280,10 @@ def check_ole_saved_after_written(meta: Metadata, facts: dict[str, Any]) -> Iter
     written = facts.get("ole_root_modified")
     if not isinstance(written, dt.datetime):
         return
-    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
-    if not dates:
+    latest = latest_claimed(meta)
+    if latest is None:
         return
-    attr, when = max(dates, key=lambda item: as_utc(item[1]))
+    attr, when = latest
     gap = as_utc(when) - as_utc(written)
     if gap <= OLE_WRITE_SLACK:
         return

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.heuristics.dates import latest_claimed
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc, parse_pdf_date
 
@@ -207,10 +208,10 @@ def check_font_newer_than_document(meta: Metadata, facts: dict[str, Any]) -> Ite
         built = dt.datetime.fromisoformat(stamp).replace(tzinfo=dt.UTC)
     except ValueError:
         return
-    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
-    if not dates:
+    latest = latest_claimed(meta)
+    if latest is None:
         return
-    attr, when = max(dates, key=lambda item: as_utc(item[1]))
+    attr, when = latest
     gap = built - as_utc(when)
     if gap <= FONT_SLACK:
         return

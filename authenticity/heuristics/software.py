@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from authenticity.heuristics.dates import latest_claimed
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc
 
@@ -140,13 +141,6 @@ def _matches(kind: str, release: Release) -> bool:
     return release.kind == kind
 
 
-def _latest(meta: Metadata) -> tuple[str, dt.datetime] | None:
-    dates = [(a, getattr(meta, a)) for a in ("modified", "created") if getattr(meta, a)]
-    if not dates:
-        return None
-    return max(dates, key=lambda item: as_utc(item[1]))
-
-
 def _zip_written(facts: dict[str, Any]) -> dt.datetime | None:
     """Latest real (not 1980 DOS-epoch) zip entry time of an OOXML package, if any."""
     latest = None
@@ -163,7 +157,7 @@ def _zip_written(facts: dict[str, Any]) -> dt.datetime | None:
 
 
 def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
-    latest = _latest(meta)
+    latest = latest_claimed(meta)
     if latest is None:
         return
     attr, when = latest
