@@ -840,12 +840,13 @@ not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.
   a pasted region shows; a small blur does not), camera EXIF on a full-size libjpeg
   re-encode (`JPEG_REENCODED_WITH_CAMERA_EXIF`, low: phones re-compress photos too), and a
   capture date before the photo's Exif version, its editor (Photoshop, Lightroom, GIMP,
-  paint.net) or its camera model (about 150 common models since 1999) existed. Forward
-  dating and back-dating within a camera's lifetime leave nothing in one file; the old
-  compact cameras most corpus photos come from are not in the camera table. Most of the
-  corpus photos the generator edits were already resized by their collectors (no usable
-  thumbnail, no camera layout), so few training forgeries carry these traces and the model
-  weighs them lightly. When the untouched original is in the same dump, the pair is pointed out
+  paint.net) or its camera model (about 170 common models since 1999) existed. Forward
+  dating and back-dating within a camera's lifetime leave nothing in one file; of the old
+  compact cameras most corpus photos come from, only Canon's PowerShot G series is in the
+  camera table. Most of the corpus photos the generator edits were already resized by
+  their collectors (no usable thumbnail, no camera layout), so few training forgeries carry
+  these traces and the model weighs them lightly. When the untouched original is in the
+  same dump, the pair is pointed out
   (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both copies), but
   the model does not read those findings: every forgery's source is in the training dump,
   so it would learn that being half of a pair means forged. Pixel forensics (double

@@ -158,6 +158,9 @@ def test_patterns_pick_the_right_release(value, product, released):
         ("NIKON CORPORATION NIKON D3100", "Nikon D3100", "2010-08-19"),
         ("Google Pixel 3a", "Google Pixel 3a", "2019-05-07"),
         ("FUJIFILM FinePixS2Pro", "Fujifilm FinePix S2 Pro", "2002-01-31"),
+        ("Canon Canon PowerShot G2", "Canon PowerShot G2", "2001-08-01"),
+        ("Canon Canon PowerShot G1 X", "Canon PowerShot G1 X", "2012-01-09"),
+        ("Canon Canon PowerShot G12", "Canon PowerShot G12", "2010-09-14"),
     ],
 )
 def test_editor_and_camera_rows_pick_the_latest_matching_release(value, product, released):
@@ -171,7 +174,7 @@ def test_editor_and_camera_rows_pick_the_latest_matching_release(value, product,
 
 @pytest.mark.parametrize(
     "value",
-    ["Apple iPhone 15 Pro Maxi", "Canon Canon PowerShot G2", "HUAWEI VTR-L09", "SONY DSC-P12"],
+    ["Apple iPhone 15 Pro Maxi", "Canon Canon PowerShot G7 X", "HUAWEI VTR-L09", "SONY DSC-P12"],
 )
 def test_unknown_cameras_match_no_row(value):
     assert [r for r in releases() if r.kind == "Camera" and r.pattern.search(value)] == []
