@@ -26,6 +26,14 @@ SCORECARD_KEYS = {
 VERDICTS = {"verified", "consistent", "inconclusive", "suspicious", "likely_forged", "unreadable"}
 
 
+def corpus_file(rel: str) -> bytes:
+    """The bytes of ``../shared/corpus/REL``; the test is skipped when the file is missing."""
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    return path.read_bytes()
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():

@@ -11,6 +11,7 @@ import pytest
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.model import Document, Severity
+from tests.conftest import corpus_file
 
 SETTINGS = Settings(workers=0, strict=True)
 EMAIL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "email"
@@ -279,10 +280,7 @@ SCRIPT = "EMAIL_WRITTEN_BY_SCRIPT"
 
 
 def corpus_email(name: str) -> bytes:
-    path = EMAIL_CORPUS / name
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
+    return corpus_file(f"email/{name}")
 
 
 #: Real messages naming a mail client (Outlook Express 5 and 6, IBM Notes, Outlook for iOS).

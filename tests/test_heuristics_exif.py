@@ -12,8 +12,8 @@ from PIL import Image
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.model import Analysis, Document
+from tests.conftest import corpus_file
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Sony camera with GPS: taken 17:12:05 local, GPS 15:12:07 UTC (2 h zone offset).
 GPS_PHOTO = "image/drewnoakes__jpg_Sony_DSC-HX5V_(2).jpg"
 #: Camera original without any Software tag.
@@ -31,13 +31,6 @@ def analyse(data: bytes, name: str = "a.jpg") -> Analysis:
 
 def codes(result: Analysis) -> dict[str, str]:
     return {f.code: f.severity.value for f in result.findings}
-
-
-def corpus_file(rel: str) -> bytes:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
 
 
 def reencode(data: bytes, edit) -> bytes:

@@ -17,6 +17,7 @@ import pytest
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.model import Analysis, Document
+from tests.conftest import corpus_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Word 16.0000: all entries dated 1980-01-01, [Content_Types].xml first; 1 min edit, 1 min span.
@@ -34,13 +35,6 @@ def analyse(data: bytes, name: str) -> Analysis:
 
 def codes(result: Analysis) -> dict[str, str]:
     return {f.code: f.severity.value for f in result.findings}
-
-
-def corpus_file(rel: str) -> bytes:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
 
 
 def edit_parts(

@@ -15,7 +15,7 @@ from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.heuristics.pdf import dates_differ
 from authenticity.model import Analysis, Document
-from tests.conftest import require_exiftool
+from tests.conftest import corpus_file, require_exiftool
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Ghostscript PDF/A: Info and XMP agree, one xref section.
@@ -31,13 +31,6 @@ def analyse(data: bytes, name: str = "a.pdf") -> Analysis:
 
 def codes(result: Analysis) -> dict[str, str]:
     return {f.code: f.severity.value for f in result.findings}
-
-
-def corpus_file(rel: str) -> bytes:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
 
 
 def pikepdf_edit(data: bytes, **info: str) -> bytes:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -14,8 +13,8 @@ from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.heuristics.software import releases
 from authenticity.model import Analysis, Document
+from tests.conftest import corpus_file
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CODE = "TS_BEFORE_SOFTWARE_RELEASE"
 
 
@@ -26,13 +25,6 @@ def analyse(data: bytes, name: str) -> Analysis:
 
 def codes(result: Analysis) -> dict[str, str]:
     return {f.code: f.severity.value for f in result.findings}
-
-
-def corpus_file(rel: str) -> bytes:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
 
 
 def test_release_table_loads_with_sources():

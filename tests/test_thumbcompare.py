@@ -15,6 +15,7 @@ from authenticity.config import Settings
 from authenticity.extract.image import extract_image
 from authenticity.extract.thumbcompare import compare
 from authenticity.model import Analysis, Document
+from tests.conftest import corpus_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CODE = "EXIF_THUMBNAIL_CONTENT_MISMATCH"
@@ -22,13 +23,6 @@ CODE = "EXIF_THUMBNAIL_CONTENT_MISMATCH"
 LETTERBOXED = "image/drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg"
 #: Thumbnail and picture of the same shape.
 PLAIN = "image/drewnoakes__jpg_Nikon_D5000.jpg"
-
-
-def corpus_file(rel: str) -> bytes:
-    path = CORPUS / rel
-    if not path.is_file():
-        pytest.skip(f"corpus file missing: {path}")
-    return path.read_bytes()
 
 
 def analyse(data: bytes) -> Analysis:
