@@ -18,6 +18,11 @@ SCHEMA = "authenticity.scorecard/1"
 MEMBER_SEP = "!/"
 
 
+def last_segment(path: str) -> str:
+    """The file name of a dump path: the last component of its last member."""
+    return path.rsplit(MEMBER_SEP, 1)[-1].rsplit("/", 1)[-1]
+
+
 class Severity(enum.StrEnum):
     INFO = "info"
     LOW = "low"
@@ -148,8 +153,13 @@ class Document:
     sniffed_mime: str | None = None
 
     @property
+    def name(self) -> str:
+        """The file name: the last component of the path's last member."""
+        return last_segment(self.path)
+
+    @property
     def extension(self) -> str:
-        name = self.path.rsplit(MEMBER_SEP, 1)[-1].rsplit("/", 1)[-1]
+        name = self.name
         if "." not in name.strip("."):
             return ""
         return name.rsplit(".", 1)[-1].lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from authenticity.heuristics.dates import later_than
+from authenticity.heuristics.filename import check_name_date
 from authenticity.heuristics.filetype import check_declared, check_extension
 from authenticity.model import Analysis, Document, Finding, Severity
 
@@ -40,3 +41,4 @@ def occurrence_findings(doc: Document, own: Analysis, parent: Analysis | None) -
         yield from check_extension(doc.extension, own.mime)
     yield from check_declared(doc.declared_mime, own.mime)
     yield from check_attachment_after_email(doc, own, parent)
+    yield from check_name_date(doc.name, own.metadata, image=own.mime.startswith("image/"))

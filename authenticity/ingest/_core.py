@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from authenticity.model import MEMBER_SEP, Document
+from authenticity.model import MEMBER_SEP, Document, last_segment
 from authenticity.sniff import detect_mime, magic_mime
 
 log = logging.getLogger("authenticity.ingest")
@@ -177,10 +177,6 @@ def _split_ext(name: str) -> tuple[str, str, str]:
         stem, ext = name.rsplit(".", 1)
         return stem, ".", ext
     return name, "", ""
-
-
-def last_segment(path: str) -> str:
-    return path.rsplit(MEMBER_SEP, 1)[-1].rsplit("/", 1)[-1]
 
 
 def printable_text(text: str) -> str:
