@@ -288,3 +288,34 @@ def test_resized_copy_restating_the_camera_size_is_not_a_full_size_reencode():
     resized = analyse(keep_metadata_save(original, (512, 384)))
     assert resized.facts["exif_pixel_width"] == 1024  # the camera's size, kept
     assert "JPEG_REENCODED_WITH_CAMERA_EXIF" not in codes(resized)
+
+
+@pytest.mark.parametrize(
+    ("rel", "severity"),
+    [
+        # Photoshop CS6 export at its recorded size: a full-size re-encode is an edit
+        ("image/drewnoakes__jpg_Photoshop_(3).jpg", "medium"),
+        ("image/drewnoakes__jpg_Canon_EOS_D60.jpg", "medium"),
+        # Photoshop 7 kept the camera's pixel size in the EXIF of its resized copy
+        ("image/drewnoakes__jpg_FujiFilm_FinePixS1Pro_(4).jpg", "low"),
+    ],
+)
+def test_photoshop_named_picture_reencoded_by_another_program(rel, severity):
+    original = corpus_file(rel)
+    assert "JPEG_REENCODED_AFTER_EDITOR" not in codes(analyse(original))
+    with Image.open(io.BytesIO(original)) as im:
+        out = io.BytesIO()
+        # the careful way: Photoshop's own quantization tables, EXIF and ICC bytes kept
+        im.save(out, "JPEG", quality="keep", exif=im.info["exif"],
+                icc_profile=im.info.get("icc_profile"))  # fmt: skip
+    result = analyse(out.getvalue())
+    assert codes(result).get("JPEG_REENCODED_AFTER_EDITOR") == severity
+    finding = next(f for f in result.findings if f.code == "JPEG_REENCODED_AFTER_EDITOR")
+    assert "Photoshop" in finding.evidence["software"]
+    assert "APP14:Adobe" not in finding.evidence["segments"]
+
+
+def test_editors_that_only_touch_metadata_are_not_encoders():
+    # Adobe Bridge rewrites a camera file's metadata in place (Software "Adobe Bridge CS5")
+    result = analyse(corpus_file("image/drewnoakes__jpg_Nikon_D5000.jpg"))
+    assert "JPEG_REENCODED_AFTER_EDITOR" not in codes(result)

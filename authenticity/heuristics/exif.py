@@ -232,6 +232,44 @@ def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
     )
 
 
+#: Photoshop (Save As, Save for Web, Elements) writes both in every JPEG it encodes: the
+#: APP14 "Adobe" colour-transform segment and, except Save for Web, its APP13 resources.
+_PHOTOSHOP = re.compile(r"\badobe photoshop\b(?! lightroom| camera raw| express)", re.IGNORECASE)
+_PHOTOSHOP_MARKS = ("APP14:Adobe", "APP13:Photoshop 3.0")
+
+
+def check_editor_encoder(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The EXIF Software tag names Photoshop, but the picture was not encoded by Photoshop.
+
+    Photoshop sets Software when it saves and always leaves its APP14 "Adobe" segment (and
+    its APP13 resources) in the JPEG. A file with Photoshop's Software tag and neither mark
+    was decoded and encoded again by another program that copied the EXIF over: an edit
+    after the last Photoshop save, or a re-compression keeping the metadata. Medium when
+    the picture still has the size Photoshop recorded (a full-size re-encode, what an edit
+    does), low when it was resized (web and app re-compressions).
+    """
+    if not _is_image(facts):
+        return
+    segments = facts.get("jpeg_segments")
+    software = meta.raw.get("Image Software")
+    if not isinstance(segments, list) or "SOS" not in segments or not isinstance(software, str):
+        return
+    if not _PHOTOSHOP.search(software) or any(m in segments for m in _PHOTOSHOP_MARKS):
+        return
+    size = (facts.get("width"), facts.get("height"))
+    same_size = size == (facts.get("exif_pixel_width"), facts.get("exif_pixel_height"))
+    yield Finding(
+        "JPEG_REENCODED_AFTER_EDITOR",
+        Severity.MEDIUM if same_size else Severity.LOW,
+        f"The EXIF says Photoshop saved this picture (Software '{software}'), but the file "
+        "lacks the segments Photoshop writes in every JPEG (APP14 'Adobe', APP13 "
+        "resources): another program decoded and re-encoded it afterwards, copying the "
+        "EXIF over"
+        + (" at the same size: an edit after the last Photoshop save." if same_size else "."),
+        {"software": software, "segments": segments[:12], "size": list(size)},
+    )
+
+
 def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _is_image(facts):
         return
@@ -258,5 +296,6 @@ CHECKS = (
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
     lambda meta, facts, ctx: check_library_reencode(meta, facts),
+    lambda meta, facts, ctx: check_editor_encoder(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )
