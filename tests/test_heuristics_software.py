@@ -112,6 +112,17 @@ def test_pdf_version_newer_than_claimed_date_is_flagged(tmp_path):
         ("Acrobat Distiller 9.5.5 (Windows)", "Adobe", "2008-06-01"),
         ("iText® 5.5.13 ©2000-2018 iText Group NV (AGPL-version)", "iText", "2009-12-01"),
         ("Microsoft® Word for Microsoft 365", "Microsoft PDF", "2020-04-21"),
+        ("Microsoft Excel Compatible / Openpyxl 3.1.5", "openpyxl", "2022-05-19"),
+        ("Microsoft Excel Compatible / Openpyxl 2.4.11", "openpyxl", "2016-09-15"),
+        ("matplotlib pdf backend 3.0.0", "matplotlib", "2018-08-28"),
+        ("Matplotlib pdf backend v3.11.2", "matplotlib", "2026-04-24"),
+        ("WeasyPrint 54.1", "WeasyPrint", "2021-12-13"),
+        ("GPL Ghostscript 9.18", "Ghostscript", "2013-08-30"),
+        ("GPL Ghostscript 10.00.0", "Ghostscript", "2022-09-21"),
+        ("Skia/PDF m103 Google Docs Renderer", "Chrome Skia/PDF", "2022-03-29"),
+        ("Skia/PDF m79", "Chrome Skia/PDF", "2018-10-16"),
+        ("Qt 5.12.8", "Qt", "2018-12-06"),
+        ("Qt 4.8.7", "Qt", "2011-12-15"),
     ],
 )
 def test_patterns_pick_the_right_release(value, product, released):
@@ -170,3 +181,63 @@ def test_editor_and_camera_rows_pick_the_latest_matching_release(value, product,
 )
 def test_unknown_cameras_match_no_row(value):
     assert [r for r in releases() if r.kind == "Camera" and r.pattern.search(value)] == []
+
+
+def _set_core_dates(data: bytes, when: str, *, clock: bool) -> bytes:
+    """docProps/core.xml's created and modified rewritten; with ``clock``, the zip entry
+    times too (the forger set the computer's clock back before saving)."""
+    import re
+
+    out = io.BytesIO()
+    stamp = tuple(int(x) for x in re.findall(r"\d+", when)[:6])
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if clock:
+                info.date_time = stamp
+            if info.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]+", rb"\g<1>" + when.encode(), body
+                )
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def test_openpyxl_workbook_dated_before_its_openpyxl_version():
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1250
+    buf = io.BytesIO()
+    wb.save(buf)  # openpyxl stamps "modified" with the current time and names itself
+    genuine = analyse(buf.getvalue(), "budget.xlsx")
+    assert "Openpyxl" in (genuine.metadata.application or "")
+    assert CODE not in codes(genuine)
+    backdated = _set_core_dates(buf.getvalue(), "2012-03-01T10:00:00Z", clock=True)
+    finding = next(f for f in analyse(backdated, "budget.xlsx").findings if f.code == CODE)
+    assert finding.severity.value == "high"
+    assert finding.evidence["product"] == "openpyxl"
+    # dates edited but the zip written today: carried over by a conversion, or set by hand
+    edited = _set_core_dates(buf.getvalue(), "2012-03-01T10:00:00Z", clock=False)
+    assert codes(analyse(edited, "budget.xlsx")).get(CODE) == "medium"
+
+
+def test_matplotlib_pdf_dated_before_its_matplotlib_version():
+    import datetime as dt
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig = plt.figure()
+    fig.gca().plot([1, 2, 3])
+    pdfs = {}
+    for year in (2015, 2026):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="pdf", metadata={"CreationDate": dt.datetime(year, 5, 1)})
+        pdfs[year] = analyse(buf.getvalue(), "chart.pdf")
+    plt.close(fig)
+    assert "pdf backend" in (pdfs[2015].metadata.producer or "")
+    assert codes(pdfs[2015]).get(CODE) == "high"
+    assert CODE not in codes(pdfs[2026])
