@@ -53,7 +53,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
-from make_sample_dump import client_layout  # the sample dump's mail layouts
+from make_sample_dump import client_layout, period_app_xml  # the sample dump's layouts
 
 LEAK_DATE = dt.date(2017, 5, 5)
 DOMAIN = "campagne.example"
@@ -354,7 +354,7 @@ def make_xlsx_base(rng: random.Random, author: str) -> OoxmlBase:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
-    return _ooxml_base(buf.getvalue(), title, author)
+    return _ooxml_base(period_app_xml(buf.getvalue()), title, author)
 
 
 def make_pdf_base(rng: random.Random, author: str, forged: bool) -> PdfBase:

@@ -138,6 +138,31 @@ def restamp_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
+#: What openpyxl wrote in docProps/app.xml before 3.1 (2023): Excel's name and its own
+#: major.minor as AppVersion. The campaign's spreadsheets (2016-2017) were written by the
+#: openpyxl of the day, 2.4; today's states "Microsoft Excel Compatible / Openpyxl 3.1.x",
+#: a version released years after the dates these files carry.
+OPENPYXL_2017_APP = b"<Application>Microsoft Excel</Application><AppVersion>2.4</AppVersion>"
+
+
+def period_app_xml(data: bytes) -> bytes:
+    """An openpyxl workbook with the app.xml the openpyxl of spring 2017 wrote."""
+    import re
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/app.xml":
+                body = re.sub(
+                    rb"<Application>[^<]*</Application>\s*<AppVersion>[^<]*</AppVersion>",
+                    OPENPYXL_2017_APP,
+                    body,
+                )
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
 # --------------------------------------------------------------------------- producers
 
 
@@ -191,7 +216,7 @@ def make_xlsx(props: Props, build: Callable[[openpyxl.Workbook], None]) -> bytes
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
-    return restamp_zip(buf.getvalue(), props.modified)
+    return restamp_zip(period_app_xml(buf.getvalue()), props.modified)
 
 
 def make_pdf(props: Props, lines: list[str]) -> bytes:

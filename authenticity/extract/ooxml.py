@@ -7,6 +7,7 @@ read with a size cap; nothing is executed and no external relationship is follow
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -394,11 +395,20 @@ _CHANGE_TAG = re.compile(
     rb"<(?:[\w.-]+:)?(ins|del|moveFrom|moveTo|rPrChange|pPrChange|comment)\b([^>]*)>"
 )
 _AUTHOR_ATTR = re.compile(rb"""(?:[\w.-]+:)?author\s*=\s*["']([^"']*)["']""")
+_DATE_ATTR = re.compile(rb"""(?:[\w.-]+:)?date\s*=\s*["']([^"']{10,40})["']""")
 _XLSX_AUTHOR = re.compile(rb"<(?:[\w.-]+:)?author>([^<]*)</(?:[\w.-]+:)?author>")
 
 
 def _unxml(value: bytes) -> str:
     return html.unescape(value.decode("utf-8", "replace")).strip()
+
+
+def _markup_date(attrs: bytes) -> dt.datetime | None:
+    """A tracked change's or comment's ``w:date``, zone dropped: Word writes the local
+    time of the editing machine followed by a "Z" it does not mean."""
+    found = _DATE_ATTR.search(attrs)
+    value = parse_iso8601(_unxml(found.group(1))) if found else None
+    return value.replace(tzinfo=None) if value is not None else None
 
 
 def _rsids(pkg: _Package, facts: dict[str, Any]) -> None:
@@ -436,6 +446,7 @@ def _word_markup(pkg: _Package, facts: dict[str, Any]) -> None:
     change_authors: set[str] = set()
     comment_authors: set[str] = set()
     changes: dict[str, int] = {}
+    latest: tuple[dt.datetime, str] | None = None
     for part in (*_W_MAIN, "word/comments.xml"):
         data = pkg.read(part)
         if data is None:
@@ -446,6 +457,8 @@ def _word_markup(pkg: _Package, facts: dict[str, Any]) -> None:
         for m in _CHANGE_TAG.finditer(data):
             kind = m.group(1).decode("ascii")
             author = _AUTHOR_ATTR.search(m.group(2))
+            if (stamp := _markup_date(m.group(2))) and (latest is None or stamp > latest[0]):
+                latest = (stamp, kind)
             if kind == "comment":
                 if author and len(comment_authors) < MAX_NAMES:
                     comment_authors.add(_unxml(author.group(1)))
@@ -462,6 +475,8 @@ def _word_markup(pkg: _Package, facts: dict[str, Any]) -> None:
             comment_authors.update(_unxml(a) for a in _XLSX_AUTHOR.findall(data)[:MAX_NAMES])
     facts["languages"] = sorted(langs)[:MAX_NAMES]
     facts["tracked_changes"] = changes
+    if latest is not None:
+        facts["markup_latest_date"], facts["markup_latest_kind"] = latest
     facts["revision_authors"] = sorted(a for a in change_authors if a)
     facts["comment_authors"] = sorted(a for a in comment_authors if a)[:MAX_NAMES]
 

@@ -35,7 +35,7 @@ from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import register, sfnt
 from authenticity.extract._xml import parse_xmp
 from authenticity.model import Extraction, Metadata
-from authenticity.timeutil import parse_iso8601, parse_pdf_date
+from authenticity.timeutil import as_utc, parse_iso8601, parse_pdf_date
 
 MAX_TEXT_CHARS = 100_000
 MAX_TEXT_PAGES = 10
@@ -478,6 +478,36 @@ def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
     return fonts, truncated
 
 
+#: Annotations read for their dates (pages walked as for the fonts).
+MAX_ANNOTATIONS = 1000
+
+
+def _annotation_dates(doc: PDFDocument) -> dict[str, Any]:
+    """The latest /M (last modified) or /CreationDate of the pages' annotations: a
+    comment, highlight, stamp or form field is dated when someone made or changed it."""
+    latest: tuple[Any, str] | None = None
+    seen = 0
+    for number, page in enumerate(PDFPage.create_pages(doc)):
+        if number >= MAX_FONT_PAGES or seen >= MAX_ANNOTATIONS:
+            break
+        annots = resolve1(page.annots)
+        if not isinstance(annots, list):
+            continue
+        for ref in annots[: MAX_ANNOTATIONS - seen]:
+            seen += 1
+            annot = resolve1(ref)
+            if not isinstance(annot, dict):
+                continue
+            for key in ("M", "CreationDate"):
+                raw = resolve1(annot.get(key))
+                when = parse_pdf_date(decode_pdf_string(raw)) if isinstance(raw, bytes) else None
+                if when is not None and (latest is None or as_utc(when) > as_utc(latest[0])):
+                    latest = (when, _name(annot.get("Subtype")) or "annotation")
+    if latest is None:
+        return {}
+    return {"annotation_latest_date": latest[0], "annotation_latest_subtype": latest[1]}
+
+
 def _object_mod_date(data: bytes, pos: int) -> Any:
     """The /ModDate of the uncompressed object at byte offset ``pos`` (for a trailer's /Info)."""
     chunk = data[pos : pos + 8192]
@@ -689,6 +719,12 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         raise
     except Exception as exc:
         facts["fonts_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    try:
+        facts.update(_annotation_dates(doc))
+    except MemoryError:
+        raise
+    except Exception as exc:
+        facts["annotations_error"] = f"{type(exc).__name__}: {exc}"[:500]
     objsets: list[_Revision] = []
     try:
         revisions, fallback, objsets = _revisions(doc, data)

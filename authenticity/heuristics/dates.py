@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc
@@ -84,8 +85,53 @@ def check_in_future(meta: Metadata, now: dt.datetime) -> Iterator[Finding]:
             )
 
 
+#: Where documents keep a date per edit, and what such an edit is called.
+_EDIT_DATES = (
+    ("markup_latest_date", "markup_latest_kind", "a tracked change or comment"),
+    ("annotation_latest_date", "annotation_latest_subtype", "an annotation"),
+)
+#: Beyond this gap the finding is high: a clock or zone error does not reach it.
+EDIT_GAP_HIGH = dt.timedelta(days=30)
+
+
+def check_edit_after_modified(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A dated edit inside the document (a Word tracked change or comment, ``w:date``; a
+    PDF annotation or form field, ``/M``) later than the date the document says it was
+    last modified.
+
+    Word stamps ``modified`` at every save, after every edit the save contains; PDF tools
+    that add an annotation set the Info ModDate when they rewrite the file. An edit dated
+    after the last modification means the document's dates were set back afterwards. A PDF
+    with appended updates is left out: tools that annotate by appending an update often
+    leave ModDate as it was, which ``PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE`` reports.
+    Word writes ``w:date`` in the editing machine's local time: 14 h of zone doubt apply.
+    """
+    modified = meta.modified
+    if modified is None:
+        return
+    for key, kind_key, label in _EDIT_DATES:
+        edit = facts.get(key)
+        if not isinstance(edit, dt.datetime) or not later_than(edit, modified):
+            continue
+        if key == "annotation_latest_date" and (facts.get("revision_count") or 1) > 1:
+            continue
+        gap = as_utc(edit) - as_utc(modified)
+        kind = facts.get(kind_key) or label
+        yield Finding(
+            "TS_EDIT_AFTER_MODIFIED",
+            Severity.HIGH if gap > EDIT_GAP_HIGH + slack(edit, modified) else Severity.MEDIUM,
+            f"The document contains {label} ({kind}) dated {edit.isoformat()}, "
+            f"{gap.days} days after the date it says it was last modified "
+            f"({modified.isoformat()}): the edit was made after that date, so the "
+            "document's dates were set back.",
+            {"edit_date": edit, "edit_kind": kind, "modified": modified},
+        )
+        return
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_created_after_modified(meta),
     lambda meta, facts, ctx: check_after_leak(meta, ctx.settings.leak_date),
     lambda meta, facts, ctx: check_in_future(meta, ctx.settings.now),
+    lambda meta, facts, ctx: check_edit_after_modified(meta, facts),
 )
