@@ -248,3 +248,16 @@ def test_masked_copies_let_an_unseen_finding_code_count_through_its_family():
     assert classifier.masked({"finding.PDF_A": 3.0, "family_max.pdf": 3.0}) == {
         "family_max.pdf": 3.0
     }
+
+
+def test_metrics_table_shows_the_spread_over_evaluation_seeds():
+    row = {"n_authentic": 10, "n_forged": 12, "roc_auc": 0.9, "recall_at_1pct_fpr": 0.5,
+           "recall_at_2pct_fpr": 0.6}  # fmt: skip
+    spread = {"roc_auc": [0.88, 0.93], "recall_at_1pct_fpr": [0.4, 0.55],
+              "recall_at_2pct_fpr": [0.58, 0.71]}  # fmt: skip
+    table = training.metrics_table(
+        {"unseen_files": row, "spread": {"seeds": [0, 1, 2], "unseen_files": spread}}
+    )
+    assert "Spread over evaluation seeds 0, 1, 2" in table
+    assert "| unseen source files | 0.880 - 0.930 | 40.0 % - 55.0 % | 58.0 % - 71.0 % |" in table
+    assert "unseen techniques (LOTO, pooled) |" not in table.split("Spread")[1]
