@@ -65,6 +65,13 @@ def test_pdf_form_fields_dated_after_the_moddate(tmp_path):
         pdf.docinfo["/ModDate"] = "D:20200301120000+01'00'"
         pdf.docinfo["/CreationDate"] = "D:20200301110000+01'00'"
         pdf.save(out)
+    # the XMP packet still says 08:51 UTC, 40 minutes before the widgets' 09:30 UTC
+    assert severity(out.read_bytes(), "a.pdf") == "medium"
+    with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            for key in ("xmp:ModifyDate", "xmp:MetadataDate", "xmp:CreateDate"):
+                xmp[key] = "2020-03-01T12:00:00+01:00"
+        pdf.save(out)
     assert severity(out.read_bytes(), "a.pdf") == "high"
 
 
@@ -80,4 +87,51 @@ def test_pdf_annotation_appended_without_moddate_is_left_to_the_update_check(tmp
     writer.write(buf)  # an appended update: two revisions
     result = analyse_document(doc_of(buf.getvalue(), "a.pdf"), SETTINGS)
     assert result.facts["revision_count"] == 2
+    assert CODE not in {f.code for f in result.findings}
+
+
+#: Lightroom-exported photo whose XMP history logs Photoshop CS4 saves up to 2010-12-17
+#: 21:56; its EXIF and XMP say it was last modified 2011-01-10.
+PHOTO = "image/drewnoakes__jpg_Canon_EOS_7D.jpg"
+
+
+def backdated_photo(data: bytes, *, xmp: bool) -> bytes:
+    """Every date moved back by about three months, in place (a metadata editor's way):
+    the EXIF dates and, with ``xmp``, the XMP packet's own dates; never the history."""
+    from authenticity.synth.jpegutil import date_fields
+
+    out = bytearray(data)
+    for name, (pos, value) in date_fields(data).items():
+        new = "2010:10:10 21:09:00" if name == "DateTime" else "2010:10:02 12:41:35"
+        assert len(value) == len(new)
+        out[pos : pos + 19] = new.encode()
+    if xmp:
+        for old, new in (
+            (b'ModifyDate="2011-01-10T', b'ModifyDate="2010-10-10T'),
+            (b'CreateDate="2010-12-12T', b'CreateDate="2010-10-02T'),
+            (b'MetadataDate="2011-01-09T', b'MetadataDate="2010-10-09T'),
+        ):
+            assert bytes(out).count(old) == 1
+            out = bytearray(bytes(out).replace(old, new))
+    return bytes(out)
+
+
+def test_photo_backdated_below_its_xmp_history():
+    data = corpus_file(PHOTO)
+    facts = analyse_document(doc_of(data, "a.jpg"), SETTINGS).facts
+    assert facts["xmp_history_latest"].isoformat() == "2010-12-17T21:56:17+01:00"
+    assert "Photoshop" in facts["xmp_history_latest_agent"]
+    assert severity(data, "a.jpg") is None
+    assert severity(backdated_photo(data, xmp=True), "a.jpg") == "high"
+    # the XMP packet still says 2011-01-10: the latest date claimed is after the history
+    assert severity(backdated_photo(data, xmp=False), "a.jpg") is None
+
+
+def test_photo_manager_resetting_the_exif_date_is_not_a_backdating():
+    # EXIF DateTime reset to the capture day (2008) by a photo manager, while the XMP
+    # packet keeps the 2013 save that its history logs
+    data = corpus_file("image/drewnoakes__jpg_Issue_80.jpg")
+    result = analyse_document(doc_of(data, "a.jpg"), SETTINGS)
+    assert result.metadata.modified.year == 2008
+    assert result.facts["xmp_history_latest"].year == 2013
     assert CODE not in {f.code for f in result.findings}

@@ -247,3 +247,29 @@ def parse_xmp(data: bytes) -> dict[str, Any]:
             for key, value in _xmp_props(desc, prefixes).items():
                 out.setdefault(key, value)
     return out
+
+
+#: History events read from one packet.
+_MAX_HISTORY = 500
+
+
+def xmp_history_latest(xmp: dict[str, Any]) -> dict[str, Any]:
+    """The latest ``stEvt:when`` of a packet's ``xmpMM:History`` (the saves, conversions and
+    derivations Adobe programs, GIMP and others log, each with its date) and the program
+    that logged it, as facts; empty when the packet has no dated event."""
+    from authenticity.timeutil import as_utc, parse_iso8601
+
+    history = xmp.get("xmpMM:History")
+    if not isinstance(history, list):
+        return {}
+    latest: tuple[Any, str] | None = None
+    for event in history[:_MAX_HISTORY]:
+        if not isinstance(event, dict):
+            continue
+        when = parse_iso8601(event.get("stEvt:when"))
+        if when is not None and (latest is None or as_utc(when) > as_utc(latest[0])):
+            agent = event.get("stEvt:softwareAgent")
+            latest = (when, str(agent)[:200] if agent else str(event.get("stEvt:action") or ""))
+    if latest is None:
+        return {}
+    return {"xmp_history_latest": latest[0], "xmp_history_latest_agent": latest[1]}

@@ -467,6 +467,10 @@ def extract_image(data: bytes) -> Extraction:
             facts["xmp_error"] = str(exc)[:500]
     if packet:
         raw["xmp"] = packet
+        facts.update(_xml.xmp_history_latest(packet))
+    # the XMP packet's own save dates (as for PDFs): the programs that save update them
+    for fact, prop in (("xmp_modified", "ModifyDate"), ("xmp_metadata_date", "MetadataDate")):
+        facts[fact] = parse_iso8601(packet.get(f"xmp:{prop}") or xmp.get(prop))
     facts.update(header)
     for key in ("CreateDate", "ModifyDate", "MetadataDate"):
         if key in xmp:

@@ -33,7 +33,7 @@ from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix
 
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import register, sfnt
-from authenticity.extract._xml import parse_xmp
+from authenticity.extract._xml import parse_xmp, xmp_history_latest
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import as_utc, parse_iso8601, parse_pdf_date
 
@@ -830,6 +830,7 @@ def extract_pdf(data: bytes) -> Extraction:
     facts["has_xmp"] = bool(xmp)
     facts["xmp_toolkit"] = _str(xmp.get("x:xmptk"))
     facts["info_keys"] = sorted(info)
+    facts.update(xmp_history_latest(xmp))
 
     meta = Metadata(
         author=_str(info.get("Author")) or _str(xmp.get("dc:creator")),

@@ -89,6 +89,7 @@ def check_in_future(meta: Metadata, now: dt.datetime) -> Iterator[Finding]:
 _EDIT_DATES = (
     ("markup_latest_date", "markup_latest_kind", "a tracked change or comment"),
     ("annotation_latest_date", "annotation_latest_subtype", "an annotation"),
+    ("xmp_history_latest", "xmp_history_latest_agent", "a save logged in the XMP history"),
 )
 #: Beyond this gap the finding is high: a clock or zone error does not reach it.
 EDIT_GAP_HIGH = dt.timedelta(days=30)
@@ -96,8 +97,9 @@ EDIT_GAP_HIGH = dt.timedelta(days=30)
 
 def check_edit_after_modified(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """A dated edit inside the document (a Word tracked change or comment, ``w:date``; a
-    PDF annotation or form field, ``/M``) later than the date the document says it was
-    last modified.
+    PDF annotation or form field, ``/M``; an event of the XMP history that Adobe programs,
+    GIMP and others log at each save, ``stEvt:when``) later than the date the document
+    says it was last modified.
 
     Word stamps ``modified`` at every save, after every edit the save contains; PDF tools
     that add an annotation set the Info ModDate when they rewrite the file. An edit dated
@@ -105,10 +107,16 @@ def check_edit_after_modified(meta: Metadata, facts: dict[str, Any]) -> Iterator
     with appended updates is left out: tools that annotate by appending an update often
     leave ModDate as it was, which ``PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE`` reports.
     Word writes ``w:date`` in the editing machine's local time: 14 h of zone doubt apply.
+    The reference is the latest last-modified date the file states (metadata, XMP
+    ``xmp:ModifyDate`` and ``xmp:MetadataDate``), so only dates set back everywhere count.
     """
-    modified = meta.modified
-    if modified is None:
+    # The latest "last modified" the file states anywhere: a photo manager may reset the
+    # EXIF DateTime while the XMP packet keeps the date of the last save.
+    claims = [meta.modified, facts.get("xmp_modified"), facts.get("xmp_metadata_date")]
+    dated = [c for c in claims if isinstance(c, dt.datetime)]
+    if not dated:
         return
+    modified = max(dated, key=as_utc)
     for key, kind_key, label in _EDIT_DATES:
         edit = facts.get(key)
         if not isinstance(edit, dt.datetime) or not later_than(edit, modified):
