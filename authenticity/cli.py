@@ -504,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from authenticity.logs import quiet_parsers
+
+    quiet_parsers()  # workers=0 analyses in this process
     try:
         if args.command == "db":
             return cmd_db(args)

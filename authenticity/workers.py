@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from authenticity.analyse import analyse_batch, failed
 from authenticity.config import Settings
+from authenticity.logs import quiet_parsers
 from authenticity.model import Analysis, Document
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def _init_worker(memory_limit_mb: int, parent: int | None = None) -> None:
     parent = parent if parent is not None else os.getppid()
     if os.getppid() != parent:
         os._exit(1)
+    quiet_parsers()
     threading.Thread(
         target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True
     ).start()

@@ -160,3 +160,23 @@ def test_prefect_flow_runs_batches_and_publishes_artifacts(tmp_path, prefect_bac
     (doc_md,) = by_type["markdown"]
     assert "TS\\_CREATED\\_AFTER\\_MODIFIED" in doc_md.data
     assert "<script>" not in doc_md.data and "&lt;script&gt;" in doc_md.data
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_parser_warnings_stay_out_of_the_scan_log(tmp_path, workers):
+    from tests.conftest import corpus_file
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    # pdfminer logs "Could not get FontBBox ..." and "Data-loss while decompressing ..."
+    # for these two real files
+    (dump / "simple3.pdf").write_bytes(corpus_file("pdf/pdfminer__samples_simple3.pdf"))
+    (dump / "corrupted.pdf").write_bytes(
+        corpus_file("pdf/pdfminer__samples_zen_of_python_corrupted.pdf")
+    )
+    cmd = [sys.executable, "-m", "authenticity", "scan", str(dump), "--out",
+           str(tmp_path / "out"), "--engine", "local", "--workers", workers]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 documents scanned" in proc.stdout
+    assert "FontBBox" not in proc.stderr and "Data-loss" not in proc.stderr, proc.stderr
