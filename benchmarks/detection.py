@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from authenticity import classifier, training
+from authenticity.logs import quiet_parsers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=str(classifier.DEFAULT_MODEL))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    quiet_parsers()  # the generator's producers and the parsers warn about odd inputs
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="detection-") as tmp:
         items, keys, data = training.build_dump(
