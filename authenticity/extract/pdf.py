@@ -10,6 +10,7 @@ import io
 import math
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 from pdfminer.pdftypes import LITERALS_FLATE_DECODE, PDFObjRef, PDFStream, resolve1
 from pdfminer.psparser import PSLiteral
-from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix
+from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix, nunpack
 
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import register, sfnt
@@ -563,6 +564,24 @@ class _Revision:
         )
 
 
+def _xref_objids(part: PDFBaseXRef) -> Iterable[int]:
+    """The object ids an xref section lists (pdfminer's ``get_objids``), bounded for xref
+    streams: a damaged or hostile ``/Index`` may claim billions of entries in a stream that
+    holds a few, and pdfminer would walk every one of them."""
+    if not isinstance(part, PDFXRefStream):
+        return part.get_objids()
+    entlen = part.entlen or 0
+    available = len(part.data or b"") // entlen if entlen > 0 else 0
+    ids: list[int] = []
+    for start, nobjs in part.ranges:
+        # pdfminer reads the entries of each range from the start of the stream's data
+        for i in range(min(int(nobjs), available)):
+            ent = part.data[entlen * i : entlen * (i + 1)]  # type: ignore[index]
+            if nunpack(ent[: part.fl1], 1) in (1, 2):
+                ids.append(int(start) + i)
+    return ids
+
+
 def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool, list[_Revision]]:
     """One entry per xref section of the trailer chain, oldest first (hybrid files merged),
     whether pdfminer fell back to scanning for objects, and each revision's full sets of
@@ -587,7 +606,7 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
     for xref, extra in reversed(sections):
         objids: list[int] = []
         for part in (xref, *extra):
-            objids.extend(part.get_objids())
+            objids.extend(_xref_objids(part))
         objids = sorted(set(objids))
         added = [o for o in objids if o not in seen]
         changed = [o for o in objids if o in seen]
@@ -675,7 +694,7 @@ def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
     for xref in doc.xrefs:
         if not isinstance(xref, PDFXRefStream):
             continue
-        for objid in xref.get_objids():
+        for objid in _xref_objids(xref):
             try:
                 strmid = xref.get_pos(objid)[0]
             except Exception:
