@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import time
 from pathlib import Path
 
 import pikepdf
@@ -636,3 +637,28 @@ def test_xref_stream_claiming_billions_of_entries_is_read_quickly():
     assert elapsed < 5
     # the objects the stream really lists, as in the undamaged file
     assert result.facts["revisions"] == extract_pdf(data).facts["revisions"]
+
+
+def test_tounicode_cmap_with_a_huge_range_is_left_out_of_the_text(tmp_path):
+    """A damaged ToUnicode range (<00000000> <00FFFFFF>) would make pdfminer add 16.7
+    million codes one by one (a fuzzed file took 15 s); the font is read without it."""
+    from authenticity.extract.pdf import MAX_CMAP_CODES, cmap_codes, extract_pdf
+    from tests.conftest import corpus_file
+
+    data = corpus_file("pdf/pdfminer__samples_contrib_issue_566_test_2.pdf")
+    clean = extract_pdf(data)
+    assert "text_cmaps_skipped" not in clean.facts
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        font = pdf.pages[0].Resources.Font["/C2_1"]
+        cmap = font.ToUnicode.read_bytes()
+        assert 0 < cmap_codes(cmap) <= MAX_CMAP_CODES  # the real map: about 25,000 codes
+        damaged = cmap.replace(b"endbfrange", b"<00000000> <00FFFFFF> <0041>\nendbfrange", 1)
+        assert cmap_codes(damaged) > 16_000_000
+        font.ToUnicode.write(damaged)
+        out = tmp_path / "damaged.pdf"
+        pdf.save(out)
+    started = time.monotonic()
+    result = extract_pdf(out.read_bytes())
+    assert time.monotonic() - started < 5
+    assert result.facts["text_cmaps_skipped"] == 1
+    assert result.metadata.producer == clean.metadata.producer

@@ -297,13 +297,114 @@ class _TextCollector(PDFTextDevice):
         self._dir, self._size = (ux, uy), size
 
 
+#: Codes a font's embedded CMaps (ToUnicode, Encoding) may map, summed over their ranges:
+#: a full two-byte font maps 65,536. A damaged range (``<0000> <FFFFFFFF>``) makes pdfminer
+#: add every code of it one by one (7 million entries, 15 s, in a fuzzed file).
+MAX_CMAP_CODES = 1 << 18
+#: Tokens as pdfminer's PostScript parser cuts them: a hex string runs from "<" to the first
+#: character that is neither hex nor space (a closing ">" is consumed).
+_CMAP_TOKEN = re.compile(
+    rb"<<|>>|<([\s0-9a-fA-F]*)>?|\[|\]|\([^)]*\)?|/[^\s<>\[\]/()%]*|[^\s<>\[\]/()%]+"
+)
+_HEX_PAIR = re.compile(rb"[0-9a-fA-F]{1,2}")
+
+
+def _hex_bytes(body: bytes) -> bytes:
+    """pdfminer's value of a hex string (an odd last digit is a byte of its own)."""
+    return bytes(int(m.group(0), 16) for m in _HEX_PAIR.finditer(b"".join(body.split())))
+
+
+#: Keywords after which pdfminer's CMap parser empties its operand stack.
+_CMAP_CLEAR = frozenset(
+    b"begincmap endcmap begincodespacerange endcodespacerange begincidrange beginbfrange "
+    b"beginbfchar endbfchar begincidchar endcidchar beginnotdefrange endnotdefrange".split()
+)
+
+
+def cmap_codes(data: bytes) -> int:
+    """How many codes pdfminer's CMap parser would add one by one for the ``bfrange`` and
+    ``cidrange`` entries of a CMap program: its tokens and operand stack are replayed (a
+    damaged hex string or keyword makes it read other triples, as pdfminer does), each
+    range's bounds being the last 4 bytes of its two strings."""
+    total = 0
+    stack: list[Any] = []
+    depth = 0  # inside [...] or <<...>>: one operand
+    for token in _CMAP_TOKEN.finditer(data):
+        text = token.group(0)
+        if text in (b"[", b"<<"):
+            if depth == 0:
+                stack.append(None)
+            depth += 1
+            continue
+        if text in (b"]", b">>"):
+            depth = max(0, depth - 1)
+            continue
+        if depth:
+            continue
+        if token.group(1) is not None:
+            stack.append(_hex_bytes(token.group(1)))
+        elif text in (b"endbfrange", b"endcidrange"):
+            for i in range(0, len(stack) - 2, 3):
+                first, last = stack[i], stack[i + 1]
+                if (
+                    isinstance(first, bytes)
+                    and isinstance(last, bytes)
+                    and len(first) == len(last)
+                    and first[:-4] == last[:-4]
+                ):
+                    low = int.from_bytes(first[-4:], "big")
+                    total += max(0, int.from_bytes(last[-4:], "big") - low + 1)
+            stack.clear()
+            if total > MAX_CMAP_CODES:
+                return total
+        elif text in _CMAP_CLEAR:
+            stack.clear()
+        elif text == b"def":
+            del stack[-2:]
+        else:
+            stack.append(None)  # a name, a number or an unknown keyword stays an operand
+    return total
+
+
+class _BoundedResources(PDFResourceManager):
+    """pdfminer's resource manager, with fonts whose embedded CMaps claim more codes than
+    any font has loaded without them (their text may come out wrong, the file still reads)."""
+
+    def __init__(self) -> None:
+        super().__init__(caching=True)
+        self.skipped_cmaps = 0
+
+    def get_font(self, objid: object, spec: Any) -> PDFFont:
+        if isinstance(spec, dict) and not (objid and objid in self._cached_fonts):
+            spec = self._bounded(spec)
+            fonts = resolve1(spec.get("DescendantFonts"))
+            if isinstance(fonts, list) and fonts and isinstance(resolve1(fonts[0]), dict):
+                spec = {**spec, "DescendantFonts": [self._bounded(resolve1(fonts[0]))]}
+        return super().get_font(objid, spec)
+
+    def _bounded(self, spec: dict[str, Any]) -> dict[str, Any]:
+        for key in ("ToUnicode", "Encoding"):
+            stream = resolve1(spec.get(key))
+            if isinstance(stream, PDFStream):
+                try:
+                    too_many = (
+                        cmap_codes(stream.get_data()[:MAX_FONT_PROGRAM_BYTES]) > MAX_CMAP_CODES
+                    )
+                except Exception:  # undecodable: pdfminer reports it in its own way
+                    too_many = False
+                if too_many:
+                    self.skipped_cmaps += 1
+                    spec = {k: v for k, v in spec.items() if k != key}
+        return spec
+
+
 def _text(doc: PDFDocument, facts: dict[str, Any]) -> str:
     """Text of the first MAX_TEXT_PAGES pages, at most MAX_TEXT_CHARS characters.
 
     Best effort: an error in a content stream keeps the text read before it and is
     recorded as ``text_error``. Both bounds stop the work itself, not just the result.
     """
-    rsrcmgr = PDFResourceManager(caching=True)
+    rsrcmgr = _BoundedResources()
     device = _TextCollector(rsrcmgr, MAX_TEXT_CHARS)
     interpreter = PDFPageInterpreter(rsrcmgr, device)
     try:
@@ -317,6 +418,8 @@ def _text(doc: PDFDocument, facts: dict[str, Any]) -> str:
         raise
     except Exception as exc:  # text is best effort: a broken content stream keeps the metadata
         facts["text_error"] = f"{type(exc).__name__}: {exc}"
+    if rsrcmgr.skipped_cmaps:
+        facts["text_cmaps_skipped"] = rsrcmgr.skipped_cmaps
     return device.text()
 
 
