@@ -76,10 +76,82 @@ def _raw_value(name: str, tag: Any) -> Any:
     return printable[:_MAX_PRINTABLE]
 
 
-def _read_exif(data: bytes) -> tuple[dict[str, Any], str | None]:
-    """All exifread tags, or ``({}, reason)`` when exifread fails on hostile input."""
+#: Bytes per value of each TIFF field type (BYTE, ASCII, SHORT, LONG, RATIONAL, SBYTE,
+#: UNDEFINED, SSHORT, SLONG, SRATIONAL, FLOAT, DOUBLE, IFD).
+_TIFF_TYPE_SIZES = dict(enumerate((1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4), start=1))
+_SUB_IFDS = (0x8769, 0x8825, 0xA005)  # Exif, GPS, Interoperability
+_MAX_IFDS = 8
+
+
+def _tiff_block(data: bytes) -> bytes | None:
+    """The TIFF structure holding the EXIF tags: a TIFF file itself, or a JPEG's APP1 Exif
+    segment body (segments before the first scan only)."""
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return data
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):
+            pos += 2
+            continue
+        if marker == 0xDA:
+            return None
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        body = data[pos + 4 : pos + 2 + length]
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
+            return body[6:]
+        pos += 2 + max(length, 2)
+    return None
+
+
+def exif_entry_problem(data: bytes) -> str | None:
+    """An EXIF directory entry claiming more value bytes than the whole EXIF block holds.
+
+    exifread reads a MakerNote's values one by one, however many the entry claims: a
+    damaged count (4 billion) kept it busy for minutes in a fuzzed photo. Such an entry is
+    impossible in a well-formed file, so the maker note is then not decoded."""
+    tiff = _tiff_block(data)
+    if tiff is None or len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    order = "little" if tiff[:2] == b"II" else "big"
+
+    def num(at: int, size: int) -> int:
+        return int.from_bytes(tiff[at : at + size], order)
+
+    pending, seen = [num(4, 4)], set()
+    while pending and len(seen) < _MAX_IFDS:
+        ifd = pending.pop()
+        if ifd in seen or not 8 <= ifd <= len(tiff) - 2:
+            continue
+        seen.add(ifd)
+        entries = min(num(ifd, 2), 512)
+        for k in range(entries):
+            at = ifd + 2 + 12 * k
+            if at + 12 > len(tiff):
+                break
+            tag, kind, count = num(at, 2), num(at + 2, 2), num(at + 4, 4)
+            size = count * _TIFF_TYPE_SIZES.get(kind, 1)
+            if size > len(tiff):
+                return (
+                    f"EXIF entry 0x{tag:04X} claims {count} values ({size} bytes) in a "
+                    f"{len(tiff)}-byte EXIF block"
+                )
+            if tag in _SUB_IFDS:
+                pending.append(num(at + 8, 4))
+        pending.append(num(ifd + 2 + 12 * entries, 4))  # the next directory (IFD1)
+    return None
+
+
+def _read_exif(data: bytes, details: bool = True) -> tuple[dict[str, Any], str | None]:
+    """All exifread tags, or ``({}, reason)`` when exifread fails on hostile input;
+    ``details=False`` leaves the maker notes undecoded."""
     try:
-        return exifread.process_file(BytesIO(data), details=True), None
+        return exifread.process_file(BytesIO(data), details=details), None
     except Exception as exc:  # exifread raises assorted errors on malformed input
         log.debug("exifread failed: %r", exc)
         return {}, f"{type(exc).__name__}: {exc}"[:500]
@@ -384,7 +456,8 @@ def _thumbnail_size(thumb: bytes) -> tuple[int, int] | None:
 
 @register("image/*", extensions=("jpg", "jpeg", "tif", "tiff", "png", "heic", "heif", "webp"))
 def extract_image(data: bytes) -> Extraction:
-    tags, exif_error = _read_exif(data)
+    entry_problem = exif_entry_problem(data)
+    tags, exif_error = _read_exif(data, details=entry_problem is None)
     header, info, pil_error = _pillow_header(data)
     if not header:
         header = _jpeg_sof(data)
@@ -430,6 +503,8 @@ def extract_image(data: bytes) -> Extraction:
         "exif_datetime": modified,
         "exif_tag_count": len(tags),
     }
+    if entry_problem:
+        facts["exif_makernote_skipped"] = entry_problem
     for key, name in (("exif_pixel_width", "EXIF ExifImageWidth"),
                       ("exif_pixel_height", "EXIF ExifImageLength")):  # fmt: skip
         value = get(name)
