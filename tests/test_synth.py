@@ -354,3 +354,17 @@ def test_forge_many_is_reproducible() -> None:
     assert [f.data for f in other] != [f.data for f in first]
     only = list(forge_many(files, seed=7, techniques=["metadata_swap_author"]))
     assert {f.technique for f in only} == {"metadata_swap_author"} and len(only) == 3
+
+
+def test_openpyxl_resave_of_a_workbook_without_creation_date_is_deterministic() -> None:
+    """openpyxl writes the current time as the creation date when the source has none; the
+    careless re-save takes the forger's clock instead, so the same seed gives the same bytes
+    whenever it runs (apache test file 54288.xlsx has an empty core.xml)."""
+    data = (CORPUS / "ooxml" / "apache__test-data_spreadsheet_54288.xlsx").read_bytes()
+    assert b"dcterms:created" not in zipfile.ZipFile(io.BytesIO(data)).read("docProps/core.xml")
+    forgery = forge(data, "54288.xlsx", "ooxml_edit_resave", seed=4, careful=False)
+    assert forgery is not None
+    core = zipfile.ZipFile(io.BytesIO(forgery.data)).read("docProps/core.xml").decode()
+    created = core.split("<dcterms:created", 1)[1].split(">", 1)[1].split("<", 1)[0]
+    modified = core.split("<dcterms:modified", 1)[1].split(">", 1)[1].split("<", 1)[0]
+    assert created == modified  # the forger's clock, not the generating machine's

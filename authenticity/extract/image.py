@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import warnings
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
@@ -83,29 +84,37 @@ _SUB_IFDS = (0x8769, 0x8825, 0xA005)  # Exif, GPS, Interoperability
 _MAX_IFDS = 8
 
 
-def _tiff_block(data: bytes) -> bytes | None:
-    """The TIFF structure holding the EXIF tags: a TIFF file itself, or a JPEG's APP1 Exif
-    segment body (segments before the first scan only)."""
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return data
+def jpeg_marker_segments(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(marker, position, body) of a JPEG's marker segments, up to and including the first
+    scan's header (SOS); stops at anything that is not a marker segment."""
     if not data.startswith(b"\xff\xd8"):
-        return None
+        return
     pos = 2
     while pos + 4 <= len(data) and data[pos] == 0xFF:
         marker = data[pos + 1]
-        if marker == 0xFF:
+        if marker == 0xFF:  # fill byte
             pos += 1
             continue
-        if marker in (0x01, *range(0xD0, 0xD8)):
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
             pos += 2
             continue
-        if marker == 0xDA:
-            return None
         length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        body = data[pos + 4 : pos + 2 + length]
+        if length < 2:
+            return
+        yield marker, pos, data[pos + 4 : pos + 2 + length]
+        if marker == 0xDA:
+            return
+        pos += 2 + length
+
+
+def _tiff_block(data: bytes) -> bytes | None:
+    """The TIFF structure holding the EXIF tags: a TIFF file itself, or a JPEG's APP1 Exif
+    segment body."""
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return data
+    for marker, _pos, body in jpeg_marker_segments(data):
         if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
             return body[6:]
-        pos += 2 + max(length, 2)
     return None
 
 
@@ -365,21 +374,9 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     icc_chunks: dict[int, bytes] = {}
     exif_digest: str | None = None
     scan_digest: str | None = None
-    pos = 2
-    while pos + 4 <= len(data) and len(segments) < _MAX_SEGMENTS:
-        if data[pos] != 0xFF:
+    for marker, pos, seg in jpeg_marker_segments(data):
+        if len(segments) >= _MAX_SEGMENTS:
             break
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD8)):
-            pos += 2
-            continue
-        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        if length < 2:
-            break
-        seg = data[pos + 4 : pos + 2 + length]
         if 0xE0 <= marker <= 0xEF:
             ident = seg[:32].split(b"\x00", 1)[0].decode("latin-1", "replace")
             segments.append(f"APP{marker - 0xE0}:{ident[:30]}")
@@ -417,7 +414,6 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
             break
         else:
             segments.append(f"0x{marker:02X}")
-        pos += 2 + length
     facts: dict[str, Any] = {"jpeg_segments": segments}
     if scan_digest is not None:
         facts["jpeg_scan_digest"] = scan_digest

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import struct
 
+from authenticity.extract.image import jpeg_marker_segments
+
 DATE_TAGS = {0x0132: "DateTime", 0x9003: "DateTimeOriginal", 0x9004: "DateTimeDigitized"}
 
 
 def exif_tiff_offset(data: bytes) -> int | None:
     """Offset of the TIFF header inside the APP1 Exif segment, or None."""
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    i = 2
-    while i + 4 <= len(data) and data[i] == 0xFF:
-        marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        if marker == 0xDA:
-            return None
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        body = i + 4
-        if marker == 0xE1 and data[body : body + 6] == b"Exif\x00\x00":
-            return body + 6
-        i += 2 + length
+    for marker, pos, body in jpeg_marker_segments(data):
+        if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
+            return pos + 4 + 6
     return None
 
 

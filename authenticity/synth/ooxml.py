@@ -109,6 +109,10 @@ def _edit_xlsx(
         wb.properties.lastModifiedBy = forger
         # what openpyxl.save_workbook stamps (its clock, here the forger's)
         wb.properties.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
+        if core_dates(data)[0] is None:
+            # no creation date in the source: openpyxl writes the current time; the
+            # forger's clock keeps the forgery the same whenever it is generated
+            wb.properties.created = wb.properties.modified
         notes.update(last_modified_by=forger, script=script, modified=when.isoformat())
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
