@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,24 @@ def require_exiftool() -> str:
             pytest.fail("exiftool missing (make test installs libimage-exiftool-perl)")
         pytest.skip("exiftool not installed")
     return exe
+
+
+class TooSlow(BaseException):
+    """Raised by :func:`within`; not an ``Exception``, so no handler in the code under
+    test swallows it."""
+
+
+@contextlib.contextmanager
+def within(seconds: int):
+    """Fail the test (instead of hanging) when the block runs longer than ``seconds``."""
+
+    def too_slow(signum, frame):
+        raise TooSlow(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
