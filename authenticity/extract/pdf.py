@@ -10,9 +10,9 @@ import io
 import math
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pdfminer.pdfdevice import PDFTextDevice
 from pdfminer.pdfdocument import (
@@ -37,6 +37,8 @@ from authenticity.extract import register, sfnt
 from authenticity.extract._xml import parse_xmp, xmp_history_latest
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import as_utc, parse_iso8601, parse_pdf_date
+
+_T = TypeVar("_T")
 
 MAX_TEXT_CHARS = 100_000
 MAX_TEXT_PAGES = 10
@@ -823,10 +825,24 @@ def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
     return bodies
 
 
+def _best_effort(facts: dict[str, Any], error_key: str, step: Callable[[], _T]) -> _T | None:
+    """``step()``, or None with its error recorded under ``error_key``: one unreadable
+    structure (fonts, revisions, object streams ...) keeps the others. A MemoryError is not
+    caught: the worker's memory limit decides about those."""
+    try:
+        return step()
+    except MemoryError:
+        raise
+    except Exception as exc:
+        facts[error_key] = f"{type(exc).__name__}: {exc}"[:500]
+        return None
+
+
 def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
     """Fonts, revisions, object streams, linearization, actions and signatures."""
-    try:
-        facts["fonts"], facts["fonts_truncated"] = _fonts(doc)
+    fonts = _best_effort(facts, "fonts_error", lambda: _fonts(doc))
+    if fonts is not None:
+        facts["fonts"], facts["fonts_truncated"] = fonts
         facts["font_count"] = len(facts["fonts"])
         builds = [
             (f[k], f["name"])
@@ -837,26 +853,13 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         if builds:
             # the newest build date of an embedded font: the file cannot be older
             facts["font_newest_build"], facts["font_newest_build_font"] = max(builds)
-    except MemoryError:
-        raise
-    except Exception as exc:
-        facts["fonts_error"] = f"{type(exc).__name__}: {exc}"[:500]
-    try:
-        facts.update(_annotation_dates(doc))
-    except MemoryError:
-        raise
-    except Exception as exc:
-        facts["annotations_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    facts.update(_best_effort(facts, "annotations_error", lambda: _annotation_dates(doc)) or {})
     objsets: list[_Revision] = []
-    try:
-        revisions, fallback, objsets = _revisions(doc, data)
+    found = _best_effort(facts, "revisions_error", lambda: _revisions(doc, data))
+    if found is not None:
+        revisions, facts["xref_fallback"], objsets = found
         facts["revisions"] = revisions
         facts["revision_count"] = len(revisions)
-        facts["xref_fallback"] = fallback
-    except MemoryError:
-        raise
-    except Exception as exc:
-        facts["revisions_error"] = f"{type(exc).__name__}: {exc}"[:500]
 
     facts["object_stream_count"] = len(_OBJSTM.findall(data))
     facts["has_object_streams"] = facts["object_stream_count"] > 0
@@ -868,22 +871,15 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         natural = 2 if facts["linearized"] and facts["revision_count"] >= 2 else 1
         facts["incremental_updates"] = max(0, facts["revision_count"] - natural)
         if facts["incremental_updates"] and not facts.get("xref_fallback"):
-            try:
-                pages = _content_updates(doc, objsets, natural)
+            pages = _best_effort(
+                facts, "content_updates_error", lambda: _content_updates(doc, objsets, natural)
+            )
+            if pages is not None:
                 facts["updated_content_pages"] = pages[:MAX_REVISION_OBJECTS]
                 facts["updated_content_page_count"] = len(pages)
-            except MemoryError:
-                raise
-            except Exception as exc:
-                facts["content_updates_error"] = f"{type(exc).__name__}: {exc}"[:500]
 
-    bodies = [data]
-    try:
-        bodies.extend(_objstm_bodies(doc))
-    except MemoryError:
-        raise
-    except Exception as exc:
-        facts["object_stream_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    streams = _best_effort(facts, "object_stream_error", lambda: _objstm_bodies(doc))
+    bodies = [data, *(streams or [])]
     names: set[bytes] = set()
     signed_fields = False
     for body in bodies:
