@@ -543,9 +543,8 @@ def extract_image(data: bytes) -> Extraction:
     for fact, prop in (("xmp_modified", "ModifyDate"), ("xmp_metadata_date", "MetadataDate")):
         facts[fact] = parse_iso8601(packet.get(f"xmp:{prop}") or xmp.get(prop))
     facts.update(header)
-    for key in ("CreateDate", "ModifyDate", "MetadataDate"):
-        if key in xmp:
-            facts[f"xmp_{key.lower()}"] = parse_iso8601(xmp[key])
+    if "CreateDate" in xmp:  # the save dates are xmp_modified / xmp_metadata_date above
+        facts["xmp_createdate"] = parse_iso8601(xmp["CreateDate"])
     # Capture-time copies in XMP (exif:DateTimeOriginal/DateTimeDigitized,
     # photoshop:DateCreated), kept only when they state a time of day: compared with the
     # EXIF capture time. Some writers put EXIF's "YYYY:MM:DD hh:mm:ss" form in XMP: read that
