@@ -609,7 +609,8 @@ def scorecard_from(
     raises the score just above the verdict's threshold too, so that ranking by score
     agrees with the verdicts (``model_score`` keeps the model's own probability).
     ``unreadable`` stays unreadable; ``verified`` stays for a DKIM-verified email the model
-    does not flag, or flags without a finding of medium or higher severity.
+    does not flag, or flags without a finding of medium or higher severity. A document with
+    a high or critical finding is never ``consistent``: at least ``inconclusive``.
     """
     rule_score = scoring.score(findings)
     dkim = own.facts.get("dkim") if isinstance(own.facts.get("dkim"), dict) else {}
@@ -695,6 +696,13 @@ def _combined_verdict(
         # one that flags it on info/low findings alone (soft evidence: a script's layout, a
         # rare value) does not outweigh the signature.
         return Verdict.VERIFIED, False
+    if verdict is Verdict.CONSISTENT and any(
+        f.severity.rank >= Severity.HIGH.rank for f in findings
+    ):
+        # The model weighs a learnt high finding with everything else and may find the
+        # document unremarkable; the scorecard still states that finding in plain words,
+        # so the verdict says "look at it" rather than "consistent" (flags are unchanged).
+        return Verdict.INCONCLUSIVE, True
     if verdict is Verdict.CONSISTENT:
         # nothing to check (no metadata, unsupported type): the model cannot say more
         nothing = own.status == "unsupported" or not any(

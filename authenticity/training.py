@@ -902,7 +902,8 @@ several hundredths between retrainings (docs/classifier.md).
 Rule floors (`authenticity/pipeline.py`): `unreadable` stays unreadable; a critical finding,
 or a high finding whose code never appeared at that severity on at least 3 forged training
 documents, keeps the rule-based verdict as a floor; a DKIM-verified email the model does
-not flag stays `verified`. Code@severity pairs the model has learnt: {len(model.known_codes)}
+not flag stays `verified`; a document with a high finding is at least `inconclusive`.
+Code@severity pairs the model has learnt: {len(model.known_codes)}
 ({", ".join(f"`{c}`" for c in model.known_codes)}).
 
 ## Limits

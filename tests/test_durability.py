@@ -171,9 +171,7 @@ def test_worker_processes_exit_when_the_scan_process_is_killed(tmp_path):
     deadline = time.time() + 60
     while len(children) < 2 and time.time() < deadline:
         time.sleep(0.1)
-        children = [
-            c for c in scan.children(recursive=True) if "spawn_main" in " ".join(c.cmdline())
-        ]
+        children = [c for c in scan.children(recursive=True) if _is_worker(c)]
     assert len(children) >= 2, "the scan never started its worker processes"
     proc.send_signal(signal.SIGKILL)  # only the scan process, not its group
     proc.wait(timeout=30)
@@ -182,6 +180,17 @@ def test_worker_processes_exit_when_the_scan_process_is_killed(tmp_path):
     for child in alive:
         child.kill()
     assert not alive, f"worker processes outlived the killed scan: {[c.pid for c in alive]}"
+
+
+def _is_worker(proc) -> bool:
+    """A multiprocessing worker; a short-lived helper that already exited (a zombie whose
+    command line cannot be read any more) is not."""
+    import psutil
+
+    try:
+        return "spawn_main" in " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
 
 
 def _running(proc) -> bool:

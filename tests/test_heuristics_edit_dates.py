@@ -135,3 +135,78 @@ def test_photo_manager_resetting_the_exif_date_is_not_a_backdating():
     assert result.metadata.modified.year == 2008
     assert result.facts["xmp_history_latest"].year == 2013
     assert CODE not in {f.code for f in result.findings}
+
+
+#: Word file last modified 2008-08-11.
+WORD_2008 = "ooxml/apache__test-data_document_DiffFirstPageHeadFoot.docx"
+
+
+def with_photo(data: bytes, photo: str) -> bytes:
+    """A corpus photo inserted with python-docx, which keeps the JPEG's bytes (EXIF
+    included) and leaves the core properties as they were."""
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    document.add_picture(io.BytesIO(corpus_file(photo)))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_photo_taken_after_the_document_was_last_modified():
+    # A Canon photo taken 2014-03-05 inside a document last modified in 2008.
+    data = with_photo(corpus_file(WORD_2008), "image/drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg")
+    result = analyse_document(doc_of(data, "memo.docx"), SETTINGS)
+    assert result.facts["media_latest_capture"].year == 2014
+    found = [f for f in result.findings if f.code == "TS_EDIT_AFTER_MODIFIED"]
+    assert [f.severity.value for f in found] == ["high"]
+    assert found[0].evidence["edit_kind"].startswith("word/media/")
+
+
+def test_photo_taken_before_the_document_is_clean():
+    data = with_photo(corpus_file(WORD_2008), "image/drewnoakes__jpg_Canon_PowerShot_S30.jpg")
+    result = analyse_document(doc_of(data, "memo.docx"), SETTINGS)
+    assert result.facts["media_latest_capture"].year == 2002
+    assert "TS_EDIT_AFTER_MODIFIED" not in {f.code for f in result.findings}
+
+
+#: Photoshop 7 save of a Fujifilm photo: its XMP instance id (rdf:about) is a time-based
+#: UUID made at 2002-09-17 11:41:00 UTC; EXIF DateTime 12:41:04 (local time, BST).
+PS7_PHOTO = "image/drewnoakes__jpg_FujiFilm_FinePixS1Pro_(2).jpg"
+
+
+def test_time_based_xmp_ids_are_read_and_agree_with_the_save():
+    import datetime as dt
+
+    result = analyse_document(doc_of(corpus_file(PS7_PHOTO), "photo.jpg"), SETTINGS)
+    assert result.facts["xmp_id_latest"] == dt.datetime(2002, 9, 17, 11, 41, 0, 330000, dt.UTC)
+    assert result.facts["xmp_id_latest_field"] == "about"
+    assert CODE not in {f.code for f in result.findings}
+
+
+def test_uuid_time_needs_version_1_and_the_rfc_variant():
+    from authenticity.extract._xml import uuid1_time
+
+    # Ghostscript's ids look like version 1 but have no RFC 4122 variant (a corpus PDF).
+    assert uuid1_time("uuid:7e466a7e-9c19-11f3-0000-7fa56dbc34d7") is None
+    assert uuid1_time("uuid:2f4d6a3e-8c1b-4f7a-9d2e-3b5c7a1e9f00") is None  # version 4
+    assert uuid1_time("xmp.iid:F5B4A8B31E8211E5A0FBC1C720F8BFA3").year == 2015
+
+
+def test_photo_dates_shifted_back_everywhere_but_the_xmp_ids(tmp_path):
+    import subprocess
+
+    from tests.conftest import require_exiftool
+
+    require_exiftool()
+    target = tmp_path / "photo.jpg"
+    target.write_bytes(corpus_file(PS7_PHOTO))
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-AllDates-=1:0:0 0:0:0", str(target)],
+        check=True,
+    )
+    result = analyse_document(doc_of(target.read_bytes(), "photo.jpg"), SETTINGS)
+    assert result.metadata.modified.year == 2001
+    found = [f for f in result.findings if f.code == CODE]
+    assert [f.severity.value for f in found] == ["high"]
+    assert found[0].evidence["edit_kind"] == "about"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,14 @@ def test_sample_dump_mails_have_their_clients_layout():
     for path in mails:
         codes = _mail_codes(path.read_bytes())
         assert not {LAYOUT, SCRIPT} & set(codes), path.name
+
+
+def test_date_rewritten_months_after_the_relays_is_high():
+    # A real relayed message (Received chain of August 2016) whose Date a forger moved on.
+    data = corpus_file("email/SpamScope__tests_mails_mail_test_9")
+    old = re.search(rb"(?m)^Date: .*$", data)
+    assert old is not None
+    data = data[: old.start()] + b"Date: Tue, 18 Apr 2017 09:14:02 +0200" + data[old.end() :]
+    found = [f for f in email_findings(data) if f.code == "EMAIL_DATE_VS_RECEIVED"]
+    assert [f.severity for f in found] == [Severity.HIGH]
+    assert found[0].evidence["difference_seconds"] > 30 * 86400

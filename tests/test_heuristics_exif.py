@@ -45,7 +45,11 @@ def reencode(data: bytes, edit) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("rel", [GPS_PHOTO, CAMERA_PHOTO])
+#: Canon camera original, its EXIF as the camera wrote it.
+UNTOUCHED_PHOTO = "image/drewnoakes__jpg_Canon_PowerShot_A40.jpg"
+
+
+@pytest.mark.parametrize("rel", [GPS_PHOTO, UNTOUCHED_PHOTO])
 def test_camera_originals_are_clean(rel):
     found = codes(analyse(corpus_file(rel)))
     assert not any(code.startswith("EXIF_") for code in found), found
@@ -319,3 +323,43 @@ def test_editors_that_only_touch_metadata_are_not_encoders():
     # Adobe Bridge rewrites a camera file's metadata in place (Software "Adobe Bridge CS5")
     result = analyse(corpus_file("image/drewnoakes__jpg_Nikon_D5000.jpg"))
     assert "JPEG_REENCODED_AFTER_EDITOR" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    ("rel", "tag"),
+    [
+        (CAMERA_PHOTO, "EXIF OffsetSchema"),  # maker note moved by Windows, dates untouched
+        ("image/drewnoakes__jpg_Issue_116.jpg", "EXIF Padding"),  # ModifyDate 3 years on
+    ],
+)
+def test_exif_rewritten_by_windows_is_low(rel, tag):
+    found = [f for f in analyse(corpus_file(rel)).findings if f.code == "EXIF_WRITTEN_BY_WINDOWS"]
+    assert [f.severity.value for f in found] == ["low"]
+    assert tag in found[0].evidence["tags"]
+
+
+def test_camera_exif_has_no_windows_tags():
+    assert "EXIF_WRITTEN_BY_WINDOWS" not in codes(analyse(corpus_file(UNTOUCHED_PHOTO)))
+
+
+def _resaved(data: bytes, change) -> bytes:
+    """Pillow decode, ``change(image)``, save with the original EXIF bytes untouched."""
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.info["exif"]
+        out = io.BytesIO()
+        change(im).save(out, format="JPEG", exif=exif, quality=90)
+    return out.getvalue()
+
+
+def test_crop_keeping_the_camera_exif_is_low():
+    # Canon A40, 1024x768 recorded: a 600x600 crop keeps the 1024x768 EXIF.
+    data = _resaved(corpus_file(UNTOUCHED_PHOTO), lambda im: im.crop((100, 50, 700, 650)))
+    found = [f for f in analyse(data).findings if f.code == "EXIF_SIZE_CROPPED"]
+    assert [f.severity.value for f in found] == ["low"]
+    assert found[0].evidence["exif_size"] == [1024, 768]
+
+
+@pytest.mark.parametrize("size", [(512, 384), (768, 1024)])
+def test_resize_or_rotation_keeping_the_exif_is_not_a_crop(size):
+    data = _resaved(corpus_file(UNTOUCHED_PHOTO), lambda im: im.resize(size))
+    assert "EXIF_SIZE_CROPPED" not in codes(analyse(data))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -276,3 +277,94 @@ def test_summary_dates_moved_forward_past_the_root_stamp():
     assert codes(shifted(dt.timedelta(days=400)))[OLE_CODE] == "high"
     # Moved back: the stamp is later, as after any rewrite by another tool: nothing to say.
     assert OLE_CODE not in codes(shifted(-dt.timedelta(days=400)))
+
+
+# --- parts serialized again by a script -------------------------------------------------
+
+
+def test_python_docx_edit_of_word_file_shows_reserialized_parts():
+    document = docx.Document(io.BytesIO(corpus_file(DOCX)))
+    document.paragraphs[0].add_run(" 12 500 EUR")
+    out = io.BytesIO()
+    document.save(out)
+    found = [
+        f for f in analyse(out.getvalue(), "a.docx").findings
+        if f.code == "OOXML_PARTS_RESERIALIZED"
+    ]  # fmt: skip
+    assert [f.severity.value for f in found] == ["medium"]
+    assert "word/document.xml" in found[0].evidence["single_quoted_parts"]
+    assert found[0].evidence["double_quoted_parts"] > 0
+
+
+def test_elementtree_edit_rezipped_with_office_times_shows_reserialized_parts():
+    import xml.etree.ElementTree as ET
+
+    data = corpus_file(DOCX)
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        root = ET.fromstring(src.read("word/document.xml"))
+    body = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    assert body.startswith(b"<?xml version='1.0'")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = body if info.filename == "word/document.xml" else src.read(info)
+            dst.writestr(info, part, compress_type=zipfile.ZIP_DEFLATED)
+    assert "OOXML_PARTS_RESERIALIZED" in codes(analyse(out.getvalue(), "a.docx"))
+
+
+def test_document_generated_whole_by_python_docx_is_not_reserialized():
+    document = docx.Document()  # its template was written by lxml too: one quoting throughout
+    document.add_paragraph("Monthly report, generated.")
+    out = io.BytesIO()
+    document.save(out)
+    result = analyse(out.getvalue(), "report.docx")
+    assert result.facts["xml_declarations"]["double"] == 0
+    assert "OOXML_PARTS_RESERIALIZED" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    "rel",
+    sorted(
+        f"ooxml/{p.name}" for p in (CORPUS / "ooxml").iterdir() if p.suffix in (".docx", ".pptx")
+    )[:40],
+)
+def test_office_written_packages_are_not_reserialized(rel):
+    result = analyse(corpus_file(rel), Path(rel).name)
+    assert "OOXML_PARTS_RESERIALIZED" not in codes(result)
+
+
+def test_reserialized_parts_under_an_unknown_writer_are_low():
+    # The same python-docx edit, with app.xml naming no application we have measured.
+    document = docx.Document(io.BytesIO(corpus_file(DOCX)))
+    document.paragraphs[0].add_run(" 12 500 EUR")
+    out = io.BytesIO()
+    document.save(out)
+    data = edit_parts(
+        out.getvalue(),
+        {"docProps/app.xml": (b"Microsoft Office Word", b"Acme Writer")},
+    )
+    assert codes(analyse(data, "a.docx")).get("OOXML_PARTS_RESERIALIZED") == "low"
+
+
+def test_properties_restamped_after_their_modified_date_are_medium():
+    # 7-Zip-style edit of docProps/core.xml: a new editor, the entry restamped with today's
+    # time, dcterms:modified left as Word wrote it (2018).
+    data = corpus_file(DOCX)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        core = z.read("docProps/core.xml")
+    old = re.search(rb"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>", core)
+    assert old is not None
+    edits = {
+        "docProps/core.xml": (old.group(0), b"<cp:lastModifiedBy>I. Petrov</cp:lastModifiedBy>")
+    }
+    result = analyse(edit_parts(data, edits, keep_times=False), "a.docx")
+    found = [f for f in result.findings if f.code == "OOXML_PARTS_REPLACED"]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert found[0].evidence["core_written"].year >= 2025
+    # Another part restamped (not the properties): the older, low reading.
+    body = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    word = re.search(rb"<w:t>([^<]+)</w:t>", body)
+    assert word is not None
+    edits = {"word/document.xml": (word.group(0), b"<w:t>changed</w:t>")}
+    result = analyse(edit_parts(data, edits, keep_times=False), "a.docx")
+    assert codes(result).get("OOXML_PARTS_REPLACED") == "low"

@@ -102,10 +102,38 @@ def test_incremental_updates_keeping_moddate_are_flagged():
     assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
 
 
-def test_single_incremental_update_keeping_moddate_is_low():
-    # Two sections are also what linearization produces: weak evidence only.
-    found = codes(analyse(pypdf_incremental(corpus_file(PDFA), times=1)))
-    assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "low"
+def test_single_appended_update_keeping_moddate_is_medium():
+    # One real update appended after the file was finished (its objects follow all others).
+    result = analyse(pypdf_incremental(corpus_file(PDFA), times=1))
+    assert result.facts["appended_updates"] == 1
+    assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
+
+
+def test_office_two_section_single_save_with_moddate_equal_creation_is_low():
+    # Office lays one save out in two sections (objects interleaved): weak evidence only.
+    result = analyse(corpus_file("pdf/pdfminer__samples_simple4.pdf"))
+    assert result.facts["appended_updates"] == 0
+    assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "low"
+
+
+def test_appended_author_update_that_keeps_an_older_moddate_is_flagged():
+    # The careless author swap: an appended Info update whose ModDate is the original one
+    # (not equal to CreationDate, so only the revisions show that no update dated itself).
+    base = pikepdf_edit(corpus_file(PDFA), ModDate="D:20210301120000Z")
+    writer = pypdf.PdfWriter(io.BytesIO(base), incremental=True)
+    writer.add_metadata({"/Author": "Jean Dupont"})
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    found = [f for f in result.findings if f.code == "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE"]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert found[0].evidence["mod_date_unchanged"].startswith("2021-03-01")
+    # The same update with a new ModDate is an ordinary dated save.
+    writer = pypdf.PdfWriter(io.BytesIO(base), incremental=True)
+    writer.add_metadata({"/Author": "Jean Dupont", "/ModDate": "D:20220101090000Z"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE" not in codes(analyse(out.getvalue()))
 
 
 def _signed_like_pdf(extra: int = 0) -> bytes:
@@ -312,9 +340,30 @@ def test_incremental_update_rewriting_page_content_is_flagged():
     assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(analyse(base))
     result = analyse(pypdf_rewrite_page(base, b"1200", b"9200"))
     finding = next(f for f in result.findings if f.code == "PDF_INCREMENTAL_CONTENT_EDIT")
-    assert finding.severity.value == "medium"
+    # pypdf's update leaves the Info dictionary (and its ModDate) as ReportLab wrote it
+    assert finding.severity.value == "high"
+    assert finding.evidence["mod_date_unchanged"]
     assert finding.evidence["pages"] == [1]
     assert "9200" in result.text
+
+
+def test_content_edit_saved_with_a_new_moddate_is_medium():
+    edited = pypdf_rewrite_page(_reportlab_pdf(), b"1200", b"9200")
+    writer = pypdf.PdfWriter(io.BytesIO(edited), incremental=True)
+    writer.add_metadata({"/ModDate": "D:20260101120000+00'00'"})
+    out = io.BytesIO()
+    writer.write(out)
+    found = [
+        f for f in analyse(out.getvalue()).findings if f.code == "PDF_INCREMENTAL_CONTENT_EDIT"
+    ]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert found[0].evidence["mod_date_unchanged"] is None
+
+
+def test_corpus_form_rewritten_by_dated_saves_is_medium():
+    # IRS form: page 5 rewritten by a later save; each save stamped a new ModDate.
+    result = analyse(corpus_file("pdf/pdfminer__samples_nonfree_f1040nr.pdf"))
+    assert codes(result).get("PDF_INCREMENTAL_CONTENT_EDIT") == "medium"
 
 
 def test_incremental_updates_that_leave_page_content_alone_are_not_content_edits():
@@ -504,3 +553,173 @@ def test_font_program_dates_are_read_within_a_bounded_inflate():
     assert "font_newest_build" not in far.facts
     garbage = analyse(_pdf_with_font_program(b"\x00\x01\x00\x00\x00\x40garbage", False))
     assert "font_newest_build" not in garbage.facts
+
+
+#: Word-made PDF whose Info /Author and XMP dc:creator both read "Yawney, John".
+AUTHORED = "pdf/pdfminer__samples_contrib_issue-449-horizontal.pdf"
+
+
+def test_info_author_swapped_without_xmp_is_flagged():
+    data = pikepdf_edit(corpus_file(AUTHORED), Author="Петров Иван")
+    found = [f for f in analyse(data).findings if f.code == "PDF_INFO_XMP_AUTHOR_MISMATCH"]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert found[0].evidence["dc:creator"] == "Yawney, John"
+
+
+def test_info_author_swapped_with_pypdf_add_metadata_is_flagged():
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(corpus_file(AUTHORED)))
+    writer.add_metadata({"/Author": "Jane Miller"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert "PDF_INFO_XMP_AUTHOR_MISMATCH" in codes(analyse(out.getvalue()))
+
+
+def test_author_changed_in_both_copies_or_shortened_is_not_a_mismatch():
+    def both(pdf: pikepdf.Pdf) -> None:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:creator"] = ["Jane Miller"]
+        pdf.docinfo["/Author"] = "Jane Miller"
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(corpus_file(AUTHORED))) as pdf:
+        both(pdf)
+        pdf.save(out)
+    assert "PDF_INFO_XMP_AUTHOR_MISMATCH" not in codes(analyse(out.getvalue()))
+    # A writer that keeps only the surname in one copy names the same person.
+    shortened = pikepdf_edit(corpus_file(AUTHORED), Author="Yawney")
+    assert "PDF_INFO_XMP_AUTHOR_MISMATCH" not in codes(analyse(shortened))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        AUTHORED,
+        "pdf/pdfminer__samples_nonfree_dmca.pdf",
+        "pdf/pdfminer__samples_nonfree_f1040nr.pdf",
+        "pdf/pdfminer__samples_simple4.pdf",
+    ],
+)
+def test_corpus_pdfs_with_both_author_copies_agree(name: str):
+    assert "PDF_INFO_XMP_AUTHOR_MISMATCH" not in codes(analyse(corpus_file(name)))
+
+
+def test_page_stamped_with_pypdf_under_word_producer_is_a_writer_mismatch():
+    from reportlab.pdfgen import canvas
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(corpus_file(AUTHORED)))
+    page = writer.pages[0]
+    stamp = io.BytesIO()
+    pdf = canvas.Canvas(stamp, pagesize=(float(page.mediabox.width), float(page.mediabox.height)))
+    pdf.drawString(72, 72, "Total: 148 500 EUR")
+    pdf.save()
+    page.merge_page(pypdf.PdfReader(stamp).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    assert result.facts["header_writer"] == "pypdf"
+    found = [f for f in result.findings if f.code == "PDF_WRITER_MISMATCH"]
+    assert [f.severity.value for f in found] == ["low"]
+    assert "Word" in found[0].evidence["producer"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdf/py-pdf__015-arabic_habibi-rotated.pdf",  # Producer pypdf
+        "pdf/py-pdf__013-reportlab-overlay_reportlab-overlay.pdf",  # Producer PyPDF2
+    ],
+)
+def test_files_pypdf_wrote_under_its_own_name_are_not_a_mismatch(name: str):
+    result = analyse(corpus_file(name))
+    assert result.facts["header_writer"] == "pypdf"
+    assert "PDF_WRITER_MISMATCH" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [UPDATED, AUTHORED, "pdf/pdfminer__samples_nonfree_dmca.pdf", PDFA],
+)
+def test_other_writers_are_not_taken_for_pypdf(name: str):
+    assert analyse(corpus_file(name)).facts.get("header_writer") != "pypdf"
+
+
+#: PDFs written by Office's own export (Word, PowerPoint), every font an embedded subset.
+OFFICE_EXPORTS = [
+    AUTHORED,
+    "pdf/pdfminer__samples_contrib_issue-449-vertical.pdf",
+    "pdf/pdfminer__samples_contrib_issue_566_test_2.pdf",
+    "pdf/pdfminer__samples_simple4.pdf",
+]
+
+
+@pytest.mark.parametrize("name", OFFICE_EXPORTS)
+def test_office_exports_use_their_own_fonts(name: str):
+    result = analyse(corpus_file(name))
+    assert "Microsoft" in (result.metadata.producer or "")
+    assert "PDF_FONTS_UNLIKE_PRODUCER" not in codes(result)
+
+
+def test_reportlab_regeneration_under_words_metadata_uses_foreign_fonts():
+    from reportlab.pdfgen import canvas
+
+    original = pypdf.PdfReader(io.BytesIO(corpus_file(AUTHORED)))
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out)
+    pdf.drawString(72, 720, original.pages[0].extract_text()[:80])
+    info = original.metadata or {}
+    pdf.setAuthor(str(info.get("/Author")))
+    pdf.setCreator(str(info.get("/Creator")))
+    pdf.setProducer(str(info.get("/Producer")))
+    pdf.save()
+    result = analyse(out.getvalue())
+    assert "Word" in (result.metadata.producer or "")
+    found = [f for f in result.findings if f.code == "PDF_FONTS_UNLIKE_PRODUCER"]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert "Helvetica" in found[0].evidence["foreign_fonts"]
+
+
+def test_a_learnt_high_finding_is_never_consistent():
+    # A high finding the model learnt (no rule floor) and a model score that reads
+    # "consistent": the document stating that finding still does not read "consistent".
+    from authenticity import classifier
+    from authenticity.model import Verdict
+    from authenticity.pipeline import Prediction, scorecard_from
+
+    model = classifier.resolve(None)
+    assert model is not None and "TS_CREATED_AFTER_MODIFIED@high" in model.known_codes
+    data = pikepdf_edit(corpus_file(PDFA), CreationDate="D:20300101000000Z")
+    own = analyse(data, "edited.pdf")
+    assert [f.code for f in own.findings if f.severity.value == "high"] == [
+        "TS_CREATED_AFTER_MODIFIED"
+    ]
+    doc = Document(path="edited.pdf", sha256=own.sha256, size=len(data))
+    card = scorecard_from(doc, own, list(own.findings), Prediction(model, 0.01, []))
+    assert model.verdict(0.01) is Verdict.CONSISTENT
+    assert card.verdict is Verdict.INCONCLUSIVE
+    assert card.score > model.thresholds["inconclusive"]
+    # Without the high finding the same model score stays consistent.
+    plain = [f for f in own.findings if f.severity.value != "high"]
+    assert scorecard_from(doc, own, plain, Prediction(model, 0.01, [])).verdict is (
+        Verdict.CONSISTENT
+    )
+
+
+def test_annotation_update_without_moddate_stays_low():
+    # OpenOffice PDF, then comments appended by an annotation tool that left the Info (no
+    # ModDate at all) alone: a real appended update, but not a metadata edit.
+    result = analyse(corpus_file("pdf/pdfminer__samples_contrib_issue-1082-annotations.pdf"))
+    assert result.facts["appended_updates"] == 1
+    assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "low"
+
+
+def test_author_swapped_in_an_update_of_an_undated_pdf_is_flagged():
+    # A corpus PDF with no dates at all: the appended update that rewrites its Info adds no
+    # ModDate either.
+    data = corpus_file("pdf/pdfminer__samples_simple2.pdf")
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    writer.add_metadata({"/Author": "Иван Петров"})
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    assert result.metadata.created is None and result.metadata.modified is None
+    assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"

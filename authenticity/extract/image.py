@@ -166,6 +166,28 @@ def _read_exif(data: bytes, details: bool = True) -> tuple[dict[str, Any], str |
         return {}, f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _tag_text(tags: dict[str, Any], name: str) -> str | None:
+    """An exifread tag as cleaned text (None when absent or binary)."""
+    tag = tags.get(name)
+    return None if tag is None or isinstance(tag, bytes) else _clean(tag)
+
+
+def exif_capture_time(data: bytes) -> dt.datetime | None:
+    """EXIF DateTimeOriginal (else DateTimeDigitized) of a JPEG's first bytes, or None:
+    for photos embedded in other documents. Maker notes are not decoded, and a JPEG whose
+    EXIF directories claim more values than they hold is skipped."""
+    if not data.startswith(b"\xff\xd8") or exif_entry_problem(data) is not None:
+        return None
+    tags, _error = _read_exif(data, details=False)
+
+    def get(name: str) -> str | None:
+        return _tag_text(tags, name)
+
+    return parse_exif_datetime(
+        get("EXIF DateTimeOriginal"), get("EXIF OffsetTimeOriginal")
+    ) or parse_exif_datetime(get("EXIF DateTimeDigitized"), get("EXIF OffsetTimeDigitized"))
+
+
 def _gps_datetime(tags: dict[str, Any]) -> dt.datetime | None:
     date_tag = tags.get("GPS GPSDate")
     time_tag = tags.get("GPS GPSTimeStamp")
@@ -466,8 +488,7 @@ def extract_image(data: bytes) -> Extraction:
         raw.setdefault(f"Info {key}", value)
 
     def get(name: str) -> str | None:
-        tag = tags.get(name)
-        return None if tag is None or isinstance(tag, bytes) else _clean(tag)
+        return _tag_text(tags, name)
 
     original = get("EXIF DateTimeOriginal") or get("Image DateTimeOriginal")
     created = parse_exif_datetime(original, get("EXIF OffsetTimeOriginal"))
@@ -539,6 +560,7 @@ def extract_image(data: bytes) -> Extraction:
     if packet:
         raw["xmp"] = packet
         facts.update(_xml.xmp_history_latest(packet))
+        facts.update(_xml.xmp_id_latest(packet))
     # the XMP packet's own save dates (as for PDFs): the programs that save update them
     for fact, prop in (("xmp_modified", "ModifyDate"), ("xmp_metadata_date", "MetadataDate")):
         facts[fact] = parse_iso8601(packet.get(f"xmp:{prop}") or xmp.get(prop))

@@ -119,9 +119,29 @@ class _Package:
             )
         return data
 
-    def _read_recovered(self, info: zipfile.ZipInfo) -> bytes:
+    def head(self, info: zipfile.ZipInfo, size: int) -> bytes:
+        """The first ``size`` bytes of a member, inflating no more than needed."""
+        if info.flag_bits & 0x1:
+            return b""
+        if self.zf is not None:
+            with self.zf.open(info) as fh:
+                return fh.read(size)
+        chunk = self._recovered_chunk(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            return chunk[:size]
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            return b""
+        return zlib.decompressobj(-15).decompress(chunk, size)
+
+    def _recovered_chunk(self, info: zipfile.ZipInfo) -> bytes:
+        """A recovered member's stored bytes (to the end of the data when its size is
+        unknown)."""
         start, csize = self._offsets[id(info)]
-        chunk = self.data[start : start + csize] if csize is not None else self.data[start:]
+        return self.data[start : start + csize] if csize is not None else self.data[start:]
+
+    def _read_recovered(self, info: zipfile.ZipInfo) -> bytes:
+        _start, csize = self._offsets[id(info)]
+        chunk = self._recovered_chunk(info)
         if info.compress_type == zipfile.ZIP_STORED:
             if csize is None:
                 raise ExtractionError(f"zip member {info.filename!r} has no recoverable size")
@@ -505,6 +525,66 @@ def _external_relationships(pkg: _Package, facts: dict[str, Any]) -> None:
     facts["has_external_relationships"] = bool(external)
 
 
+#: XML parts whose declaration is read (the first bytes of each).
+MAX_DECLARATIONS = 1000
+_DECLARATION = re.compile(rb"\s*<\?xml\b([^?>]{0,200})\?>")
+
+
+def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
+    """How each XML part's declaration is quoted: Office, LibreOffice, Apache POI and .NET
+    write ``<?xml version="1.0" ...?>``; lxml and Python's ElementTree, which python-docx,
+    python-pptx and hand-made scripts serialize with, write ``version='1.0'``. Facts
+    ``xml_declarations`` (counts of ``double``, ``single``, ``none``) and
+    ``single_quoted_parts`` (names, capped)."""
+    counts = {"double": 0, "single": 0, "none": 0}
+    single: list[str] = []
+    for info in pkg.infos[:MAX_DECLARATIONS]:
+        name = _norm(info.filename)
+        if not name.endswith((".xml", ".rels")) or info.file_size == 0:
+            continue
+        found = _DECLARATION.match(pkg.head(info, 256))
+        if found is None:
+            counts["none"] += 1
+        elif b"'" in found.group(1) and b'"' not in found.group(1):
+            counts["single"] += 1
+            if len(single) < MAX_NAMES:
+                single.append(info.filename)
+        else:
+            counts["double"] += 1
+    facts["xml_declarations"] = counts
+    facts["single_quoted_parts"] = single
+
+
+#: Embedded pictures read for their EXIF capture date, and the bytes read of each (the
+#: EXIF block sits in the first segments of a JPEG).
+MAX_MEDIA = 50
+MEDIA_HEAD_BYTES = 256 * 1024
+_MEDIA_DIRS = ("word/media/", "ppt/media/", "xl/media/")
+
+
+def _media_dates(pkg: _Package, facts: dict[str, Any]) -> None:
+    """The latest EXIF capture time (DateTimeOriginal, else DateTimeDigitized) of the JPEG
+    photos embedded in the package: Word, PowerPoint and Excel keep an inserted JPEG's
+    bytes, EXIF included, unless asked to compress pictures. Facts
+    ``media_latest_capture`` and ``media_latest_capture_part``."""
+    from authenticity.extract.image import exif_capture_time
+
+    latest: tuple[dt.datetime, str] | None = None
+    read = 0
+    for info in pkg.infos[:MAX_ENTRIES]:
+        name = _norm(info.filename)
+        if not name.startswith(_MEDIA_DIRS) or not name.endswith((".jpg", ".jpeg")):
+            continue
+        if read >= MAX_MEDIA:
+            break
+        read += 1
+        stamp = exif_capture_time(pkg.head(info, MEDIA_HEAD_BYTES))
+        if stamp is not None and (latest is None or stamp > latest[0]):
+            latest = (stamp, info.filename)
+    if latest is not None:
+        facts["media_latest_capture"], facts["media_latest_capture_part"] = latest
+
+
 def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:
     custom_xml = [
         i.filename
@@ -513,11 +593,15 @@ def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:
     ]
     facts["has_custom_xml"] = bool(custom_xml)
     facts["custom_xml_parts"] = len(custom_xml)
-    steps: tuple[Callable[[_Package, dict[str, Any]], None], ...] = (_external_relationships,)
+    steps: tuple[Callable[[_Package, dict[str, Any]], None], ...] = (
+        _declarations,
+        _media_dates,
+        _external_relationships,
+    )
     if pkg.find("word/document.xml") is not None:
-        steps = (_rsids, _word_markup, _external_relationships)
+        steps = (_declarations, _media_dates, _rsids, _word_markup, _external_relationships)
     elif any(_norm(i.filename).startswith("xl/comments") for i in pkg.infos):
-        steps = (_word_markup, _external_relationships)
+        steps = (_declarations, _media_dates, _word_markup, _external_relationships)
     for step in steps:
         try:
             step(pkg, facts)

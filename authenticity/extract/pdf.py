@@ -34,7 +34,7 @@ from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix, nunpack
 
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import register, sfnt
-from authenticity.extract._xml import parse_xmp, xmp_history_latest
+from authenticity.extract._xml import parse_xmp, xmp_history_latest, xmp_id_latest
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import as_utc, parse_iso8601, parse_pdf_date
 
@@ -63,13 +63,22 @@ WRITER_MARKERS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+#: pypdf (and PyPDF2 before it) writes the common ``%âãÏÓ`` comment, then its first object
+#: with the dictionary opened on a line of its own and one ``/Key value`` per line; the
+#: writers that share the comment (Acrobat, iText, Word) write ``<</Key`` compactly.
+_PYPDF_LAYOUT = re.compile(rb"%PDF-\d\.\d\n%\xe2\xe3\xcf\xd3\n\d+ 0 obj\n<<\n/[A-Za-z]+ ")
+
+
 def header_writer(data: bytes) -> tuple[str | None, str | None]:
     """(hex of the header comment, writer it names or None) from the first bytes."""
-    m = _HEADER_COMMENT.match(data[:200].lstrip(b"\x00\xef\xbb\xbf \t\r\n"))
+    head = data[:200].lstrip(b"\x00\xef\xbb\xbf \t\r\n")
+    m = _HEADER_COMMENT.match(head)
     if m is None:
         return None, None
     comment = m.group(1)
     writer = next((name for marker, name in WRITER_MARKERS if comment.startswith(marker)), None)
+    if writer is None and _PYPDF_LAYOUT.match(head):
+        writer = "pypdf"
     return comment[:16].hex(), writer
 
 
@@ -793,6 +802,22 @@ def _content_updates(doc: PDFDocument, revisions: list[_Revision], natural: int)
     return sorted(pages)
 
 
+def _appended_updates(revisions: list[_Revision], natural: int) -> int:
+    """Revisions after the ``natural`` first ones whose objects all lie after every object
+    of the older revisions: updates appended to a finished file. Office's export lays one
+    save out in two sections with interleaved objects, which does not count."""
+    if len(revisions) <= natural:
+        return 0
+    boundary = max(r.last_offset() for r in revisions[:natural])
+    count = 0
+    for rev in revisions[natural:]:
+        offsets = [o for o in map(rev.offset, rev.added | rev.changed) if o is not None]
+        if offsets and min(offsets) > boundary:
+            count += 1
+        boundary = max(boundary, rev.last_offset())
+    return count
+
+
 def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
     """Decoded contents of the object streams the xref streams point into (size-capped)."""
     ids: set[int] = set()
@@ -871,6 +896,11 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         natural = 2 if facts["linearized"] and facts["revision_count"] >= 2 else 1
         facts["incremental_updates"] = max(0, facts["revision_count"] - natural)
         if facts["incremental_updates"] and not facts.get("xref_fallback"):
+            appended = _best_effort(
+                facts, "appended_updates_error", lambda: _appended_updates(objsets, natural)
+            )
+            if appended is not None:
+                facts["appended_updates"] = appended
             pages = _best_effort(
                 facts, "content_updates_error", lambda: _content_updates(doc, objsets, natural)
             )
@@ -949,6 +979,7 @@ def extract_pdf(data: bytes) -> Extraction:
     facts["xmp_toolkit"] = _str(xmp.get("x:xmptk"))
     facts["info_keys"] = sorted(info)
     facts.update(xmp_history_latest(xmp))
+    facts.update(xmp_id_latest(xmp))
 
     meta = Metadata(
         author=_str(info.get("Author")) or _str(xmp.get("dc:creator")),

@@ -90,6 +90,8 @@ _EDIT_DATES = (
     ("markup_latest_date", "markup_latest_kind", "a tracked change or comment"),
     ("annotation_latest_date", "annotation_latest_subtype", "an annotation"),
     ("xmp_history_latest", "xmp_history_latest_agent", "a save logged in the XMP history"),
+    ("media_latest_capture", "media_latest_capture_part", "an embedded photo taken"),
+    ("xmp_id_latest", "xmp_id_latest_field", "a time-based XMP id generated at a save"),
 )
 #: Beyond this gap the finding is high: a clock or zone error does not reach it.
 EDIT_GAP_HIGH = dt.timedelta(days=30)

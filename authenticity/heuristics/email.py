@@ -23,6 +23,8 @@ HOP_TOLERANCE = dt.timedelta(minutes=10)
 DATE_AFTER_FIRST_HOP = dt.timedelta(minutes=15)
 #: A message may wait in an outbox (offline client, queue retries) before its first hop.
 DATE_BEFORE_FIRST_HOP = dt.timedelta(days=7)
+#: A Date this far after the first relay's stamp is no clock drift: high.
+DATE_AFTER_FIRST_HOP_HIGH = dt.timedelta(days=30)
 #: A naive datetime may be local time anywhere on Earth.
 NAIVE_SLACK = dt.timedelta(hours=14)
 #: Signed headers whose absence from h= leaves them editable without breaking DKIM.
@@ -272,9 +274,12 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         "difference_seconds": delta.total_seconds(),
     }
     if delta > _slack(DATE_AFTER_FIRST_HOP, date, first):
+        # Minutes to hours: a sender's clock off or in the wrong zone. A month or more: the
+        # Date was rewritten (or the Received headers were copied from another message).
+        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date, first)
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
-            Severity.MEDIUM,
+            Severity.HIGH if high else Severity.MEDIUM,
             f"The Date header ({_iso(date)}) is {_fmt(delta)} later than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}): a message cannot be written "
             "after it was sent, so the Date or the Received header was changed.",

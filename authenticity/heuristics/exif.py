@@ -197,6 +197,11 @@ _IJG_LAYOUTS = frozenset(
 )
 
 
+def _names_editor(meta: Metadata) -> bool:
+    """Software names an image editor (EXIF_EDITOR_SOFTWARE reports it by name)."""
+    return bool(meta.application and _EDITORS.search(meta.application))
+
+
 def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """Camera EXIF on a picture encoded by libjpeg at the size the camera recorded.
 
@@ -217,7 +222,7 @@ def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
     size = (facts.get("width"), facts.get("height"))
     if size != (facts.get("exif_pixel_width"), facts.get("exif_pixel_height")):
         return
-    if meta.application and _EDITORS.search(meta.application):
+    if _names_editor(meta):
         return  # EXIF_EDITOR_SOFTWARE says it already, with the editor's name
     yield Finding(
         "JPEG_REENCODED_WITH_CAMERA_EXIF",
@@ -229,6 +234,43 @@ def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         "over. Phones and apps do this when re-compressing photos; so does an edit saved "
         "with 'keep metadata'.",
         {"make": meta.make, "model": meta.model, "segments": segments[:12]},
+    )
+
+
+#: Relative aspect-ratio difference beyond which the picture is not a resize of the size
+#: the EXIF records (rounding of small resizes stays far below it).
+CROP_ASPECT_TOLERANCE = 0.03
+
+
+def check_cropped_keeping_exif(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The picture's aspect ratio differs from the one the camera recorded in the EXIF
+    (PixelXDimension x PixelYDimension, either orientation): it was cropped after capture
+    by a program that copied the camera's EXIF over without restating the size. Resizing
+    keeps the aspect ratio and is not flagged; editors that name themselves in Software
+    are left to EXIF_EDITOR_SOFTWARE."""
+    if not _is_image(facts) or not meta.make:
+        return
+    size = (facts.get("width"), facts.get("height"))
+    recorded = (facts.get("exif_pixel_width"), facts.get("exif_pixel_height"))
+    if not all(isinstance(v, int) and v > 0 for v in (*size, *recorded)):
+        return
+    if _names_editor(meta):
+        return
+    aspect = size[0] / size[1]
+    deviation = min(
+        abs(aspect - r) / r for r in (recorded[0] / recorded[1], recorded[1] / recorded[0])
+    )
+    if deviation <= CROP_ASPECT_TOLERANCE:
+        return
+    yield Finding(
+        "EXIF_SIZE_CROPPED",
+        Severity.LOW,
+        f"The picture is {size[0]}x{size[1]}, but the EXIF the camera wrote "
+        f"({meta.make} {meta.model or ''}".rstrip()
+        + f") records {recorded[0]}x{recorded[1]}, another shape: the photo was cropped after "
+        "capture by a program that copied the camera's metadata over unchanged. Cropping is "
+        "an ordinary edit; what was cut away is not known.",
+        {"size": list(size), "exif_size": list(recorded), "make": meta.make},
     )
 
 
@@ -290,12 +332,45 @@ def check_editor_software(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
             return
 
 
+#: Tags Windows' imaging component (WIC) adds when it rewrites a photo's EXIF: 0xEA1C
+#: Padding (reserve space for in-place edits) and 0xEA1D OffsetSchema (how far it moved
+#: the maker note). Cameras do not write them.
+_WINDOWS_TAGS = ("Image Padding", "EXIF Padding", "EXIF OffsetSchema")
+
+
+def check_written_by_windows(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The EXIF was rewritten by Windows: Explorer's Properties > Details (where "Date
+    taken" and the authors can be typed in), the Photos app, Windows Photo Gallery, or a
+    program built on Windows' imaging component (paint.net, Olympus Master ...)."""
+    if not _is_image(facts) or not isinstance(meta.raw, dict):
+        return
+    tags = [t for t in _WINDOWS_TAGS if t in meta.raw]
+    if not tags:
+        return
+    yield Finding(
+        "EXIF_WRITTEN_BY_WINDOWS",
+        Severity.LOW,
+        f"The EXIF carries {', '.join(tags)}, tags Windows adds when it rewrites a photo's "
+        "metadata (Explorer's Properties > Details, where 'Date taken' can be typed in; the "
+        "Photos app; programs built on Windows' imaging component): the metadata was edited "
+        "after capture"
+        + (
+            f", and Software names '{meta.application}'."
+            if meta.application
+            else ", and no program named itself in Software."
+        ),
+        {"tags": tags, "software": meta.application, "make": meta.make, "model": meta.model},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
+    lambda meta, facts, ctx: check_written_by_windows(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
     lambda meta, facts, ctx: check_library_reencode(meta, facts),
+    lambda meta, facts, ctx: check_cropped_keeping_exif(meta, facts),
     lambda meta, facts, ctx: check_editor_encoder(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
 )

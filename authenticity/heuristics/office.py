@@ -4,6 +4,7 @@ the OLE2 container's own write time vs the dates its properties state."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,12 +158,22 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
         )
     elif real:
         names = ", ".join(str(e.get("name")) for e in real[:5])
+        late = _properties_rewritten_after_modified(meta, real)
+        tail = ""
+        if late is not None:
+            written, stated = late
+            evidence["core_written"] = written
+            tail = (
+                f" The document properties were among them, written {written.isoformat()} "
+                f"(zip time), after the last-modified date they state "
+                f"({stated.isoformat()}): the properties were edited without dating the edit."
+            )
         yield Finding(
             "OOXML_PARTS_REPLACED",
-            Severity.LOW,
+            Severity.MEDIUM if late is not None else Severity.LOW,
             f"The package claims to be saved by {meta.application}, which dates every zip entry "
             f"1980-01-01, but {len(real)} of {len(files)} entries carry real times ({names}): "
-            "those parts were added or replaced by another tool after Office saved it.",
+            f"those parts were added or replaced by another tool after Office saved it.{tail}",
             evidence,
         )
     else:
@@ -174,6 +185,30 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
             "was re-zipped by another tool.",
             evidence,
         )
+
+
+#: Zip entry times are the writing machine's wall clock, without a zone.
+ZIP_TIME_SLACK = dt.timedelta(hours=26)
+
+
+def _properties_rewritten_after_modified(
+    meta: Metadata, real: list[dict[str, Any]]
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """(zip time, ``dcterms:modified``) of a restamped ``docProps/core.xml`` written more
+    than a day after the modified date the part states (None otherwise)."""
+    modified = meta.modified
+    if not isinstance(modified, dt.datetime):
+        return None
+    for entry in real:
+        if str(entry.get("name", "")).lower() != "docprops/core.xml":
+            continue
+        try:
+            written = dt.datetime.fromisoformat(str(entry.get("date_time")))
+        except ValueError:
+            return None
+        if written - modified.replace(tzinfo=None) > ZIP_TIME_SLACK:
+            return written, modified
+    return None
 
 
 #: Share of probed entries that must be byte-exact zlib output.
@@ -259,6 +294,56 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     )
 
 
+#: Parts third parties write into a package by design (SharePoint and add-in custom XML).
+_FOREIGN_PARTS = ("customxml/",)
+#: Applications whose packages quote every XML declaration with double quotes.
+_DOUBLE_QUOTING_WRITERS = re.compile(r"microsoft|libreoffice|openoffice", re.IGNORECASE)
+#: Parts that hold what a reader sees (text, cells, slides), by name prefix.
+_CONTENT_PARTS = (
+    "word/document.xml", "word/header", "word/footer", "word/footnotes", "word/endnotes",
+    "xl/sharedstrings.xml", "xl/worksheets/", "ppt/slides/slide",
+)  # fmt: skip
+
+
+def check_parts_reserialized(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Some XML parts carry the writer's double-quoted declaration and others a single-
+    quoted one (``<?xml version='1.0' ...?>``, how lxml and Python's ElementTree write it):
+    those parts were parsed and written again by a script (python-docx, python-pptx, a
+    hand-made edit) while the rest kept the application's bytes. A package a library
+    generates whole is quoted one way throughout and is not flagged."""
+    declarations = facts.get("xml_declarations")
+    parts = facts.get("single_quoted_parts")
+    if not isinstance(declarations, dict) or not isinstance(parts, list):
+        return
+    rewritten = [p for p in parts if not p.lower().startswith(_FOREIGN_PARTS)]
+    if not rewritten or not declarations.get("double"):
+        return
+    content = [p for p in rewritten if p.lower().startswith(_CONTENT_PARTS)]
+    # Office and LibreOffice are known to quote every declaration the same way; an
+    # unknown writer's own habits are not measured, hence low.
+    known = bool(_DOUBLE_QUOTING_WRITERS.search(meta.application or ""))
+    what = (
+        f"content parts ({', '.join(content[:5])})"
+        if content
+        else f"parts ({', '.join(rewritten[:5])})"
+    )
+    yield Finding(
+        "OOXML_PARTS_RESERIALIZED",
+        Severity.MEDIUM if known else Severity.LOW,
+        f"{len(rewritten)} XML part(s) of this package, among them the {what}, were written "
+        "by lxml or Python's ElementTree (single-quoted XML declaration), while "
+        f"{declarations['double']} other parts keep the double-quoted declaration "
+        f"{meta.application or 'the application'} writes: a script opened the document and "
+        "saved the parts it changed. python-docx and python-pptx edits look like this; so "
+        "do template-filling report tools.",
+        {
+            "single_quoted_parts": rewritten[:20],
+            "double_quoted_parts": declarations["double"],
+            "application": meta.application,
+        },
+    )
+
+
 #: The root entry's time and the SummaryInformation dates are both FILETIMEs in UTC, but
 #: some writers put local time in the properties (Word 10 for Mac: 7 h in the corpus); a
 #: day and two hours covers every zone.
@@ -305,5 +390,6 @@ CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
     lambda meta, facts, ctx: check_resaved_by_library(meta, facts),
+    lambda meta, facts, ctx: check_parts_reserialized(meta, facts),
     lambda meta, facts, ctx: check_ole_saved_after_written(meta, facts),
 )

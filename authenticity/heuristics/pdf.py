@@ -92,6 +92,53 @@ def check_info_xmp_producer(meta: Metadata, facts: dict[str, Any]) -> Iterator[F
             )
 
 
+#: Descriptive fields stored twice in a PDF: Info key, XMP property, severity, label.
+_NAME_PAIRS = (
+    ("Author", "dc:creator", Severity.MEDIUM, "author"),
+    ("Title", "dc:title", Severity.LOW, "title"),
+)
+_NAME_SPLIT = re.compile(r"[\s;,]+")
+
+
+def _name_tokens(value: Any) -> frozenset[str]:
+    """Words of a name field, case folded; an XMP array (``dc:creator`` is a sequence)
+    counts all its items, so "A; B" in Info and ``[A, B]`` in XMP agree."""
+    items = value if isinstance(value, list) else [value]
+    words: set[str] = set()
+    for item in items[:50]:
+        if isinstance(item, str):
+            words.update(w for w in _NAME_SPLIT.split(item.casefold()) if w)
+    return frozenset(words)
+
+
+def check_info_xmp_names(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Info ``/Author`` (``/Title``) against XMP ``dc:creator`` (``dc:title``). Writers
+    fill both from the same property; a tool that edits the Info dictionary only (pypdf's
+    ``add_metadata``, most "PDF metadata editors", an appended Info update) leaves the old
+    name in the XMP. Words are compared as sets and one side may hold fewer of them
+    (a writer that keeps only the first author), so only names with no containment differ."""
+    if not _is_pdf(facts):
+        return
+    info = _info(meta)
+    xmp = meta.raw.get("xmp") if isinstance(meta.raw, dict) else None
+    if not isinstance(xmp, dict):
+        return
+    for info_key, xmp_key, severity, label in _NAME_PAIRS:
+        a, b = _name_tokens(info.get(info_key)), _name_tokens(xmp.get(xmp_key))
+        if not a or not b or a <= b or b <= a:
+            continue
+        shown = xmp.get(xmp_key)
+        shown = "; ".join(map(str, shown)) if isinstance(shown, list) else str(shown)
+        yield Finding(
+            f"PDF_INFO_XMP_{info_key.upper()}_MISMATCH",
+            severity,
+            f"The PDF names two different {label}s: Info {info_key} "
+            f"'{_norm(info.get(info_key))}' but XMP {xmp_key} '{_norm(shown)}'. Writers set "
+            "both from the same property; a tool that rewrote only one copy leaves them apart.",
+            {f"info_{info_key}": _norm(info.get(info_key)), xmp_key: _norm(shown)},
+        )
+
+
 #: Names under which each header writer (authenticity.extract.pdf.WRITER_MARKERS) appears
 #: in Producer or Creator.
 WRITER_NAMES: dict[str, tuple[str, ...]] = {
@@ -103,7 +150,13 @@ WRITER_NAMES: dict[str, tuple[str, ...]] = {
     "tex": ("tex", "dvipdf"),
     "quartz": ("quartz", "mac os", "macos", "coregraphics", "preview"),
     "weasyprint": ("weasyprint",),
+    "pypdf": ("pypdf",),  # PyPDF2, PyPDF3, PyPDF4 too
 }
+
+
+#: Writers that rewrite existing PDFs and keep their Producer by design (qpdf's
+#: linearize/repair, pikepdf and pypdf scripts that split, merge or stamp pages).
+SCRIPT_REWRITERS = frozenset({"qpdf", "pypdf"})
 
 
 def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -123,7 +176,7 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     # qpdf rewrites without touching Producer by design (linearizing, repairing, pikepdf
     # scripts): a post-processing step as often as a forgery. A generator's own marker under
     # another generator's name means the file was made by one and labelled as the other.
-    severity = Severity.LOW if writer == "qpdf" else Severity.MEDIUM
+    severity = Severity.LOW if writer in SCRIPT_REWRITERS else Severity.MEDIUM
     yield Finding(
         "PDF_WRITER_MISMATCH",
         severity,
@@ -248,27 +301,48 @@ def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator
     info = _info(meta)
     created = parse_pdf_date(info.get("CreationDate"))
     modified = parse_pdf_date(info.get("ModDate"))
-    if created is None:
+    appended = facts.get("appended_updates")
+    appended = appended if isinstance(appended, int) else 0
+    evidence = {
+        "xref_sections": facts.get("xref_sections"),
+        "eof_markers": facts.get("eof_markers"),
+        "appended_updates": appended,
+        "info_CreationDate": created,
+        "info_ModDate": modified,
+    }
+    rewrote_info = bool(appended) and _info_rewritten(facts)
+    if (created is not None and (modified is None or modified == created)) or (
+        modified is None and rewrote_info
+    ):
+        # Two sections are what linearization and some writers (Microsoft Office's PDF
+        # export) produce in a single save: weak evidence. Three or more, or a section
+        # whose objects all follow the older ones, mean a real update.
+        severity = Severity.MEDIUM if sections >= 3 or rewrote_info else Severity.LOW
+        state = (
+            "absent"
+            if modified is None or created is None
+            else f"equal to the creation date ({created.isoformat()})"
+        )
+        yield Finding(
+            "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE",
+            severity,
+            f"The PDF was saved again by appending ({sections} sections) but its ModDate is "
+            f"{state}: the update did not record a modification date, as happens when a file "
+            "is edited by a tool that keeps the original dates.",
+            evidence,
+        )
         return
-    if modified is not None and modified != created:
-        return
-    # Two sections are what linearization and some writers (Microsoft Office's PDF export)
-    # produce in a single save: weak evidence. Three or more mean a real update.
-    severity = Severity.MEDIUM if sections >= 3 else Severity.LOW
-    state = "absent" if modified is None else f"equal to the creation date ({created.isoformat()})"
-    yield Finding(
-        "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE",
-        severity,
-        f"The PDF was saved again by appending ({sections} sections) but its ModDate is "
-        f"{state}: the update did not record a modification date, as happens when a file is "
-        "edited by a tool that keeps the original dates.",
-        {
-            "xref_sections": facts.get("xref_sections"),
-            "eof_markers": facts.get("eof_markers"),
-            "info_CreationDate": created,
-            "info_ModDate": modified,
-        },
-    )
+    kept = _mod_date_kept(facts) if rewrote_info else None
+    if kept:
+        yield Finding(
+            "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE",
+            Severity.MEDIUM,
+            f"{appended} update(s) were appended to the finished PDF, and none of them changed "
+            f"its ModDate ({kept}, as the first revision states it): programs that save a "
+            "change date it; a tool that edits the file while keeping the original dates "
+            "(or a date put back) does not.",
+            {**evidence, "mod_date_unchanged": kept},
+        )
 
 
 def check_content_rewritten(facts: dict[str, Any]) -> Iterator[Finding]:
@@ -279,16 +353,64 @@ def check_content_rewritten(facts: dict[str, Any]) -> Iterator[Finding]:
     count = facts.get("updated_content_page_count")
     count = count if isinstance(count, int) else len(pages)
     listed = ", ".join(str(p) for p in pages[:10]) + (" ..." if count > 10 else "")
+    kept = _mod_date_kept(facts)
+    tail = (
+        f" Every revision still states the first one's last-modified date ({kept}): the "
+        "tool that changed the page did not date its change, as Acrobat, iText and Office "
+        "do when they save, or the date was put back."
+        if kept
+        else ""
+    )
     yield Finding(
         "PDF_INCREMENTAL_CONTENT_EDIT",
-        Severity.MEDIUM,
+        Severity.HIGH if kept else Severity.MEDIUM,
         f"An update appended to the PDF after it was first saved rewrote the content of "
         f"{count} page(s) ({listed}): the text or graphics shown there are not those of the "
         "first revision, which is still in the file and can be recovered to compare. Form "
         "filling, comments and signatures add annotations and leave page content alone; "
-        "stamping or editing tools rewrite it.",
-        {"pages": pages, "page_count": count, "revision_count": facts.get("revision_count")},
+        f"stamping or editing tools rewrite it.{tail}",
+        {
+            "pages": pages,
+            "page_count": count,
+            "revision_count": facts.get("revision_count"),
+            "mod_date_unchanged": kept,
+        },
     )
+
+
+def _info_rewritten(facts: dict[str, Any]) -> bool:
+    """A later revision wrote the Info dictionary again (a new Info object, or the old one
+    redefined): the tool that appended it edited the metadata. Form fillers and annotation
+    tools append their objects and leave the Info alone."""
+    revisions = facts.get("revisions")
+    if not isinstance(revisions, list) or len(revisions) < 2:
+        return False
+    first = revisions[0].get("info_ref") if isinstance(revisions[0], dict) else None
+    for rev in revisions[1:]:
+        if not isinstance(rev, dict) or not rev.get("has_info"):
+            continue
+        ref = rev.get("info_ref")
+        if ref != first or ref in (rev.get("changed") or ()) or ref in (rev.get("added") or ()):
+            return True
+    return False
+
+
+def _mod_date_kept(facts: dict[str, Any]) -> str | None:
+    """The first revision's Info ModDate when no appended update changed it (each later
+    trailer names no Info, which leaves the older one in force, or an Info stating the same
+    date), else None (no readable date, or a later one differs)."""
+    revisions = facts.get("revisions")
+    if not isinstance(revisions, list) or len(revisions) < 2:
+        return None
+    if not all(isinstance(r, dict) for r in revisions):
+        return None
+    first = revisions[0].get("info_mod_date")
+    if first is None:
+        return None
+    for rev in revisions[1:]:
+        if rev.get("has_info") and rev.get("info_mod_date") != first:
+            return None
+    return first.isoformat() if isinstance(first, dt.datetime) else str(first)
 
 
 def check_signature_coverage(facts: dict[str, Any]) -> Iterator[Finding]:
@@ -315,13 +437,62 @@ def check_signature_coverage(facts: dict[str, Any]) -> Iterator[Finding]:
         )
 
 
+#: Office's own PDF export (Save as PDF in Word, PowerPoint, Excel, Publisher, Visio) as
+#: it names itself in Producer; "Microsoft: Print To PDF" is a printer driver, not this.
+OFFICE_EXPORT = re.compile(
+    r"microsoft\W*(?:office\W*)?(?:word|powerpoint|excel|publisher|visio)\b", re.IGNORECASE
+)
+#: The standard 14 fonts, referenced by name without a font program.
+BASE14 = re.compile(r"^(?:Helvetica|Times-|Courier|Symbol$|ZapfDingbats$)")
+#: Subset tags counted up from AAAAAA (LibreOffice BAAAAA, CAAAAA...; Chrome's Skia,
+#: ReportLab, mPDF): Office's exporter never writes them (it writes BCDEEE, BCDFEE...).
+SEQUENTIAL_SUBSET = re.compile(r"^[A-Z]AAAAA\+")
+
+
+def check_fonts_unlike_office_export(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A PDF whose Producer is Office's own export, but whose pages use a font Office's
+    exporter never writes: a standard-14 font referenced without a program (Helvetica,
+    Times-Roman: what ReportLab and pypdf stamps use; Office embeds every font it
+    uses, under the font's own PostScript name such as ArialMT), or a subset tag counted
+    up from AAAAAA (LibreOffice, Chrome, ReportLab). The page content (or part of it)
+    was written by another program under Office's name: regenerated with copied
+    metadata, or stamped over."""
+    producer = meta.producer or ""
+    fonts = facts.get("fonts")
+    if not OFFICE_EXPORT.search(producer) or not isinstance(fonts, list):
+        return
+    foreign = [
+        name
+        for font in fonts
+        if isinstance(font, dict)
+        and isinstance(name := font.get("name"), str)
+        and (
+            (not font.get("embedded") and BASE14.match(name))
+            or (font.get("embedded") and SEQUENTIAL_SUBSET.match(name))
+        )
+    ]
+    if not foreign:
+        return
+    yield Finding(
+        "PDF_FONTS_UNLIKE_PRODUCER",
+        Severity.MEDIUM,
+        f"The PDF names {producer!r} as its producer, but its pages use "
+        f"{', '.join(repr(n) for n in foreign[:5])}: Office's PDF export embeds every font "
+        "it uses under the font's own name and tags subsets BCDEEE, BCDFEE..., so "
+        "another program wrote these pages (or stamped text onto them) under Office's name.",
+        {"producer": producer, "foreign_fonts": foreign[:20]},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_signature_coverage(facts),
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
+    lambda meta, facts, ctx: check_info_xmp_names(meta, facts),
     lambda meta, facts, ctx: check_incremental_updates(meta, facts),
     lambda meta, facts, ctx: check_content_rewritten(facts),
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
+    lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
 )

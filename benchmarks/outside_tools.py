@@ -1,0 +1,423 @@
+"""Forgeries made with tools and recipes the training generator does not use.
+
+    .venv/bin/python benchmarks/outside_tools.py [--show] [--keep DIR]
+
+`authenticity.synth` is what the model learns from, so the model card's figures measure how
+well it recognises the generator's own recipes (and, under leave-one-technique-out, the
+other recipes of the same generator). This benchmark is a check from outside: it forges
+copies of ../shared/corpus files the way a forger at a keyboard would, with ExifTool's
+date shifting, pypdf's ``add_metadata`` and page overlays, python-docx, openpyxl, a
+stdlib ``zipfile`` rewrite that keeps every entry's date and order, Pillow retouches that
+keep the EXIF bytes, and hand-written emails; none of these code paths is in the
+generator. It scans the forgeries together with the corpus files that were *not* used as
+sources (so no untouched original sits beside its forgery) and prints, per recipe, how many
+forgeries the scan flags (``suspicious`` or ``likely_forged``) and how many authentic files
+it flags alongside.
+
+ExifTool recipes are skipped when ``exiftool`` is not on PATH. Deterministic: no random
+numbers, the sources are the first corpus files each recipe fits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from authenticity.config import Settings
+from authenticity.logs import quiet_parsers
+from authenticity.pipeline import run_scan
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FLAGGED = {"suspicious", "likely_forged"}
+#: Sources per recipe.
+PER_RECIPE = 12
+
+Recipe = Callable[[bytes, Path], bytes | None]
+
+
+def _exiftool(data: bytes, suffix: str, *args: str) -> bytes | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"f{suffix}"
+        path.write_bytes(data)
+        done = subprocess.run(
+            ["exiftool", "-q", "-q", "-overwrite_original", *args, str(path)],
+            capture_output=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            return None
+        out = path.read_bytes()
+    return out if out != data else None
+
+
+def _camera_dates(data: bytes) -> bool:
+    """A JPEG with camera EXIF (Make) and a plausible DateTimeOriginal."""
+    import exifread
+
+    try:
+        tags = exifread.process_file(io.BytesIO(data), details=False)
+    except Exception:
+        return False
+    value = str(tags.get("EXIF DateTimeOriginal", ""))
+    return "Image Make" in tags and bool(re.match(r"(199[5-9]|20[0-2]\d):", value))
+
+
+# --- photos --------------------------------------------------------------------------------
+
+
+def exiftool_shift_back(data: bytes, path: Path) -> bytes | None:
+    """All EXIF dates moved back 1 year 2 months (``-AllDates-=``): the careful date shift."""
+    if not _camera_dates(data):
+        return None
+    return _exiftool(data, ".jpg", "-AllDates-=1:2:0 0:0:0")
+
+
+def exiftool_shift_forward(data: bytes, path: Path) -> bytes | None:
+    """All EXIF dates moved forward 9 months (``-AllDates+=``)."""
+    if not _camera_dates(data):
+        return None
+    return _exiftool(data, ".jpg", "-AllDates+=0:9:0 0:0:0")
+
+
+def exiftool_original_only(data: bytes, path: Path) -> bytes | None:
+    """Only DateTimeOriginal set to a chosen day: the careless date change."""
+    if not _camera_dates(data):
+        return None
+    return _exiftool(data, ".jpg", "-DateTimeOriginal=2016:05:14 10:21:07")
+
+
+def pillow_retouch(data: bytes, path: Path) -> bytes | None:
+    """A patch of the picture painted over with its surroundings' colour and saved by
+    Pillow at quality 92 with the original EXIF bytes (no Software change)."""
+    from PIL import Image, ImageDraw, ImageStat
+
+    if not _camera_dates(data):
+        return None
+    img = Image.open(io.BytesIO(data))
+    exif = img.info.get("exif")
+    if not exif or img.width < 64 or img.height < 64:
+        return None
+    img = img.convert("RGB")
+    box = (
+        img.width // 3,
+        img.height // 3,
+        img.width // 3 + img.width // 8,
+        img.height // 3 + img.height // 8,
+    )
+    fill = tuple(int(v) for v in ImageStat.Stat(img.crop(box)).mean)
+    ImageDraw.Draw(img).rectangle(box, fill=fill)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+
+def _pdf_ok(data: bytes) -> bool:
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        return not reader.is_encrypted and len(reader.pages) > 0 and bool(reader.metadata)
+    except Exception:
+        return False
+
+
+def pypdf_metadata(data: bytes, path: Path) -> bytes | None:
+    """pypdf ``clone_from`` + ``add_metadata``: new Author, ModDate one year earlier."""
+    import pypdf
+
+    if not _pdf_ok(data):
+        return None
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    info = writer.metadata or {}
+    new = {"/Author": "Jean Dupont"}
+    if "/ModDate" in info:
+        new["/ModDate"] = "D:20150310091500+01'00'"
+    writer.add_metadata(new)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pypdf_overlay(data: bytes, path: Path) -> bytes | None:
+    """A line of text drawn by ReportLab stamped onto page 1 with pypdf (a changed figure
+    pasted over the original), metadata as it was."""
+    import pypdf
+    from reportlab.pdfgen import canvas
+
+    if not _pdf_ok(data):
+        return None
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    page = writer.pages[0]
+    stamp = io.BytesIO()
+    c = canvas.Canvas(stamp, pagesize=(float(page.mediabox.width), float(page.mediabox.height)))
+    c.drawString(72, 72, "Montant total : 148 500 EUR")
+    c.save()
+    page.merge_page(pypdf.PdfReader(io.BytesIO(stamp.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def exiftool_pdf_author(data: bytes, path: Path) -> bytes | None:
+    """ExifTool sets Author in the Info dictionary and XMP (an appended update)."""
+    if not _pdf_ok(data):
+        return None
+    return _exiftool(data, ".pdf", "-PDF:Author=Иван Петров", "-XMP-dc:Creator=Иван Петров")
+
+
+# --- Office --------------------------------------------------------------------------------
+
+_DIGIT = re.compile(rb">([^<>]*?)(\d)([^<>]*)<")
+
+
+def _bump_digit(xml: bytes) -> bytes | None:
+    m = _DIGIT.search(xml)
+    if m is None:
+        return None
+    digit = m.group(2)
+    new = str((int(digit) + 3) % 10).encode()
+    return xml[: m.start(2)] + new + xml[m.end(2) :]
+
+
+_MAIN = ("word/document.xml", "xl/sharedStrings.xml", "ppt/slides/slide1.xml")
+
+
+def zip_careful_edit(data: bytes, path: Path) -> bytes | None:
+    """One digit of the main text part changed, the package rewritten with stdlib zipfile
+    keeping every entry's name, order, date, compression type and comment."""
+    try:
+        src = zipfile.ZipFile(io.BytesIO(data))
+        infos = src.infolist()
+        names = [i.filename for i in infos]
+    except Exception:
+        return None
+    main = next((n for n in _MAIN if n in names), None)
+    if main is None:
+        return None
+    out = io.BytesIO()
+    changed = False
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in infos:
+            body = src.read(info)
+            if info.filename == main:
+                edited = _bump_digit(body)
+                if edited is None:
+                    return None
+                body, changed = edited, True
+            dst.writestr(info, body, compress_type=info.compress_type)
+    return out.getvalue() if changed else None
+
+
+def python_docx_edit(data: bytes, path: Path) -> bytes | None:
+    """python-docx: a number in a paragraph changed; core properties: last modified by a
+    new name, modified = created + 2 days (the forger makes the dates look plausible)."""
+    import docx
+
+    if path.suffix != ".docx":
+        return None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception:
+        return None
+    for para in document.paragraphs:
+        for run in para.runs:
+            if re.search(r"\d", run.text):
+                run.text = re.sub(
+                    r"\d", lambda m: str((int(m.group()) + 3) % 10), run.text, count=1
+                )
+                break
+        else:
+            continue
+        break
+    else:
+        if not document.paragraphs:
+            return None
+        document.paragraphs[0].add_run(" 12 500")
+    props = document.core_properties
+    props.last_modified_by = "Jean Dupont"
+    if props.created:
+        props.modified = props.created + dt.timedelta(days=2)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def openpyxl_edit(data: bytes, path: Path) -> bytes | None:
+    """openpyxl: the first number in the first sheet raised by 7 %, saved by openpyxl
+    (which writes its own dates unless told otherwise)."""
+    import openpyxl
+
+    if path.suffix != ".xlsx":
+        return None
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data))
+    except Exception:
+        return None
+    for row in book.worksheets[0].iter_rows():
+        for cell in row:
+            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                cell.value = round(cell.value * 1.07, 2)
+                out = io.BytesIO()
+                book.save(out)
+                return out.getvalue()
+    return None
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+def email_body_edit(data: bytes, path: Path) -> bytes | None:
+    """A DKIM-signed message with one word of its body changed, headers untouched."""
+    if b"DKIM-Signature:" not in data:
+        return None
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = data.partition(b"\n\n")
+    edited = re.sub(rb"\b(\w{4,})\b", rb"\1s", body, count=1)
+    return head + sep + edited if sep and edited != body else None
+
+
+def email_handwritten(data: bytes, path: Path) -> bytes | None:
+    """A new message written by hand in the layout of the source's client: its headers
+    copied (Received chain included), new Date, Subject, body and Message-ID."""
+    if path.suffix == ".msg" or b"From:" not in data[:20000]:
+        return None
+    msg = message_from_bytes(data, policy=policy.compat32)
+    if not msg.get("From") or not msg.get("Date"):
+        return None
+    for header in ("Subject", "Date", "Message-ID", "Content-Transfer-Encoding"):
+        del msg[header]
+    msg["Subject"] = "Re: virement urgent"
+    msg["Date"] = "Tue, 18 Apr 2017 09:14:02 +0200"
+    msg["Message-ID"] = "<20170418071402.4471@mail.example.org>"
+    if msg.is_multipart():
+        return None
+    msg.set_payload("Bonjour,\n\nMerci de faire le virement avant vendredi.\n\nCordialement\n")
+    return msg.as_bytes()
+
+
+RECIPES: dict[str, tuple[str, Recipe]] = {
+    "exiftool_shift_back": ("image", exiftool_shift_back),
+    "exiftool_shift_forward": ("image", exiftool_shift_forward),
+    "exiftool_original_only": ("image", exiftool_original_only),
+    "pillow_retouch": ("image", pillow_retouch),
+    "pypdf_metadata": ("pdf", pypdf_metadata),
+    "pypdf_overlay": ("pdf", pypdf_overlay),
+    "exiftool_pdf_author": ("pdf", exiftool_pdf_author),
+    "zip_careful_edit": ("ooxml", zip_careful_edit),
+    "python_docx_edit": ("ooxml", python_docx_edit),
+    "openpyxl_edit": ("ooxml", openpyxl_edit),
+    "email_body_edit": ("email", email_body_edit),
+    "email_handwritten": ("email", email_handwritten),
+}
+
+
+def forge(out_dir: Path) -> tuple[dict[str, str], set[Path]]:
+    """Write the forgeries to ``out_dir/forged``; return {file name: recipe} and the
+    sources used."""
+    have_exiftool = shutil.which("exiftool") is not None
+    made: dict[str, str] = {}
+    used: set[Path] = set()
+    (out_dir / "forged").mkdir(parents=True)
+    for recipe, (folder, make) in RECIPES.items():
+        if recipe.startswith("exiftool") and not have_exiftool:
+            print(f"{recipe}: skipped (exiftool not on PATH)", file=sys.stderr)
+            continue
+        count = 0
+        for src in sorted((CORPUS / folder).iterdir()):
+            if count >= PER_RECIPE:
+                break
+            if not src.is_file():
+                continue
+            try:
+                data = make(src.read_bytes(), src)
+            except Exception as exc:  # a recipe that does not fit this source
+                print(f"{recipe} {src.name}: {type(exc).__name__}", file=sys.stderr)
+                continue
+            if not data:
+                continue
+            name = f"{recipe}__{src.name}"
+            (out_dir / "forged" / name).write_bytes(data)
+            made[name] = recipe
+            used.add(src)
+            count += 1
+    return made, used
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="list each forgery's findings")
+    parser.add_argument("--keep", help="write the dump and the scan here instead of a temp dir")
+    args = parser.parse_args(argv)
+    quiet_parsers()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.keep) if args.keep else Path(tmp)
+        dump, out = root / "dump", root / "scan"
+        made, used = forge(dump)
+        (dump / "authentic").mkdir()
+        for src in sorted(CORPUS.rglob("*")):
+            if src.is_file() and src not in used and src.parent != CORPUS / "LICENSES":
+                rel = src.relative_to(CORPUS)
+                if rel.name in ("MANIFEST.tsv", "README.md"):
+                    continue
+                (dump / "authentic" / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dump / "authentic" / rel)
+        run_scan(str(dump), str(out), Settings(workers=2))
+        cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
+
+    per: dict[str, list[dict]] = collections.defaultdict(list)
+    authentic_flagged = authentic = 0
+    for card in cards:
+        path = card["path"]
+        if "/forged/" in f"/{path}" and "!" not in path:
+            per[made.get(Path(path).name, "?")].append(card)
+        elif "/authentic/" in f"/{path}":
+            authentic += 1
+            authentic_flagged += card["verdict"] in FLAGGED
+    print(f"{'recipe':<24} {'forged':>6} {'flagged':>8} {'share':>7}  top findings")
+    total = flagged_total = 0
+    for recipe in RECIPES:
+        group = per.get(recipe, [])
+        if not group:
+            continue
+        flagged = sum(c["verdict"] in FLAGGED for c in group)
+        total += len(group)
+        flagged_total += flagged
+        codes = collections.Counter(
+            f["code"] for c in group for f in c["findings"] if f["severity"] != "info"
+        )
+        top = ", ".join(f"{k} {v}" for k, v in codes.most_common(3))
+        print(f"{recipe:<24} {len(group):>6} {flagged:>8} {flagged / len(group):>6.0%}  {top}")
+        if args.show:
+            for c in group:
+                found = [f"{f['code']}@{f['severity']}" for f in c["findings"]]
+                print(
+                    f"    {c['verdict']:<14} {c.get('score')!s:<6} {Path(c['path']).name}: {found}"
+                )
+    print(
+        f"{'all recipes':<24} {total:>6} {flagged_total:>8} {flagged_total / max(total, 1):>6.0%}"
+    )
+    print(
+        f"authentic corpus files flagged alongside: {authentic_flagged} of {authentic} "
+        f"({authentic_flagged / max(authentic, 1):.1%})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

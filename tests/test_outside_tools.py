@@ -1,0 +1,52 @@
+"""The outside-tools benchmark's recipes still forge real corpus files (the benchmark itself,
+which scans them, lives in benchmarks/ and is not run here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import corpus_file
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "outside_tools.py"
+_SPEC = importlib.util.spec_from_file_location("outside_tools", _PATH)
+assert _SPEC is not None and _SPEC.loader is not None
+outside_tools = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(outside_tools)
+
+#: One corpus source per recipe that does not need ExifTool.
+SOURCES = {
+    "pillow_retouch": "image/drewnoakes__jpg_Canon_PowerShot_A40.jpg",
+    "pypdf_metadata": "pdf/pdfminer__samples_contrib_issue-449-horizontal.pdf",
+    "pypdf_overlay": "pdf/pdfminer__samples_contrib_issue-449-horizontal.pdf",
+    "zip_careful_edit": "ooxml/apache__test-data_document_60316.docx",
+    "python_docx_edit": "ooxml/apache__test-data_document_60316.docx",
+    "openpyxl_edit": "ooxml/apache__test-data_spreadsheet_48923.xlsx",
+    "email_body_edit": "email/kitterma__dkim_tests_data_test2.message",
+    "email_handwritten": "email/SpamScope__tests_mails_mail_test_9",
+}
+
+
+def test_every_recipe_without_exiftool_has_a_source_here():
+    assert set(SOURCES) == {r for r in outside_tools.RECIPES if not r.startswith("exiftool")}
+
+
+@pytest.mark.parametrize("recipe", sorted(SOURCES))
+def test_recipe_changes_its_source(recipe):
+    rel = SOURCES[recipe]
+    data = corpus_file(rel)
+    forged = outside_tools.RECIPES[recipe][1](data, Path(rel))
+    assert forged and forged != data
+
+
+def test_careful_zip_edit_keeps_every_entry_time_and_order():
+    data = corpus_file(SOURCES["zip_careful_edit"])
+    forged = outside_tools.zip_careful_edit(data, Path("a.docx"))
+    assert forged is not None
+    before = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    after = zipfile.ZipFile(io.BytesIO(forged)).infolist()
+    assert [(i.filename, i.date_time) for i in before] == [(i.filename, i.date_time) for i in after]
