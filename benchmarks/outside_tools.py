@@ -363,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="list each forgery's findings")
     parser.add_argument("--keep", help="write the dump and the scan here instead of a temp dir")
+    parser.add_argument("--model", help="score with this model file (default: the shipped one)")
     args = parser.parse_args(argv)
     quiet_parsers()
     with tempfile.TemporaryDirectory() as tmp:
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 (dump / "authentic" / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dump / "authentic" / rel)
-        run_scan(str(dump), str(out), Settings(workers=2))
+        run_scan(str(dump), str(out), Settings(workers=2), model=args.model)
         cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
 
     per: dict[str, list[dict]] = collections.defaultdict(list)

@@ -287,6 +287,18 @@ def test_camera_exif_on_a_full_size_libjpeg_reencode_is_pointed_out():
     assert finding.evidence["segments"][0] == "APP0:JFIF"
 
 
+def test_reencode_keeping_three_quantization_tables_is_pointed_out():
+    # Nikon's E775 quantizes Cb and Cr with tables of their own; a re-encode that keeps the
+    # file's tables writes libjpeg's one DQT segment per table
+    original = corpus_file("image/drewnoakes__jpg_Nikon_E775.jpg")
+    assert "JPEG_REENCODED_WITH_CAMERA_EXIF" not in codes(analyse(original))
+    result = analyse(keep_metadata_save(original))
+    layout = [s for s in result.facts["jpeg_segments"] if s == "DQT"]
+    assert len(layout) == 3
+    finding = next(f for f in result.findings if f.code == "JPEG_REENCODED_WITH_CAMERA_EXIF")
+    assert finding.evidence["make"] == "NIKON"
+
+
 def test_resized_copy_restating_the_camera_size_is_not_a_full_size_reencode():
     original = corpus_file(SONY_ORIGINAL)
     resized = analyse(keep_metadata_save(original, (512, 384)))

@@ -81,6 +81,7 @@ CAREFUL = pytest.mark.parametrize("careful", [True, False], ids=["careful", "car
 def test_registry_is_complete() -> None:
     expected = {
         "pdf_incremental_edit",
+        "pdf_rewrite_edit",
         "pdf_regenerate",
         "ooxml_edit_resave",
         "ooxml_rezip",
@@ -134,6 +135,34 @@ def test_pdf_incremental_edit_whites_out_when_no_number_can_be_edited() -> None:
     # The update rewrote the page's content: that is what the scan sees.
     assert after.facts["updated_content_pages"] == [forgery.notes["page"] + 1]
     assert "PDF_INCREMENTAL_CONTENT_EDIT" in {f.code for f in after.findings}
+
+
+@CAREFUL
+def test_pdf_rewrite_edit(careful: bool) -> None:
+    before = original(PDF)
+    forgery, after = made(PDF, "pdf_rewrite_edit", careful)
+    assert forgery.notes["mode"] == "content_edit"
+    assert after.text != before.text and forgery.notes["new"] in after.text
+    # written whole by qpdf (no appended update), the metadata kept
+    assert forgery.data.startswith(b"%PDF-") and b"%\xbf\xf7\xa2\xfe" in forgery.data[:40]
+    assert after.facts["eof_markers"] == 1
+    assert after.metadata.producer == before.metadata.producer
+    assert after.metadata.author == before.metadata.author
+    assert after.metadata.created == before.metadata.created
+    assert "PDF_WRITER_MISMATCH" in {f.code for f in after.findings}
+    if careful:
+        assert after.metadata.modified > before.metadata.modified
+    elif forgery.notes["moddate"] == "unchanged":
+        assert after.metadata.modified == before.metadata.modified
+
+
+def test_pdf_rewrite_edit_stamps_when_no_number_can_be_edited() -> None:
+    before = original(PDF_WORD)
+    forgery, after = made(PDF_WORD, "pdf_rewrite_edit", False)
+    assert forgery.notes["mode"] == "whiteout"
+    assert forgery.notes["new"] not in before.text.replace("\n", " ")
+    assert forgery.notes["new"] in after.text.replace("\n", " ")
+    assert after.facts["eof_markers"] == 1  # one save, not an update
 
 
 @CAREFUL

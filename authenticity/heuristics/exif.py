@@ -193,6 +193,10 @@ _IJG_LAYOUTS = frozenset(
         ("DQT", "DQT", "0xC0", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
         ("DQT", "DQT", "0xC2", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
         ("DQT", "0xC0", "0xC4", "0xC4", "SOS"),
+        # one table per component (Cb and Cr quantized apart, as some cameras do, kept by
+        # a re-encode that reuses the file's own tables): libjpeg writes one DQT per table
+        ("DQT", "DQT", "DQT", "0xC0", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
+        ("DQT", "DQT", "DQT", "0xC2", "0xC4", "0xC4", "0xC4", "0xC4", "SOS"),
     }
 )
 

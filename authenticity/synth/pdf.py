@@ -1,12 +1,15 @@
-"""PDF techniques: an incremental-update edit (pypdf) and a regeneration with reportlab."""
+"""PDF techniques: an incremental-update edit (pypdf), a whole-file rewrite after an edit
+(pikepdf) and a regeneration with reportlab."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import random
 import re
 import threading
+import zlib
 
 import pikepdf
 import pypdf
@@ -224,6 +227,115 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
     return make(
         buf.getvalue(), data, forged_name(name, rng), "pdf_incremental_edit", careful, **notes
     )
+
+
+def _cover_page(page: pikepdf.Page, rng: random.Random) -> str | None:
+    """White out part of the page and type new text on it, stamped with pikepdf's
+    ``add_overlay`` (the overlay, drawn with reportlab, becomes a form XObject)."""
+    try:
+        left, bottom, right, top = (float(v) for v in page.mediabox)
+        width, height = right - left, top - bottom
+        if width < 100 or height < 100:
+            return None
+        text = rng.choice(_COVER_TEXTS)
+        x = rng.uniform(0.08, 0.45) * width
+        y = rng.uniform(0.15, 0.8) * height
+        buf = io.BytesIO()
+        c = _canvas(buf, (width, height))
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont("Helvetica", 11)
+        c.drawString(x, y, text)
+        c.showPage()
+        c.save()
+        # what Page.add_overlay does, with the resource name it draws at random (a uuid)
+        # taken from the seed instead
+        overlay = pikepdf.open(io.BytesIO(buf.getvalue()))  # kept open while copied
+        formx = overlay.pages[0].as_form_xobject()
+        token = base64.b64encode(rng.randbytes(16)).decode().rstrip("=")
+        token = token.replace("+", "x").replace("/", "y")
+        placed = page.add_resource(formx, pikepdf.Name.XObject, name=pikepdf.Name("/" + token))
+        cs = page.calc_form_xobject_placement(formx, placed, pikepdf.Rectangle(page.trimbox))
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"Q\n")
+        page.contents_add(cs)
+        page.contents_coalesce()
+        return text
+    except Exception:
+        return None
+
+
+@technique(
+    "pdf_rewrite_edit",
+    {"pdf"},
+    "Change a number on a page (when none can be edited: white out an area and type over "
+    "it) and write the whole file again with pikepdf (qpdf), its metadata kept. Careful: "
+    "the edited content compressed again, Info /ModDate and the XMP dates moved to the edit "
+    "time, Producer untouched; careless: the edited content left uncompressed, and either "
+    "no date moved or only the Info /ModDate (the XMP left as it was).",
+)
+def pdf_rewrite_edit(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except Exception:
+        return None
+    with pdf:
+        return _rewrite_edit(pdf, data, name, rng, careful)
+
+
+def _rewrite_edit(
+    pdf: pikepdf.Pdf, data: bytes, name: str, rng: random.Random, careful: bool
+) -> Forgery | None:
+    if pdf.is_encrypted or not pdf.pages:
+        return None
+    notes: dict = {}
+    order = list(range(min(len(pdf.pages), 50)))
+    rng.shuffle(order)
+    for index in order:
+        page = pdf.pages[index]
+        try:
+            page.contents_coalesce()
+            stream = page.obj.Contents
+            edited = _edit_content(stream.read_bytes(), rng)
+            if edited is None:
+                continue
+            if careful:
+                stream.write(zlib.compress(edited[0]), filter=pikepdf.Name.FlateDecode)
+            else:
+                stream.write(edited[0])
+        except Exception:
+            continue
+        notes.update(mode="content_edit", page=index, old=edited[1], new=edited[2])
+        break
+    else:
+        cover = _cover_page(pdf.pages[order[0]], rng)
+        if cover is None:
+            return None
+        notes.update(mode="whiteout", page=order[0], new=cover)
+    info = {str(k): str(v) for k, v in pdf.docinfo.items()} if "/Info" in pdf.trailer else {}
+    meta = pdf.Root.get("/Metadata")
+    xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else None
+    created, modified = info_dates(info, xmp)
+    when = forge_time(rng, modified or created)
+    if modified is not None and modified.tzinfo is not None:
+        when = when.astimezone(modified.tzinfo)
+    if careful or ("/ModDate" in info and rng.random() < 0.5):
+        pdf.docinfo["/ModDate"] = pdf_date(when)
+        notes["moddate"] = when.isoformat()
+        if careful and xmp is not None and isinstance(meta, pikepdf.Stream):
+            new_xmp, changed = set_xmp_dates(xmp, {"modified": when})
+            if changed:
+                meta.write(new_xmp)
+                notes["xmp_updated"] = changed
+    else:
+        notes["moddate"] = "unchanged"
+    buf = io.BytesIO()
+    try:
+        pdf.save(buf, deterministic_id=True)
+    except (pikepdf.PdfError, RuntimeError, ValueError):
+        return None  # qpdf cannot decode a stream it has to rewrite
+    return make(buf.getvalue(), data, forged_name(name, rng), "pdf_rewrite_edit", careful, **notes)
 
 
 def _text_lines(reader: pypdf.PdfReader, limit: int = 400) -> list[str]:
