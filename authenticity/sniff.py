@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
+import zipfile
 
 import magic
 
@@ -71,8 +73,25 @@ def _has(data: bytes, marker: bytes, start: int = 0, end: int | None = None) -> 
 
 
 def _refine_zip(data: bytes) -> str | None:
-    """libmagic sometimes says application/zip for OOXML whose parts are ordered unusually."""
+    """libmagic sometimes says application/zip for OOXML whose parts are ordered unusually.
+
+    The zip's own member list decides: a zip *of* Office files (stored or deflated
+    members carry their inner ``[Content_Types].xml`` in the outer bytes) is an archive. A
+    byte scan is the fallback when the member list cannot be read (damaged packages,
+    which the OOXML extractor recovers from their local headers).
+    """
     if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        names: list[str] | None = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        names = None
+    if names is not None:
+        if not any(n.casefold() == "[content_types].xml" for n in names):
+            return None
+        for prefix, ext in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
+            if any(n.startswith(prefix) for n in names):
+                return _OOXML_BY_EXT[ext]
         return None
     tail = len(data) - (1 << 16)
     if not _has(data, b"[Content_Types].xml", 0, 1 << 22) and not _has(

@@ -343,6 +343,9 @@ def test_zip_of_stored_docx_is_still_a_container(tmp_path: Path) -> None:
     assert paths(docs) == ["stored.zip", "stored.zip!/memo.docx"]
     assert docs[1].data == memo
     assert problems == []
+    # analysis agrees: the archive is analysed as a zip (its entry list), not as a docx
+    assert detect_mime(buf.getvalue(), "application/zip") == "application/zip"
+    assert detect_mime(memo, "application/zip") == DOCX_MIME
 
 
 def test_encrypted_7z_is_reported(tmp_path: Path) -> None:
