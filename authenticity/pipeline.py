@@ -24,6 +24,7 @@ import heapq
 import json
 import logging
 import os
+import stat
 import tempfile
 import threading
 from collections import Counter
@@ -39,6 +40,7 @@ from authenticity.dumpwide import DumpWide
 from authenticity.features import to_features
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
+from authenticity.ingest.remote import is_url
 from authenticity.model import (
     Analysis,
     Document,
@@ -123,6 +125,8 @@ class Scan:
         self.store = Store(self.db_url)
         self.analysis_key = analysis_key(settings)
         self.scoring_key = f"{self.analysis_key}|{scorer_id(model)}"
+        #: stat of a local file given as the source (one zip, one mbox): the whole dump
+        self.source_stat = source_file_stat(source)
         self.run_id, self.resumed = self.store.start_run(
             source,
             {
@@ -132,6 +136,7 @@ class Scan:
                 "analyser_version": ANALYSER_VERSION,
                 "analysis_key": self.analysis_key,
                 "scoring_key": self.scoring_key,
+                "source_stat": self.source_stat,
             },
             out_dir=str(self.out_dir.resolve()),
         )
@@ -172,6 +177,8 @@ class Scan:
         recorded by the previous complete run is not read: its occurrences (members,
         attachments) are copied from that run, their analyses are in the store already.
         """
+        if self._reuse_source_file():
+            return
         previous_stats = self.store.file_stats(self.previous.id) if self.previous else {}
         stats: dict[str, str] = {}
         reused: set[str] = set()
@@ -230,6 +237,31 @@ class Scan:
                 self.previous.id,
                 ", scorecards included" if self.unchanged else "",
             )
+
+    def _reuse_source_file(self) -> bool:
+        """A single-file source (one archive or mbox: the whole dump) whose size, mtime,
+        ctime and inode are those of the previous complete run is not read: every
+        occurrence and ingest problem is copied from that run, scorecards included when
+        the scorer is the same."""
+        previous = self.previous
+        if previous is None or self.source_stat is None:
+            return False
+        options = previous.options or {}
+        if options.get("source_stat") != self.source_stat:
+            return False
+        self.unchanged = options.get("scoring_key") == self.scoring_key
+        copied = self.store.copy_occurrences(
+            previous.id, self.run_id, None, scored=self.unchanged, every_path=True
+        )
+        self.documents += copied
+        self.reused_files = 1
+        log.info(
+            "unchanged source file (%d documents) reused from run %d%s",
+            copied,
+            previous.id,
+            ", scorecards included" if self.unchanged else "",
+        )
+        return True
 
     def _record(self, occurrences: list[Document], stats: dict[str, str]) -> None:
         self.store.add_occurrences(self.run_id, occurrences, stats)
@@ -440,6 +472,18 @@ class Scan:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+def source_file_stat(source: str) -> str | None:
+    """:func:`stat_key` of a source that is one local regular file, else None (directories
+    are compared file by file; URLs are not trusted to report stats)."""
+    if is_url(source):
+        return None
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None
+    return stat_key(st) if stat.S_ISREG(st.st_mode) else None
 
 
 def stat_key(st: os.stat_result) -> str:

@@ -671,16 +671,17 @@ class Store:
         self,
         from_run: int,
         to_run: int,
-        tops: set[str],
+        tops: set[str] | None,
         *,
         scored: bool = False,
         size: int = 2000,
         every_path: bool = False,
     ) -> int:
         """Copy the occurrences (and ingest problems) of ``from_run`` under the dump-root
-        paths ``tops`` into ``to_run``; with ``scored`` their scorecards too (else pending).
-        ``every_path`` says ``tops`` holds every root of ``from_run`` (nothing changed): the
-        database copies the rows itself. Returns how many occurrences were copied."""
+        paths ``tops`` (None: all of them) into ``to_run``; with ``scored`` their scorecards
+        too (else pending). ``every_path`` says ``tops`` holds every root of ``from_run``
+        (nothing changed): the database copies the rows itself. Returns how many occurrences
+        were copied."""
         if every_path and scored:
             copied = self._copy_all_occurrences(from_run, to_run)
             self._copy_problems(from_run, to_run, tops)
@@ -721,7 +722,7 @@ class Store:
                         "file_stat": r.file_stat,
                     }
                     for r in rows
-                    if r.path.split(MEMBER_SEP, 1)[0] in tops
+                    if tops is None or r.path.split(MEMBER_SEP, 1)[0] in tops
                 ]
                 if new:
                     session.execute(insert(Occurrence), new)
@@ -756,11 +757,11 @@ class Store:
             )
             return int(result.rowcount or 0)
 
-    def _copy_problems(self, from_run: int, to_run: int, tops: set[str]) -> None:
+    def _copy_problems(self, from_run: int, to_run: int, tops: set[str] | None) -> None:
         problems = [
             {"run_id": to_run, "path": p, "code": c, "message": m}
             for p, c, m in self.problems(from_run)
-            if p.split(MEMBER_SEP, 1)[0] in tops
+            if tops is None or p.split(MEMBER_SEP, 1)[0] in tops
         ]
         if problems:
             with Session(self.engine) as session, session.begin():

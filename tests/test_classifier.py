@@ -240,11 +240,14 @@ def test_masked_copies_let_an_unseen_finding_code_count_through_its_family():
     unseen, clean = doc("PDF_B"), doc(None)
     plain = classifier.train(X, y, masked_copies=0)
     masked = classifier.train(X, y)
-    # Without the masked copies the model only knows "code A": B scores as authentic.
-    assert classifier.predict_proba(plain, [unseen])[0] < 0.1
+    # Without the masked copies the model mostly knows "code A" (the trees' feature
+    # subsampling makes it glance at the family too): B stays well under suspicion.
+    alone = classifier.predict_proba(plain, [unseen])[0]
+    assert alone < 0.3
     # With them, a medium PDF finding counts (4 in 5 such training files were forged).
     got = classifier.predict_proba(masked, [unseen, clean])
-    assert got[0] > 0.4 > got[1]
+    assert got[0] > 0.6 > 0.1 > got[1]
+    assert got[0] > alone + 0.3
     assert classifier.masked({"finding.PDF_A": 3.0, "family_max.pdf": 3.0}) == {
         "family_max.pdf": 3.0
     }

@@ -150,3 +150,25 @@ def test_unchanged_rescan_on_postgresql(tmp_path):
         store = Store(url)
         assert {c["path"] for c in store.scorecards(second.run_id)} == set(first_cards)
         store.close()
+
+
+def test_single_archive_source_is_not_read_again_when_unchanged(tmp_path):
+    # One zip or mbox given as the source is the whole dump: an unchanged file is not
+    # hashed again, its members and scorecards are reused; an edited one is read again.
+    dump = make_dump(tmp_path)
+    source = dump / "files.zip"
+    out = tmp_path / "out"
+    first = run_scan(str(source), out, Settings(workers=1))
+    first_cards = cards_of(out)
+    assert set(first_cards) == {"a/budget.xlsx", "a/copy.docx"}  # the zip is the dump root
+
+    second = run_scan(str(source), out, Settings(workers=1))
+    assert second.unchanged and second.reused_files == 1 and second.analysed == 0
+    assert cards_of(out) == first_cards
+
+    with zipfile.ZipFile(source, "a") as zf:
+        zf.writestr("a/minutes.pdf", factories.make_pdf(title="Minutes"))
+    third = run_scan(str(source), out, Settings(workers=1))
+    assert not third.unchanged and third.reused_files == 0 and third.analysed == 1
+    assert set(cards_of(out)) == set(first_cards) | {"a/minutes.pdf"}
+    assert first.contents == 2

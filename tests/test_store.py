@@ -52,12 +52,14 @@ def _scan_twice(tmp_path, db_url: str) -> None:
     run = store.run(second.run_id)
     assert run is not None and run.status == "complete" and run.documents == 2
     cards = {c["path"]: c for c in store.scorecards(second.run_id)}
-    assert cards["b.xlsx"]["verdict"] == "suspicious"
     # The scorecards rebuilt from stored analyses equal the first run's.
     first_cards = {
         json.loads(x)["path"]: json.loads(x)
         for x in (tmp_path / "out1" / "scorecards.jsonl").read_text().splitlines()
     }
+    # modified after the leak date: flagged, and stored as it was scored
+    assert cards["b.xlsx"]["verdict"] in {"suspicious", "likely_forged"}
+    assert cards["b.xlsx"]["verdict"] == first_cards["b.xlsx"]["verdict"]
     assert {p: c["findings"] for p, c in cards.items()} == {
         p: c["findings"] for p, c in first_cards.items()
     }
