@@ -85,6 +85,20 @@ _COVER_TEXTS = [
 ]
 
 
+def _cover_drawing(pagesize: tuple[float, float], x: float, y: float, text: str) -> bytes:
+    """A one-page PDF (reportlab) with a white box at (x, y) and ``text`` typed on it."""
+    buf = io.BytesIO()
+    c = _canvas(buf, pagesize)
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    c.setFont("Helvetica", 11)
+    c.drawString(x, y, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
     """Cover part of the page with a white box and type new text on it (an overlay page
     drawn with reportlab, merged into the page's content): the classic forger's edit."""
@@ -97,16 +111,8 @@ def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
         text = rng.choice(_COVER_TEXTS)
         x = left + rng.uniform(0.08, 0.45) * width
         y = bottom + rng.uniform(0.15, 0.8) * height
-        buf = io.BytesIO()
-        c = _canvas(buf, (left + width, bottom + height))
-        c.setFillColorRGB(1, 1, 1)
-        c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
-        c.setFillColorRGB(0, 0, 0)
-        c.setFont("Helvetica", 11)
-        c.drawString(x, y, text)
-        c.showPage()
-        c.save()
-        page.merge_page(pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+        cover = _cover_drawing((left + width, bottom + height), x, y, text)
+        page.merge_page(pypdf.PdfReader(io.BytesIO(cover)).pages[0])
         return text
     except Exception:
         return None
@@ -240,18 +246,10 @@ def _cover_page(page: pikepdf.Page, rng: random.Random) -> str | None:
         text = rng.choice(_COVER_TEXTS)
         x = rng.uniform(0.08, 0.45) * width
         y = rng.uniform(0.15, 0.8) * height
-        buf = io.BytesIO()
-        c = _canvas(buf, (width, height))
-        c.setFillColorRGB(1, 1, 1)
-        c.rect(x - 2, y - 4, 11 * 0.55 * len(text) + 6, 16, stroke=0, fill=1)
-        c.setFillColorRGB(0, 0, 0)
-        c.setFont("Helvetica", 11)
-        c.drawString(x, y, text)
-        c.showPage()
-        c.save()
+        cover = _cover_drawing((width, height), x, y, text)
         # what Page.add_overlay does, with the resource name it draws at random (a uuid)
         # taken from the seed instead
-        overlay = pikepdf.open(io.BytesIO(buf.getvalue()))  # kept open while copied
+        overlay = pikepdf.open(io.BytesIO(cover))  # kept open while copied
         formx = overlay.pages[0].as_form_xobject()
         token = base64.b64encode(rng.randbytes(16)).decode().rstrip("=")
         token = token.replace("+", "x").replace("/", "y")
