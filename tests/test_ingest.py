@@ -348,6 +348,24 @@ def test_zip_of_stored_docx_is_still_a_container(tmp_path: Path) -> None:
     assert detect_mime(memo, "application/zip") == DOCX_MIME
 
 
+def test_sniffing_a_damaged_zip_never_raises() -> None:
+    # The member list is read from the central directory, which a damaged file garbles:
+    # sniffing falls back to the byte scan and always answers.
+    import random
+
+    data = docx_bytes()
+    rng = random.Random(7)
+    end = data.rfind(b"PK\x05\x06")
+    start = data.rfind(b"PK\x01\x02", 0, end)
+    assert 0 < start < end
+    for _ in range(300):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(start, len(data))] = rng.randrange(256)
+        assert isinstance(detect_mime(bytes(damaged), "application/zip"), str)
+    assert detect_mime(data[: len(data) // 2], "application/zip") == DOCX_MIME  # recovered
+
+
 def test_encrypted_7z_is_reported(tmp_path: Path) -> None:
     with py7zr.SevenZipFile(tmp_path / "a.7z", "w", password="secret") as sz:
         sz.writestr(b"hidden", "a.txt")
