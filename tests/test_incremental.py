@@ -166,6 +166,14 @@ def test_single_archive_source_is_not_read_again_when_unchanged(tmp_path):
     assert second.unchanged and second.reused_files == 1 and second.analysed == 0
     assert cards_of(out) == first_cards
 
+    # another scorer: nothing read or analysed, every document scored again
+    rules = run_scan(str(source), out, Settings(workers=1), model="none")
+    assert not rules.unchanged and rules.reused_files == 1 and rules.analysed == 0
+    rescored = cards_of(out)
+    assert set(rescored) == set(first_cards)
+    assert all(c.get("model_score") is None for c in rescored.values())
+    assert all(c.get("model_score") is not None for c in first_cards.values())
+
     with zipfile.ZipFile(source, "a") as zf:
         zf.writestr("a/minutes.pdf", factories.make_pdf(title="Minutes"))
     third = run_scan(str(source), out, Settings(workers=1))
