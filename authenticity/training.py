@@ -916,7 +916,10 @@ Code@severity pairs the model has learnt: {len(model.known_codes)}
   streams in an Office-claimed package; `PDF_WRITER_MISMATCH`: qpdf's or ReportLab's header
   marker under another Producer): those are real traces of script-based editing, but
   authentic packages written by web or mobile Office or by document-management systems may
-  carry the zlib one too, and none of those are in the authentic training data.
+  carry the zlib one too, and none of those are in the authentic training data. Likewise a
+  PDF that qpdf or pypdf linearized, repaired or split keeps its Producer under the
+  rewriter's layout: since 1.8.0 (`pdf_rewrite_edit`) the model weighs that trace heavily,
+  and the one corpus PDF rewritten by qpdf under iText's Producer scores as likely forged.
 - Careful JPEG edits (a retouch or splice re-encoded with the original quantization
   tables and EXIF bytes, or EXIF dates rewritten in place) leave little inside the file.
   What is read: the EXIF thumbnail against the picture (`EXIF_THUMBNAIL_CONTENT_MISMATCH`:
