@@ -375,3 +375,37 @@ def test_crop_keeping_the_camera_exif_is_low():
 def test_resize_or_rotation_keeping_the_exif_is_not_a_crop(size):
     data = _resaved(corpus_file(UNTOUCHED_PHOTO), lambda im: im.resize(size))
     assert "EXIF_SIZE_CROPPED" not in codes(analyse(data))
+
+
+def set_exif_date(data: bytes, tag: str, value: str) -> bytes:
+    """Rewrite one EXIF date string in place, as a hex editor or a date tool does."""
+    from authenticity.synth.jpegutil import date_fields
+
+    pos, _ = date_fields(data)[tag]
+    return data[:pos] + value.encode("ascii") + data[pos + 19 :]
+
+
+def test_capture_date_moved_past_the_digitized_date_is_flagged():
+    original = corpus_file(UNTOUCHED_PHOTO)  # Canon A40: both dates 2004:12:25 11:42:58
+    assert "EXIF_TAKEN_AFTER_DIGITIZED" not in codes(analyse(original))
+    # a few seconds apart stays within the firmware tolerance
+    close = set_exif_date(original, "DateTimeOriginal", "2004:12:25 11:43:05")
+    assert "EXIF_TAKEN_AFTER_DIGITIZED" not in codes(analyse(close))
+    forged = analyse(set_exif_date(original, "DateTimeOriginal", "2005:03:02 09:10:00"))
+    assert codes(forged)["EXIF_TAKEN_AFTER_DIGITIZED"] == "medium"
+    finding = next(f for f in forged.findings if f.code == "EXIF_TAKEN_AFTER_DIGITIZED")
+    assert finding.evidence["difference_days"] > 60
+    assert forged.facts["exif_file_source"] == 3
+
+
+def test_camera_capture_date_moved_back_is_low_and_scans_are_not_flagged():
+    original = corpus_file(UNTOUCHED_PHOTO)
+    back = set_exif_date(original, "DateTimeOriginal", "2004:06:01 10:00:00")
+    assert codes(analyse(back))["EXIF_TAKEN_BEFORE_DIGITIZED"] == "low"
+    # the same dates with FileSource "film scanner" (1): a scan of an older photo
+    marker = b"\x00\xa3\x07\x00\x01\x00\x00\x00\x03"  # II: tag 0xA300, UNDEFINED, 1 value: 3
+    assert back.count(marker) == 1
+    scan = back.replace(marker, marker[:-1] + b"\x01")
+    result = analyse(scan)
+    assert result.facts["exif_file_source"] == 1
+    assert "EXIF_TAKEN_BEFORE_DIGITIZED" not in codes(result)

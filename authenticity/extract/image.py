@@ -522,6 +522,9 @@ def extract_image(data: bytes) -> Extraction:
     }
     if entry_problem:
         facts["exif_makernote_skipped"] = entry_problem
+    source = getattr(tags.get("EXIF FileSource"), "values", None)
+    if isinstance(source, (list, bytes)) and source and isinstance(source[0], int):
+        facts["exif_file_source"] = source[0]  # 1 film scanner, 2 print scanner, 3 camera
     for key, name in (("exif_pixel_width", "EXIF ExifImageWidth"),
                       ("exif_pixel_height", "EXIF ExifImageLength")):  # fmt: skip
         value = get(name)

@@ -106,6 +106,57 @@ def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return
 
 
+#: A camera stores the picture when it takes it: DateTimeOriginal and DateTimeDigitized
+#: are one moment (a few seconds apart in some firmware); a day covers any quirk.
+DIGITIZED_TOLERANCE = dt.timedelta(days=1)
+#: EXIF FileSource value of a digital still camera (1 and 2 are film and print scanners).
+FILE_SOURCE_CAMERA = 3
+
+
+def check_taken_vs_digitized(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """DateTimeOriginal (when the picture was taken) against DateTimeDigitized (when it was
+    stored as digital data). A picture cannot be taken after it was digitized; and a
+    digital camera does both at once, so a capture time well before the digitizing time
+    is only normal for scans of older photos (FileSource says film or print scanner).
+    Moving only the date a viewer shows ("date taken") leaves the other one behind."""
+    if not _is_image(facts):
+        return
+    taken, digitized = facts.get("exif_datetime_original"), facts.get("exif_datetime_digitized")
+    if not isinstance(taken, dt.datetime) or not isinstance(digitized, dt.datetime):
+        return
+    if (taken.tzinfo is None) == (digitized.tzinfo is None):
+        gap = taken - digitized  # one device clock, or both with their offsets
+        tolerance = DIGITIZED_TOLERANCE
+    else:
+        gap = as_utc(taken) - as_utc(digitized)
+        tolerance = DIGITIZED_TOLERANCE + dt.timedelta(hours=14)
+    evidence = {
+        "datetime_original": taken,
+        "datetime_digitized": digitized,
+        "difference_days": round(gap.total_seconds() / 86400, 2),
+        "file_source": facts.get("exif_file_source"),
+    }
+    if gap > tolerance:
+        yield Finding(
+            "EXIF_TAKEN_AFTER_DIGITIZED",
+            Severity.MEDIUM,
+            f"The photo says it was taken on {taken.isoformat()}, {gap.days} days after it "
+            f"was digitized ({digitized.isoformat()}): a picture cannot be stored before it "
+            "is taken, so the capture date was moved forward.",
+            evidence,
+        )
+    elif -gap > tolerance and facts.get("exif_file_source") == FILE_SOURCE_CAMERA:
+        yield Finding(
+            "EXIF_TAKEN_BEFORE_DIGITIZED",
+            Severity.LOW,
+            f"The photo says it was taken on {taken.isoformat()}, {(-gap).days} days before "
+            f"it was digitized ({digitized.isoformat()}), but its EXIF names a digital camera "
+            "as the source, which stores a picture when it takes it: the capture date was "
+            "moved back (a scan of an older photo would name a scanner).",
+            evidence,
+        )
+
+
 #: IFD0 and IFD1 dates come from one clock in one write.
 THUMBNAIL_TOLERANCE = dt.timedelta(seconds=2)
 
@@ -371,6 +422,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
+    lambda meta, facts, ctx: check_taken_vs_digitized(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
     lambda meta, facts, ctx: check_library_reencode(meta, facts),
