@@ -409,3 +409,12 @@ def test_camera_capture_date_moved_back_is_low_and_scans_are_not_flagged():
     result = analyse(scan)
     assert result.facts["exif_file_source"] == 1
     assert "EXIF_TAKEN_BEFORE_DIGITIZED" not in codes(result)
+
+
+def test_photo_dated_before_exif_1_0_existed_is_flagged():
+    # Fujifilm's DS-7 (1996) writes Exif 1.0 (ExifVersion 0100, October 1995)
+    original = corpus_file("image/drewnoakes__jpg_FujiFilm_DS-7_(3).jpg")
+    assert "TS_BEFORE_SOFTWARE_RELEASE" not in codes(analyse(original))
+    forged = analyse(set_exif_date(original, "DateTimeOriginal", "1993:11:24 18:32:02"))
+    finding = next(f for f in forged.findings if f.code == "TS_BEFORE_SOFTWARE_RELEASE")
+    assert "0100" in finding.message and "1995-10-01" in finding.message
