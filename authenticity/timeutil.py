@@ -150,6 +150,17 @@ def from_filetime(ticks: int) -> dt.datetime | None:
         return None
 
 
+def stored_datetime(value: object) -> dt.datetime | None:
+    """A datetime as facts hold it: the object itself, or its ISO text once the analysis
+    went through the results store's JSON; None for anything else."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dt.datetime) else None
+
+
 def as_utc(value: dt.datetime) -> dt.datetime:
     """Compare-ready form: aware values in UTC, naive ones assumed UTC (callers note the doubt)."""
     if value.tzinfo is None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 from authenticity.heuristics.dates import later_than, latest_claimed, slack
 from authenticity.heuristics.filename import check_name_date
 from authenticity.heuristics.filetype import check_declared, check_extension
 from authenticity.ingest._core import member_name
 from authenticity.model import MEMBER_SEP, Analysis, Document, Finding, Severity
-from authenticity.timeutil import as_utc
+from authenticity.timeutil import as_utc, stored_datetime
 
 EMAIL_MIMES = {"message/rfc822", "application/vnd.ms-outlook"}
 
@@ -48,15 +47,6 @@ _ENTRY_TIME_KEYS = ("date_time", "mtime", "time")
 ARCHIVE_SLACK = dt.timedelta(days=1)
 
 
-def _stamp(value: Any) -> dt.datetime | None:
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dt.datetime) else None
-
-
 def _recorded(stamp: dt.datetime | None) -> bool:
     """A time an archiver copied from a file, not a placeholder: not the DOS epoch (1980)
     or earlier, not a midnight on New Year's Day (the constants reproducible archives
@@ -75,7 +65,7 @@ def archived_time(doc: Document, parent: Analysis) -> dt.datetime | None:
     raw = parent.metadata.raw if isinstance(parent.metadata.raw, dict) else {}
     entries = raw.get("entries")
     if not isinstance(entries, list):
-        stamp = _stamp(raw.get("mtime"))  # gzip: one member, the compressed file's mtime
+        stamp = stored_datetime(raw.get("mtime"))  # gzip: one member, the compressed file's mtime
         return stamp if _recorded(stamp) else None
     name = doc.path[len(doc.parent) + len(MEMBER_SEP) :]
     times: set[dt.datetime] = set()
@@ -83,7 +73,8 @@ def archived_time(doc: Document, parent: Analysis) -> dt.datetime | None:
     for index, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             continue
-        stamp = next((_stamp(entry.get(k)) for k in _ENTRY_TIME_KEYS if entry.get(k)), None)
+        times_of = (stored_datetime(entry.get(k)) for k in _ENTRY_TIME_KEYS if entry.get(k))
+        stamp = next(times_of, None)
         if stamp is not None:
             times.add(stamp)
         raw_name = entry.get("name")

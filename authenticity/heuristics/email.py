@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from authenticity.model import Finding, Metadata, Severity
-from authenticity.timeutil import as_utc
+from authenticity.timeutil import as_utc, stored_datetime
 
 #: Servers' clocks disagree a little: a hop may look this much earlier than the one before.
 HOP_TOLERANCE = dt.timedelta(minutes=10)
@@ -29,17 +29,6 @@ DATE_AFTER_FIRST_HOP_HIGH = dt.timedelta(days=30)
 NAIVE_SLACK = dt.timedelta(hours=14)
 #: Signed headers whose absence from h= leaves them editable without breaking DKIM.
 KEY_HEADERS = ("subject", "date", "to", "message-id")
-
-
-def _when(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _slack(tolerance: dt.timedelta, *values: dt.datetime) -> dt.timedelta:
@@ -223,7 +212,7 @@ def _dated_hops(facts: dict[str, Any]) -> list[tuple[int, dict[str, Any], dt.dat
         return []
     out = []
     for i, hop in enumerate(hops):
-        if isinstance(hop, dict) and (when := _when(hop.get("date"))) is not None:
+        if isinstance(hop, dict) and (when := stored_datetime(hop.get("date"))) is not None:
             out.append((i, hop, when))
     out.reverse()
     return out
@@ -260,7 +249,7 @@ def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> 
 
 def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The Date header is written before the first (oldest) relay receives the message."""
-    date = _when(facts.get("date"))
+    date = stored_datetime(facts.get("date"))
     dated = _dated_hops(facts)
     if date is None or not dated:
         return
@@ -462,7 +451,7 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     Date of an unsigned message (no DKIM signature to break) leaves that stamp behind.
     """
     mid = facts.get("message_id")
-    date = _when(facts.get("date"))
+    date = stored_datetime(facts.get("date"))
     if not isinstance(mid, str) or date is None:
         return
     found = _stamp_of(mid)

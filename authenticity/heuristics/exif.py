@@ -124,12 +124,10 @@ def check_taken_vs_digitized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     taken, digitized = facts.get("exif_datetime_original"), facts.get("exif_datetime_digitized")
     if not isinstance(taken, dt.datetime) or not isinstance(digitized, dt.datetime):
         return
-    if (taken.tzinfo is None) == (digitized.tzinfo is None):
-        gap = taken - digitized  # one device clock, or both with their offsets
-        tolerance = DIGITIZED_TOLERANCE
-    else:
-        gap = as_utc(taken) - as_utc(digitized)
-        tolerance = DIGITIZED_TOLERANCE + dt.timedelta(hours=14)
+    gap = as_utc(taken) - as_utc(digitized)
+    # both zone-less: one device clock; only a zone on one side leaves the zone in doubt
+    mixed = (taken.tzinfo is None) != (digitized.tzinfo is None)
+    tolerance = DIGITIZED_TOLERANCE + (NAIVE_SLACK if mixed else dt.timedelta(0))
     evidence = {
         "datetime_original": taken,
         "datetime_digitized": digitized,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import os
 import random
@@ -83,6 +84,15 @@ _COVER_TEXTS = [
     "Bénéficiaire : SCI Les Tilleuls",
     "Réf. 2017-0412",
 ]
+
+
+def _edit_time(info: dict, xmp: bytes | None, rng: random.Random) -> dt.datetime:
+    """The forger's clock at the edit: after the document's last date, in its offset."""
+    created, modified = info_dates(info, xmp)
+    when = forge_time(rng, modified or created)
+    if modified is not None and modified.tzinfo is not None:
+        when = when.astimezone(modified.tzinfo)
+    return when
 
 
 def _cover_drawing(pagesize: tuple[float, float], x: float, y: float, text: str) -> bytes:
@@ -205,11 +215,7 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
         writer.add_annotation(page_number=index, annotation=annot)
         notes.update(mode="annotation", page=index, new=text)
 
-    info = _info(reader)
-    created, modified = info_dates(info, _xmp(reader))
-    when = forge_time(rng, modified or created)
-    if modified is not None and modified.tzinfo is not None:
-        when = when.astimezone(modified.tzinfo)
+    when = _edit_time(_info(reader), _xmp(reader), rng)
     if careful:
         writer.add_metadata({"/ModDate": pdf_date(when)})
         notes["moddate"] = when.isoformat()
@@ -314,10 +320,7 @@ def _rewrite_edit(
     info = {str(k): str(v) for k, v in pdf.docinfo.items()} if "/Info" in pdf.trailer else {}
     meta = pdf.Root.get("/Metadata")
     xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else None
-    created, modified = info_dates(info, xmp)
-    when = forge_time(rng, modified or created)
-    if modified is not None and modified.tzinfo is not None:
-        when = when.astimezone(modified.tzinfo)
+    when = _edit_time(info, xmp, rng)
     if careful or ("/ModDate" in info and rng.random() < 0.5):
         pdf.docinfo["/ModDate"] = pdf_date(when)
         notes["moddate"] = when.isoformat()
