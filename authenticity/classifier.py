@@ -1,8 +1,7 @@
 """The trained forgery classifier: pipeline, calibration, reasons, safe persistence.
 
-A model is a scikit-learn ``Pipeline([("novelty", FindingNovelty), ("vec", DictVectorizer),
-("clf", CalibratedClassifierCV(HistGradientBoostingClassifier))])`` over
-:func:`authenticity.features.to_features` dicts,
+A model is a scikit-learn ``Pipeline([("vec", DictVectorizer), ("clf", CalibratedClassifierCV(
+HistGradientBoostingClassifier))])`` over :func:`authenticity.features.to_features` dicts,
 plus metadata (name, version, verdict thresholds, training facts) saved next to it in one
 skops file. Loading never executes code: the file's types are checked against
 :data:`ALLOWED_TYPES` before :func:`skops.io.load` is called, and anything else is refused.
@@ -27,7 +26,7 @@ from authenticity.model import Verdict
 log = logging.getLogger(__name__)
 
 NAME = "authenticity-hgb"
-MODEL_VERSION = "1.11.0"
+MODEL_VERSION = "1.10.1"
 RANDOM_STATE = 0
 
 #: The shipped model, used by default by ``authenticity scan``.
@@ -41,17 +40,12 @@ ALLOWED_TYPES = frozenset(
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-        "authenticity.classifier.FindingNovelty",
     }
 )
 
 #: Weight of the code-masked copy of each training document (0 turns them off), see
 #: :func:`masked`.
 MASKED_COPY_WEIGHT = 0.5
-
-#: :class:`FindingNovelty`: a finding raised by at most this many authentic training
-#: documents is "novel" (None leaves the step out).
-NOVELTY_MAX_COUNT: int | None = 0
 
 #: Default verdict thresholds (overridden by the ones stored in a trained model).
 DEFAULT_THRESHOLDS = {"likely_forged": 0.8, "suspicious": 0.5, "inconclusive": 0.25}
@@ -61,91 +55,8 @@ class UntrustedModelError(AuthenticityError, ValueError):
     """A model file holds types outside the allow-list (or is not a model file)."""
 
 
-#: Key a code-masked training copy carries until :class:`FindingNovelty` has read its
-#: findings (see :func:`masked`); it never reaches the vectorizer.
-MASKED = "__masked__"
-
-
-def _finding_keys(x: Features) -> set[str]:
-    """``finding.CODE@level`` for each finding of a document that is evidence (low to
-    critical; info findings are context)."""
-    return {
-        f"{k}@{int(v)}"
-        for k, v in x.items()
-        if k.startswith("finding.") and isinstance(v, float) and 2 <= v <= 5
-    }
-
-
-class FindingNovelty:
-    """First pipeline step: how new a document's findings are to the authentic documents
-    the model was trained on.
-
-    ``fit`` counts, per ``CODE@severity`` (low to critical), the authentic training
-    documents that raise it.
-    ``transform`` adds ``novel.max`` (the highest severity among the document's findings
-    that at most ``max_count`` authentic training documents raised) and ``novel.n`` (how
-    many there are). A finding code no generator technique raises (a forgery made some
-    other way) still counts through them when authentic files never show it, instead of
-    being a feature the trees never split on. In ``fit_transform`` an authentic training
-    document does not count itself (leave-one-out), so the training rows see the same
-    thing unseen files do. Rows marked :data:`MASKED` lose their ``finding.*`` features
-    here, after their novelty was read. Measured: docs/classifier.md, model 1.11.0.
-    """
-
-    def __init__(self, max_count: int = 0, add: bool = True) -> None:
-        self.max_count = max_count
-        self.add = add
-
-    # scikit-learn's estimator protocol (clone, get_params) without importing scikit-learn
-    # where the library is imported (scans that never load a model stay light)
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"max_count": self.max_count, "add": self.add}
-
-    def set_params(self, **params: Any) -> FindingNovelty:
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
-
-    def fit(self, X: Sequence[Features], y: Sequence[int]) -> FindingNovelty:
-        counts: dict[str, int] = {}
-        for x, label in zip(X, y, strict=True):
-            if int(label) == 0 and MASKED not in x:
-                for key in _finding_keys(x):
-                    counts[key] = counts.get(key, 0) + 1
-        self.counts_ = counts
-        return self
-
-    def transform(self, X: Sequence[Features]) -> list[Features]:
-        return [self._row(x, own=False) for x in X]
-
-    def fit_transform(self, X: Sequence[Features], y: Sequence[int], **_: Any) -> list[Features]:
-        self.fit(X, y)
-        return [self._row(x, own=int(label) == 0) for x, label in zip(X, y, strict=True)]
-
-    def _row(self, x: Features, *, own: bool) -> Features:
-        counts = self.counts_
-        levels = [
-            int(key.rsplit("@", 1)[1])
-            for key in _finding_keys(x)
-            if counts.get(key, 0) - int(own) <= self.max_count
-        ]
-        out = unmasked(x) if MASKED in x else dict(x)
-        if not self.add:
-            return out
-        out["novel.max"] = float(max(levels, default=0))
-        out["novel.n"] = float(len(levels))
-        return out
-
-
-def build_pipeline(
-    *,
-    random_state: int = RANDOM_STATE,
-    calibration_cv: int = 5,
-    novelty: int | None = NOVELTY_MAX_COUNT,
-) -> Any:
-    """FindingNovelty + DictVectorizer + HistGradientBoosting, with sigmoid (Platt)
-    calibration. ``novelty=None`` leaves the novelty step out (masked copies still lose
-    their codes: :func:`unmasked`)."""
+def build_pipeline(*, random_state: int = RANDOM_STATE, calibration_cv: int = 5) -> Any:
+    """DictVectorizer + HistGradientBoosting, with sigmoid (Platt) calibration."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.feature_extraction import DictVectorizer
@@ -165,27 +76,13 @@ def build_pipeline(
         random_state=random_state,
     )
     clf = CalibratedClassifierCV(hgb, method="sigmoid", cv=calibration_cv, ensemble=False)
-    first = FindingNovelty(novelty) if novelty is not None else FindingNovelty(-1, add=False)
-    return Pipeline(
-        [
-            ("novelty", first),
-            ("vec", DictVectorizer(sparse=False, sort=True)),
-            ("clf", clf),
-        ]
-    )
+    return Pipeline([("vec", DictVectorizer(sparse=False, sort=True)), ("clf", clf)])
 
 
 def masked(x: Features) -> Features:
-    """A training copy of a feature dict without its per-code finding features
-    (``finding.*``): what is left of the findings is their families, severities, counts,
-    novelty and the rule score. The codes are dropped by the pipeline's first step
-    (:class:`FindingNovelty`), after it has read how new they are."""
-    return {**x, MASKED: 1.0}
-
-
-def unmasked(x: Features) -> Features:
-    """What the vectorizer sees of a :func:`masked` copy (for tests and inspection)."""
-    return {k: v for k, v in x.items() if k != MASKED and not k.startswith("finding.")}
+    """A feature dict without its per-code finding features (``finding.*``): what is left
+    of the findings is their families, severities, counts and the rule score."""
+    return {k: v for k, v in x.items() if not k.startswith("finding.")}
 
 
 def train(
@@ -196,7 +93,6 @@ def train(
     calibration_cv: int = 5,
     sample_weight: Sequence[float] | None = None,
     masked_copies: float = MASKED_COPY_WEIGHT,
-    novelty: int | None = NOVELTY_MAX_COUNT,
 ) -> Any:
     """Fit a fresh pipeline on feature dicts ``X`` and labels ``y`` (1 = forged).
 
@@ -205,8 +101,7 @@ def train(
     the evidence families and severities mean, not only which codes the generator's
     techniques raise, so a finding code it never saw on a forgery still counts through
     its family and severity. Measured: unseen techniques (LOTO) ROC-AUC 0.831 -> 0.858, and
-    unseen files recall at 1 % FPR 52 -> 58 % (docs/classifier.md). ``novelty``: see
-    :class:`FindingNovelty` (None leaves it out).
+    unseen files recall at 1 % FPR 52 -> 58 % (docs/classifier.md).
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -222,7 +117,7 @@ def train(
         weights = np.concatenate([weights, weights * masked_copies])
         groups = np.concatenate([groups, groups])
     cv = max(2, min(calibration_cv, int(labels.sum()), int((1 - labels).sum())))
-    pipe = build_pipeline(random_state=random_state, calibration_cv=cv, novelty=novelty)
+    pipe = build_pipeline(random_state=random_state, calibration_cv=cv)
     # A document and its masked copy stay in the same calibration fold: the calibrator
     # must see scores of documents the model was not fitted on, in either form.
     splitter = StratifiedGroupKFold(n_splits=cv, shuffle=True, random_state=random_state)
@@ -254,10 +149,7 @@ def reasons(
         return np.zeros(0), []
     vec = pipeline.named_steps["vec"]
     clf = pipeline.named_steps["clf"]
-    rows_in = list(X)
-    if "novelty" in pipeline.named_steps:
-        rows_in = pipeline.named_steps["novelty"].transform(rows_in)
-    base = np.asarray(vec.transform(rows_in), dtype=float)
+    base = np.asarray(vec.transform(list(X)), dtype=float)
     names = vec.get_feature_names_out()
     rows = [base]
     owners: list[tuple[int, int]] = []

@@ -844,10 +844,9 @@ Scores each document of a scanned dump with the calibrated probability that it i
 insert (`score` in the scorecard), from the features in `authenticity/features.py`:
 finding codes and their severities, the maximum severity per evidence family, which
 metadata fields are present, counts and ratios (revision, edit time vs the
-created-modified span, PDF `%%EOF` count, XMP presence, OOXML zip entry times and
-order, EXIF dates, Received hops, DKIM results), scripts of names, the dump-wide
-outlier score and near-duplicate similarity, and the findings no authentic training
-document raised (`novel.*`). No free text. Pipeline: `FindingNovelty` + `DictVectorizer` +
+created-modified span, PDF `%EOF` count, XMP presence, OOXML zip entry times and
+order, EXIF dates, Received hops, DKIM results), scripts of names, and the dump-wide
+outlier score and near-duplicate similarity. No free text. Pipeline: `DictVectorizer` +
 `HistGradientBoostingClassifier` (random_state {info["seed"]}) in `CalibratedClassifierCV`
 (sigmoid, 5 folds, one refitted model). {info["n_features"]} vectorized features
 ({", ".join(f"{k} {v}" for k, v in sorted(families.items()))}).
