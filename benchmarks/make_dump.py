@@ -234,13 +234,25 @@ def _flags(e: ZipEntry) -> int:
     return 0x6 if e.method == 8 else 0
 
 
+#: lxml's and ElementTree's XML declaration, and the one Word and Excel write.
+_LXML_DECLARATION = b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>"
+_OFFICE_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
 def split_zip(data: bytes) -> list[ZipEntry]:
+    """The package's entries, XML declarations quoted as Office quotes them: the base
+    files stand for Office-saved documents, and python-docx's single-quoted parts beside
+    the double-quoted core.xml written here are what a script's edit looks like
+    (authenticity's ``OOXML_PARTS_RESERIALIZED``)."""
     import zipfile
 
     out = []
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in zf.infolist():
-            out.append(zip_entry(info.filename, zf.read(info)))
+            body = zf.read(info)
+            if body.startswith(_LXML_DECLARATION):
+                body = _OFFICE_DECLARATION + body[len(_LXML_DECLARATION) :]
+            out.append(zip_entry(info.filename, body))
     return out
 
 
