@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from authenticity.errors import AuthenticityError
-from authenticity.features import Features
+from authenticity.features import Features, describe
 from authenticity.model import Verdict
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def reasons(
             per_doc[i].append((effect, str(names[j])))
     out = [
         [
-            {"feature": name, "effect": round(effect, 4)}
+            {"feature": name, "effect": round(effect, 4), "label": describe(name)}
             for effect, name in sorted(items, key=lambda t: -abs(t[0]))[:top]
         ]
         for items in per_doc

@@ -108,6 +108,111 @@ def family_of(code: str) -> str:
     return "other"
 
 
+#: Plain-language names of the fields behind ``has.*`` / ``script.*`` features.
+_FIELD_LABELS = {
+    "author": "author",
+    "last_modified_by": "last editor",
+    "created": "creation date",
+    "modified": "modification date",
+    "printed": "print date",
+    "application": "application name",
+    "app_version": "application version",
+    "producer": "PDF producer",
+    "company": "company",
+    "template": "template",
+    "language": "language",
+    "title": "title",
+    "revision": "revision number",
+    "edit_time": "total editing time",
+    "page_count": "page count",
+    "make": "camera make",
+    "model": "camera model",
+}
+_FAMILY_LABELS = {
+    "type": "file-type",
+    "timeline": "date",
+    "pdf": "PDF structure",
+    "office": "Office package",
+    "image": "image",
+    "email": "email",
+    "baseline": "dump-baseline",
+    "neardup": "near-duplicate",
+    "ingest": "ingest",
+    "other": "other",
+}
+_LABELS = {
+    "max_severity": "severity of the strongest finding",
+    "findings.count": "number of findings",
+    "findings.medium_or_more": "number of medium or stronger findings",
+    "rule_score": "rule-based score of all findings",
+    "dump.outlier_score": "how unusual its metadata is in this dump",
+    "dump.neardup_similarity": "similarity to a near-copy elsewhere in the dump",
+    "dump.neardup_likely_modified": "it looks like the modified copy of a near-duplicate",
+    "author_is_last_modified_by": "the author is also the last editor",
+    "revision_log": "revision number",
+    "page_count_log": "page count",
+    "span_days_signed_log": "time from creation to last modification",
+    "created_equals_modified": "created and last modified at the same second",
+    "tz_differs": "creation and modification dates in different time zones",
+    "edit_time_log": "total editing time",
+    "edit_time_zero": "zero total editing time",
+    "edit_time_span_ratio_log": "editing time against the creation-to-modification span",
+    "has_xmp": "an XMP metadata packet",
+    "pdf.eof_markers": "number of PDF revisions (%EOF markers)",
+    "pdf.has_xmp_created": "an XMP creation date in the PDF",
+    "pdf.has_xmp_modified": "an XMP modification date in the PDF",
+    "pdf.has_xmp_producer": "an XMP producer in the PDF",
+    "pdf.has_xmp_creator_tool": "an XMP creator tool in the PDF",
+    "pdf.appended_update": "updates appended to the PDF",
+    "zip.entries_log": "number of zip entries",
+    "zip.dos_epoch_share": "share of zip entries dated 1980-01-01, as Office writes them",
+    "zip.distinct_times_log": "number of distinct zip entry times",
+    "zip.content_types_first": "[Content_Types].xml stored first, as Office does",
+    "zip.sorted_by_name": "zip entries sorted by name",
+    "zip.stored_entries": "uncompressed zip entries",
+    "zip.core_time_differs": "docProps/core.xml zipped at another time than the other parts",
+    "zip.latest_entry_minus_modified_log_h": "latest zip entry time against the stated "
+    "modification date",
+    "image.has_thumbnail": "an EXIF thumbnail",
+    "image.exif_tag_count": "number of EXIF tags",
+    "image.has_xmp_creator_tool": "an XMP creator tool",
+    "image.datetime_minus_original_log": "EXIF DateTime against the capture time",
+    "email.received_hops": "number of Received hops",
+    "email.has_message_id": "a Message-ID",
+    "email.message_id_localhost": "a Message-ID at localhost",
+    "email.date_utc": "a Date header in UTC",
+    "email.has_dkim_signature": "a DKIM signature",
+    "email.dkim_verified": "a verified DKIM signature",
+    "email.has_mailer": "a mail client named in the headers",
+    "email.has_html_body": "an HTML body",
+    "email.attachments": "number of attachments",
+}
+
+
+def describe(feature: str) -> str:
+    """What a vectorized feature name (as in a scorecard's ``reasons``) stands for, in words
+    a reviewer reads: ``family_max.pdf`` -> "strongest PDF structure finding"."""
+    name, _, value = feature.partition("=")  # DictVectorizer's "key=value" for categories
+    if name in _LABELS:
+        return _LABELS[name]
+    prefix, _, rest = name.partition(".")
+    if prefix == "finding":
+        return f"finding {rest}"
+    if prefix == "family_max":
+        return f"strongest {_FAMILY_LABELS.get(rest, rest)} finding"
+    if prefix == "has":
+        return f"{_FIELD_LABELS.get(rest, rest.replace('_', ' '))} present"
+    if prefix == "script" and value:
+        return f"{_FIELD_LABELS.get(rest, rest.replace('_', ' '))} written in {value} script"
+    if prefix == "naive":
+        return f"{_FIELD_LABELS.get(rest, rest)} without a time zone"
+    if prefix == "email" and rest.startswith("dkim_result."):
+        return f"DKIM result {rest.removeprefix('dkim_result.')}"
+    if prefix == "pdf" and rest.startswith("has_"):
+        return f"PDF {rest.removeprefix('has_').replace('_', ' ')} present"
+    return feature.replace("_", " ")
+
+
 def kind_of_mime(mime: str, facts: dict[str, Any] | None = None) -> str:
     if facts and facts.get("message_id") is not None and mime.startswith("text/"):
         return "email"

@@ -13,7 +13,7 @@ import pytest
 from authenticity import classifier, scoring, training
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
-from authenticity.features import to_features
+from authenticity.features import describe, to_features
 from authenticity.ingest import iter_documents
 from authenticity.model import Finding, Severity
 from authenticity.pipeline import run_scan
@@ -167,7 +167,8 @@ def test_shipped_model_loads_and_scores_the_sample_dump(tmp_path):
         assert 0.0 <= card["score"] <= 1.0
         assert "rule_score" in card and isinstance(card["reasons"], list)
         for reason in card["reasons"]:
-            assert set(reason) == {"feature", "effect"}
+            assert set(reason) == {"feature", "effect", "label"}
+            assert reason["label"] == describe(reason["feature"])
     flagged = [c for c in got.values() if c["verdict"] in {"suspicious", "likely_forged"}]
     assert all(c["reasons"] or c["rule_score"] >= 0.5 for c in flagged)
 
@@ -264,3 +265,17 @@ def test_metrics_table_shows_the_spread_over_evaluation_seeds():
     assert "Spread over evaluation seeds 0, 1, 2" in table
     assert "| unseen source files | 0.880 - 0.930 | 40.0 % - 55.0 % | 58.0 % - 71.0 % |" in table
     assert "unseen techniques (LOTO, pooled) |" not in table.split("Spread")[1]
+
+
+def test_every_feature_of_the_shipped_model_has_words_for_reviewers():
+    model = classifier.load(classifier.DEFAULT_MODEL)
+    names = [str(n) for n in model.pipeline.named_steps["vec"].get_feature_names_out()]
+    assert len(names) > 50
+    # none falls back to the raw name with spaces (the fallback for names added later)
+    assert [n for n in names if describe(n) == n.replace("_", " ")] == []
+    assert describe("family_max.pdf") == "strongest PDF structure finding"
+    assert describe("script.last_modified_by=Cyrillic") == "last editor written in Cyrillic script"
+    assert describe("has.producer") == "PDF producer present"
+    assert describe("finding.TS_CREATED_AFTER_MODIFIED") == "finding TS_CREATED_AFTER_MODIFIED"
+    assert describe("email.dkim_result.fail") == "DKIM result fail"
+    assert describe("some_future.feature_x") == "some future.feature x"

@@ -81,7 +81,15 @@ def evil_cards() -> list[dict]:
             ],
             score=0.9,
             verdict="likely_forged",
-            reasons=[{"feature": EVIL, "contribution": 0.4}, EVIL],
+            reasons=[
+                {"feature": EVIL, "contribution": 0.4},
+                EVIL,
+                {
+                    "feature": "rule_score",
+                    "effect": 0.31,
+                    "label": "rule-based score of all findings",
+                },
+            ],
         ),
         card("mail/1.eml", mime="message/rfc822"),
         card("mail/1.eml!/a.pdf", metadata={"author": "Bob", "raw": {}}),
@@ -107,6 +115,9 @@ def test_static_pages_escape_everything(tmp_path):
         assert f"'sha256-{digest}'" in csp.group(1)
     doc = (tmp_path / "docs" / f"{doc_id(cards[0]['path'])}.html").read_text()
     assert "Model&#39;s top reasons" in doc or "Model's top reasons" in doc
+    # a reason reads in words, with the feature name beside it
+    assert "rule-based score of all findings" in doc
+    assert "raises the score by 0.310; feature rule_score" in doc
     assert "Near-duplicates" in doc and "250 000" in doc
     assert "DKIM" in doc and "bad signature" in doc
     assert "dc:creator" in doc  # raw metadata beside the normalized

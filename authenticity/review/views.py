@@ -370,8 +370,13 @@ def _reasons(reasons: Any) -> list[dict[str, str]]:
                 if isinstance(r.get(k), int | float)
             )
             direction = "raises" if value > 0 else "lowers"
+            label = r.get("label") if isinstance(r.get("label"), str) else ""
             out.append(
-                {"text": r["feature"], "detail": f"{direction} the score by {abs(value):.3f}"}
+                {
+                    "text": label or r["feature"],
+                    "detail": f"{direction} the score by {abs(value):.3f}"
+                    + (f"; feature {r['feature']}" if label and label != r["feature"] else ""),
+                }
             )
         elif isinstance(r, dict):
             name = next(
