@@ -315,6 +315,81 @@ def test_relay_queue_id_copied_into_a_fabricated_email():
     assert reuse("a/other.eml") == [] and reuse("a/ex1.eml") == [] and reuse("a/ex2.eml") == []
 
 
+def _threaded(mid: str, when: str, *, parent: str | None = None, body: str = "Bonjour.") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "alice@campagne.example"
+    msg["To"] = "bob@campagne.example"
+    msg["Subject"] = "Re: virement" if parent else "virement"
+    msg["Date"] = when
+    msg["Message-ID"] = mid
+    if parent:
+        msg["In-Reply-To"] = parent
+        msg["References"] = f"<root@campagne.example> {parent}"
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def test_thread_dates_reply_before_original_and_copies_that_differ():
+    original = _threaded("<o1@campagne.example>", "Mon, 10 Apr 2017 09:00:00 +0200")
+    items = [
+        analysed("alice/o1.eml", original),
+        # a reply written a day later: fine
+        analysed(
+            "bob/r1.eml",
+            _threaded("<r1@x>", "Tue, 11 Apr 2017 10:00:00 +0200", parent="<o1@campagne.example>"),
+        ),
+        # a reply from a machine whose zone is set wrong (13 h "early"): within the slack
+        analysed(
+            "carol/r2.eml",
+            _threaded("<r2@x>", "Sun, 9 Apr 2017 20:00:00 +0000", parent="<O1@campagne.example>"),
+        ),
+        # a reply dated five days before the message it answers: back-dated
+        analysed(
+            "bob/r3.eml",
+            _threaded("<r3@x>", "Wed, 5 Apr 2017 08:00:00 +0200", parent="<o1@campagne.example>"),
+        ),
+        # the same message (same Message-ID) in another mailbox with another Date
+        analysed(
+            "bob/o1-copy.eml",
+            _threaded("<o1@campagne.example>", "Mon, 10 Apr 2017 09:00:00 +0200", body="Bonjour!"),
+        ),
+        analysed(
+            "carol/o1-redated.eml",
+            _threaded("<o1@campagne.example>", "Thu, 20 Apr 2017 09:00:00 +0200", body="Hello."),
+        ),
+        # a reply whose original is not in the dump
+        analysed(
+            "bob/r4.eml",
+            _threaded("<r4@x>", "Mon, 3 Apr 2017 09:00:00 +0200", parent="<gone@elsewhere>"),
+        ),
+    ]
+    assert items[1][1].facts["parent_message_id"] == "<o1@campagne.example>"
+    out = dump_findings(items)
+
+    def of(path, code):
+        return [f for f in out.get(path, []) if f.code == code]
+
+    (reply,) = of("bob/r3.eml", "EMAIL_REPLY_BEFORE_ORIGINAL")
+    assert reply.severity == Severity.MEDIUM and reply.evidence["role"] == "reply"
+    # measured against the earliest copy of the original (a later copy was redated)
+    assert reply.evidence["other_sha256"] == items[0][0].sha256
+    assert reply.evidence["gap_days"] == pytest.approx(5.04, abs=0.01)
+    assert [f.severity for f in of("alice/o1.eml", "EMAIL_REPLY_BEFORE_ORIGINAL")] == [
+        Severity.LOW
+    ]
+    assert of("carol/o1-redated.eml", "EMAIL_REPLY_BEFORE_ORIGINAL") == []
+    for path in ("bob/r1.eml", "carol/r2.eml", "bob/r4.eml"):
+        assert of(path, "EMAIL_REPLY_BEFORE_ORIGINAL") == [], path
+    # every copy of o1 sees that another copy carries another Date
+    for path in ("alice/o1.eml", "bob/o1-copy.eml", "carol/o1-redated.eml"):
+        (copy,) = of(path, "EMAIL_COPIES_DATES_DIFFER")
+        assert copy.severity == Severity.LOW
+    assert of("alice/o1.eml", "EMAIL_COPIES_DATES_DIFFER")[0].evidence["other_sha256"] == (
+        items[5][0].sha256
+    )
+    assert of("bob/r1.eml", "EMAIL_COPIES_DATES_DIFFER") == []
+
+
 #: Canon camera original (no Software tag), taken 2014-03-05, with an EXIF thumbnail.
 CAMERA_PHOTO = CORPUS / "image" / "drewnoakes__jpg_Canon_EOS_REBEL_T3i.jpg"
 

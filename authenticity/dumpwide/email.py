@@ -19,10 +19,22 @@ message; ids shorter than :data:`MIN_QUEUE_ID`) and ids shared by more than
 :data:`MAX_SHARING` messages are ignored. ``medium`` on the unsigned side when exactly one
 of the two carries a DKIM signature (the original was signed, the imitation is not; that
 side gets ``info``), ``low`` on both otherwise.
+
+``EMAIL_COPIES_DATES_DIFFER`` (low, on each copy): distinct files of the dump carrying the
+same Message-ID (the sender's Sent copy and each recipient's copy of one message) whose Date
+headers differ by more than :data:`COPY_DATE_SLACK`. The sender's client writes the Date
+once and relays do not touch it, so one copy's Date was edited; the check cannot tell which.
+
+``EMAIL_REPLY_BEFORE_ORIGINAL``: an email whose In-Reply-To (else the last References id)
+names a message of the dump dated more than :data:`REPLY_SLACK` after it. A reply cannot be
+written before the message it answers: the reply was back-dated or the original
+forward-dated. ``medium`` on the reply (a forged insert is usually the reply to a real
+thread), ``low`` on the original. The slack covers a sender's clock set to the wrong zone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from array import array
@@ -33,6 +45,7 @@ import numpy as np
 
 from authenticity.dumpwide._common import EMAIL_MIMES, by_path, distinct_contents
 from authenticity.model import Analysis, Document, Finding, Severity
+from authenticity.timeutil import as_utc, stored_datetime
 
 MIN_SIGNED = 3
 MIN_SIGNED_SHARE = 0.8
@@ -42,6 +55,11 @@ MIN_QUEUE_ID = 6
 MAX_SHARING = 10
 #: Reuse findings per email.
 MAX_REUSE_FINDINGS = 5
+#: Copies of one message whose Dates differ by more than this had one Date edited.
+COPY_DATE_SLACK = 60.0  # seconds
+#: A reply dated more than this before the message it answers (a wrong zone setting on a
+#: sender's machine moves a Date by up to 14 h).
+REPLY_SLACK = 24 * 3600.0  # seconds
 _VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
 
 
@@ -103,11 +121,18 @@ class EmailCollector:
         self._emails: list[str] = []
         self._email_mid = array("Q")
         self._email_signed = array("b")
+        # Threads: per dated email with a Message-ID, its sha256, the hashes of its
+        # Message-ID and of the id it answers (0: none), its Date (UTC seconds).
+        self._dated: list[str] = []
+        self._dated_mid = array("Q")
+        self._dated_parent = array("Q")
+        self._dated_when = array("d")
 
     def add(self, sha256: str, analysis: Analysis) -> None:
         if not _is_email(analysis):
             return
         self._add_queue_ids(sha256, analysis.facts)
+        self._add_thread(sha256, analysis.facts)
         domain = sender_domain(analysis)
         if not domain:
             return
@@ -131,6 +156,94 @@ class EmailCollector:
         for by, qid in dict.fromkeys(ids):
             self._qid_keys.append(_hash64(f"{by} {qid}"))
             self._qid_owner.append(index)
+
+    def _add_thread(self, sha256: str, facts: dict) -> None:
+        mid, when = facts.get("message_id"), stored_datetime(facts.get("date"))
+        if not isinstance(mid, str) or not mid.strip() or when is None:
+            return
+        parent = facts.get("parent_message_id")
+        self._dated.append(sha256)
+        self._dated_mid.append(_hash64(_norm_id(mid)))
+        self._dated_parent.append(
+            _hash64(_norm_id(parent)) if isinstance(parent, str) and parent.strip() else 0
+        )
+        self._dated_when.append(as_utc(when).timestamp())
+
+    def thread_dates(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_COPIES_DATES_DIFFER and EMAIL_REPLY_BEFORE_ORIGINAL findings."""
+        out: dict[str, list[Finding]] = {}
+        by_mid: dict[int, list[int]] = {}
+        for i, mid in enumerate(self._dated_mid):
+            by_mid.setdefault(mid, []).append(i)
+        for members in by_mid.values():
+            if not 1 < len(members) <= MAX_SHARING:
+                continue
+            for i in members:
+                far = [
+                    j
+                    for j in members
+                    if abs(self._dated_when[j] - self._dated_when[i]) > COPY_DATE_SLACK
+                ]
+                if far:
+                    out.setdefault(self._dated[i], []).append(self._copy_finding(i, far[0]))
+        for i, parent in enumerate(self._dated_parent):
+            originals = by_mid.get(parent) if parent else None
+            if not originals or len(originals) > MAX_SHARING:
+                continue
+            first = min(originals, key=lambda j: self._dated_when[j])
+            gap = self._dated_when[first] - self._dated_when[i]
+            if gap <= REPLY_SLACK or self._dated[first] == self._dated[i]:
+                continue
+            out.setdefault(self._dated[i], []).append(self._reply_finding(i, first, gap, True))
+            out.setdefault(self._dated[first], []).append(self._reply_finding(first, i, gap, False))
+        return out
+
+    def _date(self, i: int) -> str:
+        return dt.datetime.fromtimestamp(self._dated_when[i], dt.UTC).isoformat()
+
+    def _copy_finding(self, mine: int, other: int) -> Finding:
+        return Finding(
+            "EMAIL_COPIES_DATES_DIFFER",
+            Severity.LOW,
+            f"Another copy of this message (same Message-ID, sha256 "
+            f"{self._dated[other][:12]}...) is dated {self._date(other)}, this one "
+            f"{self._date(mine)}. A message's Date is written once by the sender's client and "
+            "relays do not change it: the Date of one of the copies was edited. This check "
+            "cannot tell which.",
+            {
+                "other_sha256": self._dated[other],
+                "date_utc": self._date(mine),
+                "other_date_utc": self._date(other),
+            },
+        )
+
+    def _reply_finding(self, mine: int, other: int, gap: float, is_reply: bool) -> Finding:
+        days = gap / 86400
+        if is_reply:
+            message = (
+                f"This email answers a message of the dump (sha256 {self._dated[other][:12]}...) "
+                f"dated {self._date(other)}, {days:.1f} days after this reply's own Date "
+                f"({self._date(mine)}): a reply cannot be written before the message it "
+                "answers, so this Date was moved back (or the other's forward)."
+            )
+        else:
+            message = (
+                f"A reply to this email in the dump (sha256 {self._dated[other][:12]}...) is "
+                f"dated {self._date(other)}, {days:.1f} days before this email's Date "
+                f"({self._date(mine)}): one of the two Dates was moved."
+            )
+        return Finding(
+            "EMAIL_REPLY_BEFORE_ORIGINAL",
+            Severity.MEDIUM if is_reply else Severity.LOW,
+            message,
+            {
+                "role": "reply" if is_reply else "original",
+                "other_sha256": self._dated[other],
+                "date_utc": self._date(mine),
+                "other_date_utc": self._date(other),
+                "gap_days": round(days, 2),
+            },
+        )
 
     def reused_queue_ids(self) -> dict[str, list[Finding]]:
         """sha256 -> EMAIL_RECEIVED_ID_REUSED findings."""
@@ -186,8 +299,11 @@ class EmailCollector:
         )
 
     def findings(self) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN and EMAIL_RECEIVED_ID_REUSED findings."""
+        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN, EMAIL_RECEIVED_ID_REUSED and the
+        thread-date findings."""
         out: dict[str, list[Finding]] = self.reused_queue_ids()
+        for sha, found in self.thread_dates().items():
+            out.setdefault(sha, []).extend(found)
         for domain, emails in self.by_domain.items():
             total_signed = sum(1 for e in emails if e[2])
             if total_signed < MIN_SIGNED:
@@ -227,8 +343,12 @@ def _finding(domain: str, total_signed: int, others: int, received: bool) -> Fin
     )
 
 
+def _norm_id(value: str) -> str:
+    return value.strip().strip("<>").strip().lower()
+
+
 def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:
-    """EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN and EMAIL_RECEIVED_ID_REUSED findings per path."""
+    """The email pass's findings per path."""
     contents = distinct_contents(items)
     collector = EmailCollector()
     for content in contents:

@@ -95,6 +95,18 @@ def _first(headers: list[list[str]], name: str) -> str | None:
     return None
 
 
+_MSG_ID = re.compile(r"<[^<>\s]{1,250}>")
+
+
+def _parent_id(headers: list[list[str]]) -> str | None:
+    """The Message-ID this email answers: In-Reply-To's, else the last of References."""
+    for name, last in (("In-Reply-To", False), ("References", True)):
+        ids = _MSG_ID.findall(_first(headers, name) or "")
+        if ids:
+            return ids[-1] if last else ids[0]
+    return None
+
+
 def _all(headers: list[list[str]], name: str) -> list[str]:
     lname = name.lower()
     return [value for key, value in headers if key.lower() == lname]
@@ -142,6 +154,7 @@ def _header_facts(headers: list[list[str]]) -> dict[str, Any]:
     dkim = _all(headers, "DKIM-Signature")
     return {
         "message_id": _first(headers, "Message-ID"),
+        "parent_message_id": _parent_id(headers),
         "date": parse_email_date(date_value),
         "date_header": date_value,
         "from": _first(headers, "From"),
