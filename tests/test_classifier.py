@@ -219,7 +219,13 @@ def test_pair_findings_are_not_read_by_the_classifier():
     base = _features_of(docx)
     assert _features_of(docx, [pair]) == base
     assert _features_of(docx, [resaved]) == base
+    copies = Finding("EMAIL_COPIES_DATES_DIFFER", Severity.LOW, "c", {})
+    assert _features_of(docx, [copies]) == base
     assert _features_of(docx, [seen]) != base
+    # a reply dated before the message it answers is one-sided: read (through its family
+    # and severity, since no training document raises it)
+    reply = Finding("EMAIL_REPLY_BEFORE_ORIGINAL", Severity.MEDIUM, "r", {"role": "reply"})
+    assert _features_of(docx, [reply]) != base
 
 
 def test_masked_copies_let_an_unseen_finding_code_count_through_its_family():
