@@ -374,9 +374,7 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
     # measured against the earliest copy of the original (a later copy was redated)
     assert reply.evidence["other_sha256"] == items[0][0].sha256
     assert reply.evidence["gap_days"] == pytest.approx(5.04, abs=0.01)
-    assert [f.severity for f in of("alice/o1.eml", "EMAIL_REPLY_BEFORE_ORIGINAL")] == [
-        Severity.LOW
-    ]
+    assert [f.severity for f in of("alice/o1.eml", "EMAIL_REPLY_BEFORE_ORIGINAL")] == [Severity.LOW]
     assert of("carol/o1-redated.eml", "EMAIL_REPLY_BEFORE_ORIGINAL") == []
     for path in ("bob/r1.eml", "carol/r2.eml", "bob/r4.eml"):
         assert of(path, "EMAIL_REPLY_BEFORE_ORIGINAL") == [], path
