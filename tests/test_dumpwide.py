@@ -330,38 +330,24 @@ def _threaded(mid: str, when: str, *, parent: str | None = None, body: str = "Bo
 
 
 def test_thread_dates_reply_before_original_and_copies_that_differ():
-    original = _threaded("<o1@campagne.example>", "Mon, 10 Apr 2017 09:00:00 +0200")
-    items = [
-        analysed("alice/o1.eml", original),
+    o1 = "<o1@campagne.example>"
+    mails = [  # path, Message-ID, Date, the id it answers, body
+        ("alice/o1.eml", o1, "Mon, 10 Apr 2017 09:00:00 +0200", None, "Bonjour."),
         # a reply written a day later: fine
-        analysed(
-            "bob/r1.eml",
-            _threaded("<r1@x>", "Tue, 11 Apr 2017 10:00:00 +0200", parent="<o1@campagne.example>"),
-        ),
+        ("bob/r1.eml", "<r1@x>", "Tue, 11 Apr 2017 10:00:00 +0200", o1, "Merci."),
         # a reply from a machine whose zone is set wrong (13 h "early"): within the slack
-        analysed(
-            "carol/r2.eml",
-            _threaded("<r2@x>", "Sun, 9 Apr 2017 20:00:00 +0000", parent="<O1@campagne.example>"),
-        ),
+        ("carol/r2.eml", "<r2@x>", "Sun, 9 Apr 2017 20:00:00 +0000", o1.upper(), "Vu."),
         # a reply dated five days before the message it answers: back-dated
-        analysed(
-            "bob/r3.eml",
-            _threaded("<r3@x>", "Wed, 5 Apr 2017 08:00:00 +0200", parent="<o1@campagne.example>"),
-        ),
-        # the same message (same Message-ID) in another mailbox with another Date
-        analysed(
-            "bob/o1-copy.eml",
-            _threaded("<o1@campagne.example>", "Mon, 10 Apr 2017 09:00:00 +0200", body="Bonjour!"),
-        ),
-        analysed(
-            "carol/o1-redated.eml",
-            _threaded("<o1@campagne.example>", "Thu, 20 Apr 2017 09:00:00 +0200", body="Hello."),
-        ),
+        ("bob/r3.eml", "<r3@x>", "Wed, 5 Apr 2017 08:00:00 +0200", o1, "Je confirme."),
+        # the same message (same Message-ID) in other mailboxes, one with another Date
+        ("bob/o1-copy.eml", o1, "Mon, 10 Apr 2017 09:00:00 +0200", None, "Bonjour!"),
+        ("carol/o1-redated.eml", o1, "Thu, 20 Apr 2017 09:00:00 +0200", None, "Hello."),
         # a reply whose original is not in the dump
-        analysed(
-            "bob/r4.eml",
-            _threaded("<r4@x>", "Mon, 3 Apr 2017 09:00:00 +0200", parent="<gone@elsewhere>"),
-        ),
+        ("bob/r4.eml", "<r4@x>", "Mon, 3 Apr 2017 09:00:00 +0200", "<gone@elsewhere>", "Oui."),
+    ]
+    items = [
+        analysed(path, _threaded(mid, when, parent=parent, body=body))
+        for path, mid, when, parent, body in mails
     ]
     assert items[1][1].facts["parent_message_id"] == "<o1@campagne.example>"
     out = dump_findings(items)
