@@ -362,6 +362,14 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
     assert reply.evidence["gap_days"] == pytest.approx(5.04, abs=0.01)
     assert [f.severity for f in of("alice/o1.eml", "EMAIL_REPLY_BEFORE_ORIGINAL")] == [Severity.LOW]
     assert of("carol/o1-redated.eml", "EMAIL_REPLY_BEFORE_ORIGINAL") == []
+    # an original answered "before" it by many replies points to five of them, not all
+    early = [
+        analysed(f"x/{n}.eml", _threaded(f"<e{n}@x>", "Sat, 1 Apr 2017 08:00:00 +0200", parent=o1))
+        for n in range(8)
+    ]
+    crowded = dump_findings([items[0], *early])
+    assert len(crowded["alice/o1.eml"]) == 5
+    assert all(len(crowded[f"x/{n}.eml"]) == 1 for n in range(8))
     for path in ("bob/r1.eml", "carol/r2.eml", "bob/r4.eml"):
         assert of(path, "EMAIL_REPLY_BEFORE_ORIGINAL") == [], path
     # every copy of o1 sees that another copy carries another Date

@@ -53,7 +53,7 @@ MIN_SIGNED_SHARE = 0.8
 MIN_QUEUE_ID = 6
 #: A (relay, id) pair on more messages than this is a constant, not a queue id.
 MAX_SHARING = 10
-#: Reuse findings per email.
+#: Reuse findings per email (and reply-order findings per original).
 MAX_REUSE_FINDINGS = 5
 #: Copies of one message whose Dates differ by more than this had one Date edited.
 COPY_DATE_SLACK = 60.0  # seconds
@@ -195,7 +195,11 @@ class EmailCollector:
             if gap <= REPLY_SLACK or self._dated[first] == self._dated[i]:
                 continue
             out.setdefault(self._dated[i], []).append(self._reply_finding(i, first, gap, True))
-            out.setdefault(self._dated[first], []).append(self._reply_finding(first, i, gap, False))
+            on_original = out.setdefault(self._dated[first], [])
+            if sum(f.code == "EMAIL_REPLY_BEFORE_ORIGINAL" for f in on_original) < (
+                MAX_REUSE_FINDINGS
+            ):
+                on_original.append(self._reply_finding(first, i, gap, False))
         return out
 
     def _date(self, i: int) -> str:
