@@ -370,6 +370,10 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
     crowded = dump_findings([items[0], *early])
     assert len(crowded["alice/o1.eml"]) == 5
     assert all(len(crowded[f"x/{n}.eml"]) == 1 for n in range(8))
+    # a reply dated over a month before the original: high (the scan's rule floor applies)
+    old = analysed("x/old.eml", _threaded("<old@x>", "Mon, 6 Mar 2017 08:00:00 +0200", parent=o1))
+    (far,) = dump_findings([items[0], old])["x/old.eml"]
+    assert far.severity == Severity.HIGH and far.evidence["gap_days"] > 30
     for path in ("bob/r1.eml", "carol/r2.eml", "bob/r4.eml"):
         assert of(path, "EMAIL_REPLY_BEFORE_ORIGINAL") == [], path
     # every copy of o1 sees that another copy carries another Date

@@ -29,7 +29,8 @@ once and relays do not touch it, so one copy's Date was edited; the check cannot
 names a message of the dump dated more than :data:`REPLY_SLACK` after it. A reply cannot be
 written before the message it answers: the reply was back-dated or the original
 forward-dated. ``medium`` on the reply (a forged insert is usually the reply to a real
-thread), ``low`` on the original. The slack covers a sender's clock set to the wrong zone.
+thread; ``high`` beyond :data:`REPLY_HIGH_GAP`), ``low`` on the original. The slack covers a
+sender's clock set to the wrong zone.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ COPY_DATE_SLACK = 60.0  # seconds
 #: A reply dated more than this before the message it answers (a wrong zone setting on a
 #: sender's machine moves a Date by up to 14 h).
 REPLY_SLACK = 24 * 3600.0  # seconds
+#: Beyond this the reply's finding is high (as a Date a month off its first relay is).
+REPLY_HIGH_GAP = 30 * 86400.0  # seconds
 _VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
 
 
@@ -238,7 +241,9 @@ class EmailCollector:
             )
         return Finding(
             "EMAIL_REPLY_BEFORE_ORIGINAL",
-            Severity.MEDIUM if is_reply else Severity.LOW,
+            (Severity.HIGH if gap > REPLY_HIGH_GAP else Severity.MEDIUM)
+            if is_reply
+            else Severity.LOW,
             message,
             {
                 "role": "reply" if is_reply else "original",
