@@ -319,3 +319,25 @@ def test_postgres_search_and_decisions(tmp_path):
         store.add_decision(path="a.docx", sha256="1" * 64, decision="forged", reviewer="r")
         assert [r["label"] for r in label_rows(store)] == ["forged"]
         store.close()
+
+
+def test_a_finding_links_the_document_it_points_to(tmp_path):
+    # A reply dated 35 days before the message it answers: the scan's dump-wide pass puts
+    # EMAIL_REPLY_BEFORE_ORIGINAL on both, each naming the other by sha256; their pages link
+    # each other under the finding.
+    from tests.test_dumpwide import _threaded
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    original = "<o1@campagne.example>"
+    (dump / "o1.eml").write_bytes(_threaded(original, "Mon, 10 Apr 2017 09:00:00 +0200"))
+    (dump / "reply.eml").write_bytes(
+        _threaded("<r@x>", "Mon, 6 Mar 2017 08:00:00 +0200", parent=original, body="Oui.")
+    )
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=0))
+    page = render_doc_links(out, "reply.eml")
+    assert "EMAIL_REPLY_BEFORE_ORIGINAL" in page
+    assert f'In the dump: <a href="{doc_id("o1.eml")}.html">o1.eml</a>' in page
+    back = render_doc_links(out, "o1.eml")
+    assert f'<a href="{doc_id("reply.eml")}.html">reply.eml</a>' in back

@@ -117,6 +117,10 @@ def software_of(meta: dict[str, Any]) -> str | None:
     return f"{app} {version}" if version and meta.get("application") else str(app)
 
 
+#: Linked documents shown under one finding.
+MAX_RELATED = 5
+
+
 class Dump:
     """All scorecards of one run, indexed for the pages."""
 
@@ -128,6 +132,9 @@ class Dump:
         self.summary = dict(summary or {})
         self.cards = list(cards)
         self.by_path = {c["path"]: c for c in self.cards}
+        self.by_sha: dict[str, list[dict[str, Any]]] = {}
+        for c in self.cards:
+            self.by_sha.setdefault(str(c.get("sha256")), []).append(c)
         self.by_id = {doc_id(c["path"]): c for c in self.cards}
         self.children: dict[str, list[dict[str, Any]]] = {}
         for card in self.cards:
@@ -226,6 +233,27 @@ class Dump:
             out[key] = charts.distribution(title, values, flagged)
         return out
 
+    def _related(self, evidence: Any, own_path: str) -> list[dict[str, Any]]:
+        """The dump's documents a finding points to by sha256 (``other_sha256``: the other
+        copy, the original of a reply, the message whose relay ids were reused), linked."""
+        shas = evidence.get("other_sha256") if isinstance(evidence, dict) else None
+        if isinstance(shas, str):
+            shas = [shas]
+        if not isinstance(shas, list):
+            return []
+        out = []
+        for sha in shas[:MAX_RELATED]:
+            for other in self.by_sha.get(str(sha), [])[:MAX_RELATED]:
+                if other["path"] != own_path:
+                    out.append(
+                        {
+                            "path": other["path"],
+                            "id": doc_id(other["path"]),
+                            "verdict": other["verdict"],
+                        }
+                    )
+        return out[:MAX_RELATED]
+
     # -- one document --------------------------------------------------------------
     def document(
         self,
@@ -259,6 +287,7 @@ class Dump:
                     for k, v in (f.get("evidence") or {}).items()
                     if k != "changes"
                 ],
+                "related": self._related(f.get("evidence"), card["path"]),
             }
             for f in _ordered_findings(card.get("findings") or [])
         ]
