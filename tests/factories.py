@@ -104,15 +104,22 @@ def make_email(
     attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
     subject: str = "Budget",
     sender: str = "alice@campagne.example",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    body: str = "Voir la piece jointe.",
 ) -> bytes:
+    """A stdlib-made email; ``in_reply_to`` makes it a reply (In-Reply-To and References)."""
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = "julien@campagne.example"
     msg["Subject"] = subject
     msg["Date"] = format_datetime(date)
     digest = hashlib.sha256(f"{subject}{date}".encode()).hexdigest()[:16]
-    msg["Message-ID"] = f"<{digest}@campagne.example>"
-    msg.set_content("Voir la piece jointe.")
+    msg["Message-ID"] = message_id or f"<{digest}@campagne.example>"
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = f"<root@campagne.example> {in_reply_to}"
+    msg.set_content(body)
     for name, data, mime in attachments:
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)

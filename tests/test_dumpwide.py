@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.dumpwide import dump_findings, script_of
 from authenticity.model import Document, Severity
-from tests.factories import make_docx, make_xlsx
+from tests.factories import make_docx, make_email, make_xlsx
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SETTINGS = Settings(workers=0)
@@ -315,18 +315,11 @@ def test_relay_queue_id_copied_into_a_fabricated_email():
     assert reuse("a/other.eml") == [] and reuse("a/ex1.eml") == [] and reuse("a/ex2.eml") == []
 
 
-def _threaded(mid: str, when: str, *, parent: str | None = None, body: str = "Bonjour.") -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "alice@campagne.example"
-    msg["To"] = "bob@campagne.example"
-    msg["Subject"] = "Re: virement" if parent else "virement"
-    msg["Date"] = when
-    msg["Message-ID"] = mid
-    if parent:
-        msg["In-Reply-To"] = parent
-        msg["References"] = f"<root@campagne.example> {parent}"
-    msg.set_content(body)
-    return msg.as_bytes()
+def _mail(mid: str, when: str, parent: str | None = None, body: str = "Bonjour.") -> bytes:
+    """A stdlib-made email dated ``when`` (RFC 5322 text), replying to ``parent``."""
+    return make_email(
+        date=parsedate_to_datetime(when), message_id=mid, in_reply_to=parent, body=body
+    )
 
 
 def test_thread_dates_reply_before_original_and_copies_that_differ():
@@ -346,8 +339,7 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
         ("bob/r4.eml", "<r4@x>", "Mon, 3 Apr 2017 09:00:00 +0200", "<gone@elsewhere>", "Oui."),
     ]
     items = [
-        analysed(path, _threaded(mid, when, parent=parent, body=body))
-        for path, mid, when, parent, body in mails
+        analysed(path, _mail(mid, when, parent, body)) for path, mid, when, parent, body in mails
     ]
     assert items[1][1].facts["parent_message_id"] == "<o1@campagne.example>"
     out = dump_findings(items)
@@ -364,14 +356,14 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
     assert of("carol/o1-redated.eml", "EMAIL_REPLY_BEFORE_ORIGINAL") == []
     # an original answered "before" it by many replies points to five of them, not all
     early = [
-        analysed(f"x/{n}.eml", _threaded(f"<e{n}@x>", "Sat, 1 Apr 2017 08:00:00 +0200", parent=o1))
+        analysed(f"x/{n}.eml", _mail(f"<e{n}@x>", "Sat, 1 Apr 2017 08:00:00 +0200", o1))
         for n in range(8)
     ]
     crowded = dump_findings([items[0], *early])
     assert len(crowded["alice/o1.eml"]) == 5
     assert all(len(crowded[f"x/{n}.eml"]) == 1 for n in range(8))
     # a reply dated over a month before the original: high (the scan's rule floor applies)
-    old = analysed("x/old.eml", _threaded("<old@x>", "Mon, 6 Mar 2017 08:00:00 +0200", parent=o1))
+    old = analysed("x/old.eml", _mail("<old@x>", "Mon, 6 Mar 2017 08:00:00 +0200", o1))
     (far,) = dump_findings([items[0], old])["x/old.eml"]
     assert far.severity == Severity.HIGH and far.evidence["gap_days"] > 30
     for path in ("bob/r1.eml", "carol/r2.eml", "bob/r4.eml"):

@@ -325,14 +325,15 @@ def test_a_finding_links_the_document_it_points_to(tmp_path):
     # A reply dated 35 days before the message it answers: the scan's dump-wide pass puts
     # EMAIL_REPLY_BEFORE_ORIGINAL on both, each naming the other by sha256; their pages link
     # each other under the finding.
-    from tests.test_dumpwide import _threaded
-
     dump = tmp_path / "dump"
     dump.mkdir()
-    original = "<o1@campagne.example>"
-    (dump / "o1.eml").write_bytes(_threaded(original, "Mon, 10 Apr 2017 09:00:00 +0200"))
+    original, cest = "<o1@campagne.example>", dt.timezone(dt.timedelta(hours=2))
+    when = dt.datetime(2017, 4, 10, 9, tzinfo=cest)
+    (dump / "o1.eml").write_bytes(factories.make_email(date=when, message_id=original))
     (dump / "reply.eml").write_bytes(
-        _threaded("<r@x>", "Mon, 6 Mar 2017 08:00:00 +0200", parent=original, body="Oui.")
+        factories.make_email(
+            date=when - dt.timedelta(days=35), message_id="<r@x>", in_reply_to=original
+        )
     )
     out = tmp_path / "out"
     run_scan(str(dump), out, Settings(workers=0))
