@@ -42,6 +42,7 @@ from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
 from authenticity.ingest.remote import is_url
 from authenticity.model import (
+    MEMBER_SEP,
     Analysis,
     Document,
     Finding,
@@ -338,7 +339,9 @@ class Scan:
                 for analysis in self.store.load_analyses(missing, self.analysis_key):
                     wide.add(analysis.sha256, analysis)
         self.contents = wide.contents
-        return wide.findings(_StoreResolver(self.store, self.run_id, self.analysis_key))
+        return wide.findings(
+            _StoreResolver(self.store, self.run_id, self.analysis_key, self.source, self.settings)
+        )
 
     def record_chunks(self, chunk: int = 1000) -> Iterator[list[tuple[int, DocumentRecord]]]:
         """Every occurrence with its analysis and all its findings (dump-wide pass included),
@@ -534,16 +537,56 @@ def _score(
 
 
 class _StoreResolver:
-    """The dump-wide pass's :class:`~authenticity.dumpwide.Resolver` over the store."""
+    """The dump-wide pass's :class:`~authenticity.dumpwide.Resolver` over the store (and,
+    for the few documents a check needs whole, the source read again)."""
 
-    def __init__(self, store: Store, run_id: int, key: str) -> None:
+    def __init__(
+        self, store: Store, run_id: int, key: str, source: str, settings: Settings
+    ) -> None:
         self.store, self.run_id, self.key = store, run_id, key
+        self.source, self.settings = source, settings
 
     def analyses(self, sha256s: Any) -> dict[str, Analysis]:
         return {a.sha256: a for a in self.store.load_analyses(sha256s, self.key)}
 
     def paths(self, sha256s: Any) -> dict[str, list[str]]:
         return self.store.paths_of(self.run_id, sha256s)
+
+    def compare_jpegs(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Generation order of JPEG pairs: both copies are read again from the source into
+        a temporary directory (one path each, a plain file rather than a member where
+        there is one) and compared in an isolated worker process."""
+        from authenticity.dumpwide.jpegorder import order_files
+        from authenticity.ingest import read_documents
+        from authenticity.workers import run_isolated
+
+        shas = {sha for pair in pairs for sha in pair}
+        if not shas:
+            return {}
+        chosen = {
+            min(paths, key=lambda p: (MEMBER_SEP in p, len(p), p)): sha
+            for sha, paths in self.store.paths_of(self.run_id, shas).items()
+            if paths
+        }
+        with tempfile.TemporaryDirectory(prefix="authenticity-pairs-") as tmp:
+            files: dict[str, str] = {}
+
+            def keep(path: str, data: bytes) -> None:
+                sha = chosen[path]
+                if hashlib.sha256(data).hexdigest() == sha:  # not changed since the scan read it
+                    files[sha] = os.path.join(tmp, sha)
+                    Path(files[sha]).write_bytes(data)
+
+            read_documents(self.source, chosen, keep)
+            ready = [(a, b) for a, b in pairs if a in files and b in files]
+            results = run_isolated(
+                order_files,
+                [(files[a], files[b]) for a, b in ready],
+                timeout=max(30.0, 2 * self.settings.file_timeout),
+                memory_limit_mb=self.settings.memory_limit_mb,
+            )
+        log.info("compared %d of %d JPEG pairs for their generation order", len(ready), len(pairs))
+        return dict(zip(ready, results, strict=True))
 
 
 class _TopCards:

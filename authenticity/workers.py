@@ -22,7 +22,9 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from authenticity.analyse import analyse_batch, failed
 from authenticity.config import Settings
@@ -86,6 +88,25 @@ def _analyse_batch(docs: list[Document], settings: Settings) -> tuple[list[Analy
     return analyse_batch(docs, settings), _peak_rss()
 
 
+def _executor(memory_limit_mb: int) -> cf.ProcessPoolExecutor:
+    """A one-process executor started with ``spawn``, under :func:`_init_worker`'s limits."""
+    return cf.ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(memory_limit_mb, os.getpid()),
+    )
+
+
+def _kill(executor: cf.ProcessPoolExecutor) -> None:
+    """Stop a worker executor now, killing its process (crashed, hung or not)."""
+    processes = getattr(executor, "_processes", None) or {}
+    for proc in list(processes.values()):
+        if proc.is_alive():
+            proc.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 class _Slot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -98,12 +119,7 @@ class _Slot:
 
     def _start(self) -> cf.ProcessPoolExecutor:
         self.documents = 0
-        return cf.ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(self.settings.memory_limit_mb, os.getpid()),
-        )
+        return _executor(self.settings.memory_limit_mb)
 
     def recycle(self) -> None:
         """Replace a healthy worker between batches (nothing is pending: it just exits)."""
@@ -111,11 +127,7 @@ class _Slot:
         self.executor = self._start()
 
     def restart(self) -> None:
-        processes = getattr(self.executor, "_processes", None) or {}
-        for proc in list(processes.values()):
-            if proc.is_alive():
-                proc.kill()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        _kill(self.executor)
         self.executor = self._start()
 
     def run(self, docs: list[Document]) -> list[Analysis]:
@@ -179,3 +191,36 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def run_isolated(
+    fn: Callable[..., Any],
+    calls: Sequence[tuple[Any, ...]],
+    *,
+    timeout: float,
+    memory_limit_mb: int = 0,
+) -> list[Any | None]:
+    """``fn(*args)`` for each ``args`` in a spawned worker process (same limits as the
+    analysis workers); a call that raises, crashes the worker or runs past ``timeout``
+    seconds gives None (the worker is replaced and the next call goes on).
+
+    For the dump-wide checks that decode content after the scan (which must not take the
+    scan process down on a hostile file); ``fn`` must be importable (module level).
+    """
+    if not calls:
+        return []
+    executor = _executor(memory_limit_mb)
+    out: list[Any | None] = []
+    try:
+        for args in calls:
+            try:
+                out.append(executor.submit(fn, *args).result(timeout=timeout))
+            except Exception as exc:  # raised in fn, worker crash, OOM kill, hang
+                log.warning("isolated %s failed (%s: %s)", fn.__name__, type(exc).__name__, exc)
+                out.append(None)
+                if isinstance(exc, (BrokenProcessPool, cf.TimeoutError)):
+                    _kill(executor)
+                    executor = _executor(memory_limit_mb)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return out

@@ -454,6 +454,17 @@ def test_retouched_copy_keeping_the_exif_is_flagged_and_a_resized_one_is_not():
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/b.jpg")
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/a.jpg")
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" not in codes(out, "dump/c.jpg")
+    # the generation order names the retouched copy, and only it
+    (later,) = [f for f in out["dump/b.jpg"] if f.code == "NEARDUP_IMAGE_REENCODED_COPY"]
+    assert later.severity is Severity.MEDIUM
+    assert later.evidence["other_sha256"] == [hashlib.sha256(original).hexdigest()]
+    assert later.evidence["other_paths"] == ["dump/a.jpg"]
+    assert later.evidence["residual"] < later.evidence["other_residual"]
+    left, top, right, bottom = later.evidence["changed_box"]
+    assert left <= 10 and top <= 10 and 60 <= right <= 72 and 60 <= bottom <= 72
+    assert "dump/a.jpg" in later.message
+    for path in ("dump/a.jpg", "dump/c.jpg"):
+        assert "NEARDUP_IMAGE_REENCODED_COPY" not in codes(out, path)
 
 
 def test_distinct_corpus_photos_share_no_shot():
@@ -463,3 +474,35 @@ def test_distinct_corpus_photos_share_no_shot():
     out = dump_findings([analysed(f"dump/{p.name}", p.read_bytes()) for p in photos])
     hits = {p: c for p in out for c in codes(out, p) if c.startswith("NEARDUP_IMAGE_")}
     assert hits == {}
+
+
+def test_scan_reads_both_copies_again_and_names_the_retouched_one(tmp_path):
+    """End to end: the retouched copy sits in a zip, the original is a plain file; the scan
+    reads both again after analysis and compares them in an isolated process."""
+    import io
+    import json
+    import zipfile
+
+    from authenticity.pipeline import run_scan
+
+    original = _photo()
+    retouched = _reencode(original, retouch=True)
+    dump = tmp_path / "dump"
+    (dump / "photos").mkdir(parents=True)
+    (dump / "photos" / "IMG_0001.jpg").write_bytes(original)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("sent/IMG_0001.jpg", retouched)
+    (dump / "outbox.zip").write_bytes(buf.getvalue())
+    run_scan(str(dump), tmp_path / "out", Settings(workers=1), model="none")
+    cards = {
+        c["path"]: c
+        for c in map(json.loads, (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines())
+    }
+
+    def reencoded(path: str) -> list[dict]:
+        return [f for f in cards[path]["findings"] if f["code"] == "NEARDUP_IMAGE_REENCODED_COPY"]
+
+    (finding,) = reencoded("outbox.zip!/sent/IMG_0001.jpg")
+    assert finding["evidence"]["other_paths"] == ["photos/IMG_0001.jpg"]
+    assert reencoded("photos/IMG_0001.jpg") == []

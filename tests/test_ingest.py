@@ -721,3 +721,32 @@ def test_read_all_reads_the_listed_size_and_notices_growth(
     assert Node.root(str(path), "f.eml", 3000).read_all(2999) is None  # listed too big
     path.write_bytes(b"x" * 10)  # shrank: what is there
     assert node.read_all(limit) == b"x" * 10
+
+
+def test_read_documents_reads_only_the_wanted_paths_again(tmp_path):
+    import io
+    import zipfile
+
+    from authenticity.ingest import read_documents
+
+    (tmp_path / "a.txt").write_bytes(b"alpha")
+    (tmp_path / "sub").mkdir()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("in/b.txt", b"bravo")
+        zf.writestr("in/c.txt", b"charlie")
+    (tmp_path / "sub" / "pack.zip").write_bytes(buf.getvalue())
+    (tmp_path / "z.txt").write_bytes(b"zulu")
+    got: dict[str, bytes] = {}
+    found = read_documents(
+        tmp_path, ["sub/pack.zip!/in/c.txt", "a.txt", "gone.txt"], got.__setitem__
+    )
+    assert found == 2
+    assert got == {"sub/pack.zip!/in/c.txt": b"charlie", "a.txt": b"alpha"}
+    # the source as one archive: its members are the dump's top level
+    got.clear()
+    assert read_documents(tmp_path / "sub" / "pack.zip", ["in/b.txt"], got.__setitem__) == 1
+    assert got == {"in/b.txt": b"bravo"}
+    # nothing for a URL or a source that is gone
+    assert read_documents("https://example.org/dump.zip", ["x"], got.__setitem__) == 0
+    assert read_documents(tmp_path / "nope", ["x"], got.__setitem__) == 0

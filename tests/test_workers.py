@@ -107,3 +107,29 @@ def test_rss_bound_is_at_most_half_the_memory_limit():
         assert slot.max_rss == 400 << 20
     finally:
         slot.close()
+
+
+def _divide(a: int, b: int) -> float:
+    return a / b
+
+
+def _die(code: int) -> None:
+    os._exit(code)
+
+
+def _sleep(seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+def test_run_isolated_survives_errors_crashes_and_hangs():
+    from authenticity.workers import run_isolated
+
+    results = run_isolated(_divide, [(1, 2), (1, 0), (3, 4)], timeout=30)
+    assert results == [0.5, None, 0.75]
+    # a worker that dies, or hangs past the timeout, is replaced and the next call runs
+    assert run_isolated(_die, [(3,)], timeout=30) == [None]
+    assert run_isolated(_sleep, [(60,), (0,)], timeout=2) == [None, 0]
+    assert run_isolated(_divide, [], timeout=1) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from authenticity.model import Analysis, Document, Finding
 
@@ -102,6 +102,27 @@ class MemoryResolver:
 
     def paths(self, sha256s: Iterable[str]) -> dict[str, list[str]]:
         return {s: sorted(self._by_sha[s].paths) for s in sha256s if s in self._by_sha}
+
+    def compare_jpegs(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Generation order of JPEG pairs (:func:`authenticity.dumpwide.jpegorder.order`),
+        decoded in this process: the occurrences' own bytes (tests, small dumps)."""
+        from authenticity.dumpwide.jpegorder import order
+
+        out: dict[tuple[str, str], Any] = {}
+        for a, b in pairs:
+            da, db = self._data(a), self._data(b)
+            out[(a, b)] = order(da, db) if da is not None and db is not None else None
+        return out
+
+    def _data(self, sha256: str) -> bytes | None:
+        content = self._by_sha.get(sha256)
+        for doc in content.docs if content is not None else []:
+            if doc.data is not None:
+                return doc.data
+            if doc.file is not None:
+                with open(doc.file, "rb") as fh:
+                    return fh.read()
+        return None
 
 
 def by_path(

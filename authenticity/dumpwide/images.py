@@ -22,6 +22,14 @@ the training dump every forgery's source file is present, which would teach it t
 pair means forgery; in a real dump the original is usually the authentic side. Groups
 larger than :data:`MAX_GROUP` are ignored (a picture or EXIF block that many files share
 is a template, not a shot).
+
+``NEARDUP_IMAGE_REENCODED_COPY`` (medium) is the one that does tell: for a pixels-differ
+pair with the same quantization tables, :mod:`authenticity.dumpwide.jpegorder` re-encodes
+both copies and names the one that is a generation later (decoded and saved again after
+the other: the retouched copy). Only that copy gets it, with the changed area's bounding
+box. It needs the two files' bytes again, which the resolver provides when it can
+(``compare_jpegs``; a scan reads them back from the source and decodes them in an
+isolated process); at most :data:`MAX_ORDERED_PAIRS` pairs per dump are compared.
 """
 
 from __future__ import annotations
@@ -32,9 +40,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from authenticity.dumpwide._common import Resolver
+from authenticity.dumpwide.jpegorder import Order
 from authenticity.model import Analysis, Finding, Severity
 
 MAX_GROUP = 20
+#: Pixels-differ pairs whose generation order is checked (each decodes two pictures).
+MAX_ORDERED_PAIRS = 200
 #: Other copies listed per finding.
 MAX_LISTED = 5
 _DATE_KEYS = ("exif_datetime_original", "exif_datetime_digitized", "exif_datetime")
@@ -48,6 +59,8 @@ class _Shot:
     exif: str | None
     dates: tuple[str | None, ...]
     size: tuple[Any, Any]
+    #: The quantization tables as extracted (compared as they are), or None.
+    tables: str | None = None
 
 
 def _iso(value: Any) -> str | None:
@@ -74,6 +87,7 @@ class ImageCollector:
                 exif if isinstance(exif, str) else None,
                 tuple(_iso(facts.get(k)) for k in _DATE_KEYS),
                 (facts.get("width"), facts.get("height")),
+                _tables_key(facts.get("jpeg_quant_tables")),
             )
         )
 
@@ -90,13 +104,21 @@ class ImageCollector:
                     others = [o for o in group if o.sha256 != shot.sha256 and differs(shot, o)]
                     if others:
                         pairs.append((code, shot, others))
-        if not pairs:
+        later = _later_copies(self.shots, resolver)
+        if not pairs and not later:
             return out
         wanted = {o.sha256 for _c, _s, others in pairs for o in others[:MAX_LISTED]}
+        wanted |= {earlier for earlier, _order in later.values()}
         paths = resolver.paths(wanted) if resolver is not None else {}
         for code, shot, others in pairs:
             out.setdefault(shot.sha256, []).append(_finding(code, shot, others, paths))
+        for sha, (earlier, order) in later.items():
+            out.setdefault(sha, []).append(_reencoded_finding(earlier, order, paths))
         return out
+
+
+def _tables_key(tables: Any) -> str | None:
+    return repr(tables) if tables else None
 
 
 def _groups(shots: Iterable[_Shot], key: str) -> list[list[_Shot]]:
@@ -150,3 +172,63 @@ def _finding(code: str, shot: _Shot, others: list[_Shot], paths: dict[str, list[
         "other_dates": dict(zip(_DATE_NAMES, listed[0].dates, strict=True)),
     }
     return Finding(code, Severity.INFO, message, evidence)
+
+
+def _later_copies(shots: list[_Shot], resolver: Resolver | None) -> dict[str, tuple[str, Order]]:
+    """sha256 of each copy found to be the later generation -> (the earlier copy, the
+    comparison). Candidates: two pictures of one size with the same EXIF block and different
+    compressed data (as for NEARDUP_IMAGE_PIXELS_DIFFER, but any EXIF block, with or
+    without a capture time), when the resolver can compare them."""
+    compare = getattr(resolver, "compare_jpegs", None)
+    if compare is None:
+        return {}
+    candidates: list[tuple[str, str]] = []
+    for group in _groups(shots, "exif"):
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if None in (a.scan, b.scan, *a.size) or a.scan == b.scan or a.size != b.size:
+                    continue
+                if a.tables != b.tables:  # re-encoded with other tables: nothing to compare
+                    continue
+                if len(candidates) < MAX_ORDERED_PAIRS:
+                    candidates.append((min(a.sha256, b.sha256), max(a.sha256, b.sha256)))
+    out: dict[str, tuple[str, Order]] = {}
+    for (a, b), order in compare(candidates).items():
+        if order is None or order.later is None:
+            continue
+        later, earlier = (a, b) if order.later == "a" else (b, a)
+        out.setdefault(later, (earlier, order))
+    return out
+
+
+def _reencoded_finding(earlier: str, order: Order, paths: dict[str, list[str]]) -> Finding:
+    other_paths = paths.get(earlier, [])[:1]
+    where = other_paths[0] if other_paths else "another file of the dump"
+    mine, theirs = (
+        (order.residual_a, order.residual_b)
+        if order.later == "a"
+        else (order.residual_b, order.residual_a)
+    )
+    area = (
+        f"; the pictures differ in {order.changed:.1%} of the pixels, within the box "
+        f"{tuple(order.changed_box)} (left, top, right, bottom)"
+        if order.changed_box
+        else "; no pixel differs by more than the recompression noise"
+    )
+    message = (
+        f"This picture is a re-encoded copy of {where}: both carry the same EXIF block, byte "
+        "for byte, and the same quantization tables, and encoding each again with those "
+        f"tables changes this one less (mean change {mine:.3f} against {theirs:.3f}), so it "
+        "went through the encoder once more: it was decoded and saved again after the "
+        f"other copy, with the camera's EXIF copied over, as a retouch or splice does{area}."
+    )
+    evidence: dict[str, Any] = {
+        "other_sha256": [earlier],
+        "other_paths": other_paths,
+        "residual": round(mine, 4),
+        "other_residual": round(theirs, 4),
+        "agree": round(order.agree, 4),
+        "changed": round(order.changed, 4),
+        "changed_box": list(order.changed_box) if order.changed_box else None,
+    }
+    return Finding("NEARDUP_IMAGE_REENCODED_COPY", Severity.MEDIUM, message, evidence)

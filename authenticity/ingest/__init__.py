@@ -72,7 +72,7 @@ EMAIL_PARSE_ERROR, REMOTE_FETCH_FAILED.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from authenticity.errors import SourceError
 from authenticity.ingest._core import (
@@ -84,9 +84,9 @@ from authenticity.ingest._core import (
 )
 from authenticity.ingest.directory import iter_directory
 from authenticity.ingest.remote import is_url, iter_remote, local_path, resolve
-from authenticity.model import Document
+from authenticity.model import MEMBER_SEP, Document
 
-__all__ = ["IngestLimits", "IngestProblem", "iter_documents"]
+__all__ = ["IngestLimits", "IngestProblem", "iter_documents", "read_documents"]
 
 _DEFAULT_LIMITS = IngestLimits()
 
@@ -113,6 +113,55 @@ def iter_documents(
             return iter_remote(ctx, text, fs, path)
         text = path
     return _iter_local(ctx, _check_local(text))
+
+
+def read_documents(
+    source: str | os.PathLike[str],
+    paths: Iterable[str],
+    sink: Callable[[str, bytes], None],
+    *,
+    limits: IngestLimits = _DEFAULT_LIMITS,
+    max_bytes: int = 64 * 1024 * 1024,
+) -> int:
+    """Read the documents at these provenance paths again from a local ``source`` and pass
+    ``(path, content)`` to ``sink``; return how many were found.
+
+    For the few documents a dump-wide check needs whole after the scan (two copies of a
+    photo to compare). Only the top-level files that hold a wanted path are opened (a
+    directory source's other files are skipped unread); a single-archive source is walked
+    until every wanted path was seen. URL sources are not fetched again (nothing is read).
+    Documents larger than ``max_bytes`` are left out; nothing raises for a path that is
+    gone or a source that cannot be read.
+    """
+    wanted = set(paths)
+    text = os.fspath(source)
+    if not wanted or is_url(text) or not os.path.exists(text):
+        return 0
+    tops = {p.split(MEMBER_SEP, 1)[0] for p in wanted}
+
+    def skip(path: str, st: os.stat_result) -> bool:
+        return path not in tops
+
+    found = 0
+    try:
+        ctx = Context(limits=limits, problems=None, file_seen=skip)
+        for doc in _iter_local(ctx, _check_local(text)):
+            if doc.path not in wanted or doc.size > max_bytes:
+                continue
+            if doc.data is not None:
+                data = doc.data
+            elif doc.file is not None:
+                with open(doc.file, "rb") as fh:
+                    data = fh.read(max_bytes + 1)
+            else:
+                continue
+            sink(doc.path, data)
+            found += 1
+            if found == len(wanted):
+                break
+    except (OSError, SourceError):
+        pass
+    return found
 
 
 def _check_local(path: str) -> str:
