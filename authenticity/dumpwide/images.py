@@ -23,13 +23,17 @@ pair means forgery; in a real dump the original is usually the authentic side. G
 larger than :data:`MAX_GROUP` are ignored (a picture or EXIF block that many files share
 is a template, not a shot).
 
-``NEARDUP_IMAGE_REENCODED_COPY`` (medium) is the one that does tell: for a pixels-differ
-pair with the same quantization tables, :mod:`authenticity.dumpwide.jpegorder` re-encodes
-both copies and names the one that is a generation later (decoded and saved again after
-the other: the retouched copy). Only that copy gets it, with the changed area's bounding
-box. It needs the two files' bytes again, which the resolver provides when it can
-(``compare_jpegs``; a scan reads them back from the source and decodes them in an
-isolated process); at most :data:`MAX_ORDERED_PAIRS` pairs per dump are compared.
+``NEARDUP_IMAGE_REENCODED_COPY`` (medium) is the one that does tell: for two JPEGs of one
+size that carry the same EXIF block (with or without a capture time) or the same picture
+hash (``picture_hash``: a 64-bit difference hash from the extractor; at most
+:data:`MAX_HASH_DISTANCE` bits apart, so a copy whose EXIF was rewritten or dropped pairs
+too), :mod:`authenticity.dumpwide.jpegorder` remakes each copy from the other and names the
+one that was made from the other (decoded and saved again after it: the retouched copy).
+Only that copy gets it, with the changed area's bounding box. It needs the two files'
+bytes again, which the resolver provides when it can (``compare_jpegs``; a scan reads them
+back from the source and decodes them in an isolated process); at most
+:data:`MAX_ORDERED_PAIRS` pairs per dump are compared, same-EXIF pairs first, then by
+picture-hash distance.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ from authenticity.model import Analysis, Finding, Severity
 MAX_GROUP = 20
 #: Pixels-differ pairs whose generation order is checked (each decodes two pictures).
 MAX_ORDERED_PAIRS = 200
+#: Largest picture-hash distance (bits of 64) at which two pictures are compared.
+MAX_HASH_DISTANCE = 12
 #: Other copies listed per finding.
 MAX_LISTED = 5
 _DATE_KEYS = ("exif_datetime_original", "exif_datetime_digitized", "exif_datetime")
@@ -59,8 +65,8 @@ class _Shot:
     exif: str | None
     dates: tuple[str | None, ...]
     size: tuple[Any, Any]
-    #: The quantization tables as extracted (compared as they are), or None.
-    tables: str | None = None
+    #: The extractor's picture hash (16 hex digits), or None.
+    phash: str | None = None
 
 
 def _iso(value: Any) -> str | None:
@@ -87,7 +93,7 @@ class ImageCollector:
                 exif if isinstance(exif, str) else None,
                 tuple(_iso(facts.get(k)) for k in _DATE_KEYS),
                 (facts.get("width"), facts.get("height")),
-                _tables_key(facts.get("jpeg_quant_tables")),
+                _hash_or_none(facts.get("picture_hash")),
             )
         )
 
@@ -108,17 +114,17 @@ class ImageCollector:
         if not pairs and not later:
             return out
         wanted = {o.sha256 for _c, _s, others in pairs for o in others[:MAX_LISTED]}
-        wanted |= {earlier for earlier, _order in later.values()}
+        wanted |= {earlier for earlier, _order, _same in later.values()}
         paths = resolver.paths(wanted) if resolver is not None else {}
         for code, shot, others in pairs:
             out.setdefault(shot.sha256, []).append(_finding(code, shot, others, paths))
-        for sha, (earlier, order) in later.items():
-            out.setdefault(sha, []).append(_reencoded_finding(earlier, order, paths))
+        for sha, (earlier, order, same_exif) in later.items():
+            out.setdefault(sha, []).append(_reencoded_finding(earlier, order, same_exif, paths))
         return out
 
 
-def _tables_key(tables: Any) -> str | None:
-    return repr(tables) if tables else None
+def _hash_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) == 16 else None
 
 
 def _groups(shots: Iterable[_Shot], key: str) -> list[list[_Shot]]:
@@ -174,59 +180,95 @@ def _finding(code: str, shot: _Shot, others: list[_Shot], paths: dict[str, list[
     return Finding(code, Severity.INFO, message, evidence)
 
 
-def _later_copies(shots: list[_Shot], resolver: Resolver | None) -> dict[str, tuple[str, Order]]:
-    """sha256 of each copy found to be the later generation -> (the earlier copy, the
-    comparison). Candidates: two pictures of one size with the same EXIF block and different
-    compressed data (as for NEARDUP_IMAGE_PIXELS_DIFFER, but any EXIF block, with or
-    without a capture time), when the resolver can compare them."""
+def _later_copies(
+    shots: list[_Shot], resolver: Resolver | None
+) -> dict[str, tuple[str, Order, bool]]:
+    """sha256 of each copy found to be made from another -> (that other copy, the
+    comparison, whether the two share their EXIF block), for the candidate pairs
+    (:func:`_order_candidates`) the resolver can compare."""
     compare = getattr(resolver, "compare_jpegs", None)
     if compare is None:
         return {}
-    candidates: list[tuple[str, str]] = []
-    for group in _groups(shots, "exif"):
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                if None in (a.scan, b.scan, *a.size) or a.scan == b.scan or a.size != b.size:
-                    continue
-                if a.tables != b.tables:  # re-encoded with other tables: nothing to compare
-                    continue
-                if len(candidates) < MAX_ORDERED_PAIRS:
-                    candidates.append((min(a.sha256, b.sha256), max(a.sha256, b.sha256)))
-    out: dict[str, tuple[str, Order]] = {}
+    candidates = _order_candidates(shots)
+    if not candidates:
+        return {}
+    exif = {shot.sha256: shot.exif for shot in shots}
+    out: dict[str, tuple[str, Order, bool]] = {}
     for (a, b), order in compare(candidates).items():
         if order is None or order.later is None:
             continue
         later, earlier = (a, b) if order.later == "a" else (b, a)
-        out.setdefault(later, (earlier, order))
+        same_exif = exif.get(a) is not None and exif.get(a) == exif.get(b)
+        out.setdefault(later, (earlier, order, same_exif))
     return out
 
 
-def _reencoded_finding(earlier: str, order: Order, paths: dict[str, list[str]]) -> Finding:
+def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
+    """Pairs (sorted sha256s) of JPEGs of one size with different compressed data that
+    share their EXIF block, then pairs whose picture hashes share one of four 16-bit bands
+    and are at most MAX_HASH_DISTANCE bits apart (closest first); MAX_ORDERED_PAIRS at most."""
+
+    def comparable(a: _Shot, b: _Shot) -> bool:
+        return None not in (a.scan, b.scan, *a.size) and a.scan != b.scan and a.size == b.size
+
+    out: dict[tuple[str, str], None] = {}
+    for group in _groups(shots, "exif"):
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if comparable(a, b):
+                    out[(min(a.sha256, b.sha256), max(a.sha256, b.sha256))] = None
+    near: dict[tuple[str, str], int] = {}
+    buckets: dict[tuple[int, str], list[_Shot]] = {}
+    for shot in shots:
+        if shot.phash is not None:
+            for band in range(4):
+                buckets.setdefault((band, shot.phash[4 * band : 4 * band + 4]), []).append(shot)
+    for bucket in buckets.values():
+        if not 2 <= len(bucket) <= MAX_GROUP:
+            continue
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                assert a.phash is not None and b.phash is not None
+                distance = (int(a.phash, 16) ^ int(b.phash, 16)).bit_count()
+                if distance <= MAX_HASH_DISTANCE and comparable(a, b):
+                    near[(min(a.sha256, b.sha256), max(a.sha256, b.sha256))] = distance
+    for pair in sorted(near, key=lambda p: (near[p], p)):
+        out.setdefault(pair, None)
+    return list(out)[:MAX_ORDERED_PAIRS]
+
+
+def _reencoded_finding(
+    earlier: str, order: Order, same_exif: bool, paths: dict[str, list[str]]
+) -> Finding:
     other_paths = paths.get(earlier, [])[:1]
     where = other_paths[0] if other_paths else "another file of the dump"
     mine, theirs = (
-        (order.residual_a, order.residual_b)
-        if order.later == "a"
-        else (order.residual_b, order.residual_a)
+        (order.remake_a, order.remake_b) if order.later == "a" else (order.remake_b, order.remake_a)
+    )
+    paired = (
+        "both carry the same EXIF block, byte for byte"
+        if same_exif
+        else "both show the same picture at the same size (their EXIF differs or is absent)"
     )
     area = (
-        f"; the pictures differ in {order.changed:.1%} of the pixels, within the box "
-        f"{tuple(order.changed_box)} (left, top, right, bottom)"
+        f" The two differ in {order.changed:.1%} of the picture's 8x8 blocks, within the box "
+        f"{tuple(order.changed_box)} (left, top, right, bottom): what was changed."
         if order.changed_box
-        else "; no pixel differs by more than the recompression noise"
+        else " No block differs by more than recompression noise: a re-save, no visible edit."
     )
     message = (
-        f"This picture is a re-encoded copy of {where}: both carry the same EXIF block, byte "
-        "for byte, and the same quantization tables, and encoding each again with those "
-        f"tables changes this one less (mean change {mine:.3f} against {theirs:.3f}), so it "
-        "went through the encoder once more: it was decoded and saved again after the "
-        f"other copy, with the camera's EXIF copied over, as a retouch or splice does{area}."
+        f"This picture was made from {where}: {paired}, and encoding that copy with this "
+        f"file's quantization tables gives back this file's pixels (mean difference "
+        f"{mine:.3f}) much more closely than encoding this file with that copy's tables "
+        f"gives back that copy ({theirs:.3f}). It was decoded and saved again after the other "
+        f"copy, not the other way round, as a retouch, a splice or a re-export does.{area}"
     )
     evidence: dict[str, Any] = {
         "other_sha256": [earlier],
         "other_paths": other_paths,
-        "residual": round(mine, 4),
-        "other_residual": round(theirs, 4),
+        "same_exif": same_exif,
+        "remake_error": round(mine, 4),
+        "other_remake_error": round(theirs, 4),
         "agree": round(order.agree, 4),
         "changed": round(order.changed, 4),
         "changed_box": list(order.changed_box) if order.changed_box else None,

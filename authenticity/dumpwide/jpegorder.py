@@ -1,27 +1,28 @@
-"""Which of two copies of one camera shot was saved again: JPEG generation order.
+"""Which of two copies of one picture was made from the other: JPEG generation order.
 
-Two JPEGs of a dump that carry the same EXIF block byte for byte, at the same size, with
-different compressed pictures (``NEARDUP_IMAGE_PIXELS_DIFFER``) come from one shot; one of
-them was decoded, perhaps retouched, and encoded again with the camera's EXIF copied over.
-When both use the same quantization tables and chroma subsampling (an editor's "keep the
-original quality", Pillow's ``quality="keep"``), the copy that went through the encoder
-once more can be told apart from the other one:
+Two JPEGs of a dump that show the same picture at the same size (the same EXIF block byte
+for byte on different compressed data, or the same picture hash) are two saves of one
+picture. If one was made from the other (decoded, perhaps retouched, encoded again), that
+can be told from the pixels, because a JPEG encode can be *redone*: encoding the earlier
+copy with the later copy's quantization tables and chroma subsampling gives back the later
+copy's pixels, up to the retouched area and the encoders' rounding, while the reverse fails:
+what the later encode threw away (a lower quality's coarser steps) is gone, and even with
+the same tables, repeated encoding converges, so the earlier generation is the one further
+from what the encoder produces.
 
-JPEG compression loses less each time it is repeated with the same tables. Decoding a
-picture and encoding it again with its own tables changes the pixels of a first-generation
-picture more than those of a picture that is already a re-encode of it: the rounding of the
-colour conversion, of the chroma subsampling and of the inverse DCT converge towards a fixed
-point. So each copy is re-encoded here with its own tables, and the mean change of its
-pixels (the *residual*) is measured where the two copies agree (pixels an edit did not
-touch). The copy with the clearly smaller residual is the later generation:
-:data:`RATIO` or less of the other's. Where the residuals are close (both copies saved
-again from a common ancestor, or a recompression by other tables), nothing is concluded.
+So :func:`order` remakes each copy from the other (decode, encode with the target's tables
+and subsampling, decode) and measures the mean difference from the target, over the 8x8
+blocks the two copies do not differ in (an edit's blocks are left out). The copy that is
+remade with clearly less error, at most :data:`RATIO` of the other's, in a consistent
+majority of the blocks (:data:`MIN_CONSISTENT`), is the later one. Otherwise (two copies
+saved from a common ancestor, near-identical generations) nothing is concluded.
 
-What this cannot see: a re-encode with other tables (then the residuals measure different
-things, so :func:`order` does not compare them), a copy whose EXIF was rewritten (it is not
-a pair of this kind), an edit that covers most of the picture (fewer than
-:data:`MIN_AGREE` of the pixels agree). Measured on the training dump's careful
-``jpeg_reencode`` / ``jpeg_splice`` forgeries and their corpus sources: docs/dumpwide.md.
+Limits: the remake uses libjpeg (Pillow). When the later copy came from another encoder
+(Photoshop's, a camera's), it is reproduced less exactly, so a same-quality re-save may go
+undecided; a lower-quality re-save still is not reversible. An edit covering most of the
+picture (fewer than :data:`MIN_AGREE` of the blocks unchanged), a crop or resize (different
+sizes) are not compared. Measured on the training dump's ``jpeg_reencode`` /
+``jpeg_splice`` forgeries and their corpus sources: docs/dumpwide.md.
 
 Pure: bytes in, an :class:`Order` out. Decoding happens here, so callers run it in an
 isolated worker process (hostile JPEGs can be slow to decode).
@@ -35,14 +36,12 @@ from typing import Any
 
 import numpy as np
 
-#: A copy is the later generation when its residual is at most this share of the other's.
+#: A copy is the later one when it is remade with at most this share of the other's error.
 RATIO = 0.75
-#: Share of the compared pixels on which both copies must agree.
+#: Share of the compared 8x8 blocks that the two copies must not differ in.
 MIN_AGREE = 0.5
-#: Largest difference (sum over the three channels, 0-765) at which two pixels "agree".
-AGREE_DIFF = 8
 #: Mean difference per pixel (sum over the three channels) above which an 8x8 block
-#: counts as changed for the changed area.
+#: counts as changed (the changed area; left out of the comparison).
 CHANGED_DIFF = 12
 #: Pictures larger than this (pixels) are compared on a centred window of that size.
 MAX_COMPARE_PIXELS = 4_000_000
@@ -51,8 +50,8 @@ MAX_PIXELS = 64_000_000
 #: Border left out of the comparison: chroma upsampling reads across block edges, so the
 #: window's outer pixels change with the crop, not with the generation.
 BORDER = 16
-#: The later copy must also change less in this share of the 8x8 blocks where the two
-#: differ (a consistent majority, not a few outlying blocks) ...
+#: The later copy must also be remade better in this share of the compared 8x8 blocks
+#: where the two remakes differ (a consistent majority, not a few outlying blocks) ...
 MIN_CONSISTENT = 0.75
 #: ... and there must be at least this many such blocks.
 MIN_BLOCKS = 10
@@ -62,11 +61,12 @@ MIN_BLOCKS = 10
 class Order:
     """The result of comparing copy ``a`` with copy ``b``."""
 
-    #: "a" or "b": the copy that is the later generation; None: no conclusion.
+    #: "a" or "b": the copy that was made from the other; None: no conclusion.
     later: str | None
-    residual_a: float
-    residual_b: float
-    #: Share of the compared pixels on which the copies agree.
+    #: Mean difference (sum over R, G, B) of copy a remade from copy b, and the reverse.
+    remake_a: float
+    remake_b: float
+    #: Share of the compared blocks in which the two copies do not differ.
     agree: float
     #: Share of the picture's 8x8 blocks changed between the copies, and their bounding box
     #: (left, top, right, bottom) or None when no block differs by more than CHANGED_DIFF.
@@ -74,9 +74,9 @@ class Order:
     changed_box: tuple[int, int, int, int] | None
     #: Why nothing was concluded, when ``later`` is None.
     reason: str = ""
-    #: 8x8 blocks (of the compared pixels) where copy a, or copy b, changes less.
-    blocks_a_less: int = 0
-    blocks_b_less: int = 0
+    #: Compared 8x8 blocks where copy a, or copy b, is remade with less error.
+    blocks_a_better: int = 0
+    blocks_b_better: int = 0
 
 
 def _open(data: bytes) -> Any:
@@ -143,25 +143,21 @@ def _block_sums(residual: np.ndarray) -> np.ndarray:
     return residual[:h, :w].reshape(h // 8, 8, w // 8, 8).sum(axis=(1, 3))
 
 
-def _residual(im: Any, box: tuple[int, int, int, int], tables: Any, sampling: int) -> np.ndarray:
-    """Per-pixel change (sum over R, G, B) when the window is encoded again with ``tables``."""
+def _remake(src: Any, box: tuple[int, int, int, int], tables: Any, sampling: int) -> np.ndarray:
+    """The window of ``src`` encoded with ``tables`` and ``sampling``, decoded (R, G, B)."""
     from PIL import Image
 
-    part = im.crop(box).convert("RGB")
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"qtables": [list(t) for t in tables]}
     if sampling >= 0:
         kwargs["subsampling"] = sampling
-    part.save(buf, "JPEG", **kwargs)
-    again = Image.open(io.BytesIO(buf.getvalue()))
-    again.load()
-    a = np.asarray(part, dtype=np.int16)
-    b = np.asarray(again.convert("RGB"), dtype=np.int16)
-    return np.abs(a - b).sum(axis=2)
+    src.crop(box).convert("RGB").save(buf, "JPEG", **kwargs)
+    with Image.open(io.BytesIO(buf.getvalue())) as again:
+        return np.asarray(again.convert("RGB"), dtype=np.int16)
 
 
 def order(a: bytes, b: bytes) -> Order:
-    """Compare two JPEG copies of one shot (see the module docstring)."""
+    """Compare two JPEG copies of one picture (see the module docstring)."""
     try:
         ia, ib = _open(a), _open(b)
     except Exception as exc:  # not decodable: nothing to conclude
@@ -169,36 +165,35 @@ def order(a: bytes, b: bytes) -> Order:
     if ia.size != ib.size:
         return Order(None, 0.0, 0.0, 0.0, 0.0, None, "different sizes")
     ta, tb = _tables(ia), _tables(ib)
+    if not ta[0] or not tb[0]:
+        return Order(None, 0.0, 0.0, 0.0, 0.0, None, "no quantization tables")
     pa = np.asarray(ia.convert("RGB"), dtype=np.int16)
     pb = np.asarray(ib.convert("RGB"), dtype=np.int16)
     diff = np.abs(pa - pb).sum(axis=2)
     changed, box = _changed_area(diff)
-    if ta != tb or not ta[0]:
-        return Order(
-            None, 0.0, 0.0, 0.0, changed, box, "different quantization tables or subsampling"
-        )
     window = _window(ia.size)
     left, top, right, bottom = window
     inner = (_inner(bottom - top), _inner(right - left))
-    agree_mask = (diff[top:bottom, left:right] <= AGREE_DIFF)[inner]
-    agree = float(agree_mask.mean()) if agree_mask.size else 0.0
+    # compare whole 8x8 blocks of the window that the copies do not differ in
+    blocks = _block_sums(diff[top:bottom, left:right][inner]) / 64.0 <= CHANGED_DIFF
+    agree = float(blocks.mean()) if blocks.size else 0.0
     if agree < MIN_AGREE:
-        return Order(None, 0.0, 0.0, agree, changed, box, "the copies differ on most pixels")
-    ra = np.where(agree_mask, _residual(ia, window, *ta)[inner], 0)
-    rb = np.where(agree_mask, _residual(ib, window, *tb)[inner], 0)
-    n = int(agree_mask.sum())
-    sa, sb = float(ra.sum()) / n, float(rb.sum()) / n
-    # per 8x8 block: which copy changes less (blocks where both change alike do not count)
-    ba, bb = _block_sums(ra), _block_sums(rb)
-    a_less, b_less = int((ba < bb).sum()), int((bb < ba).sum())
+        return Order(None, 0.0, 0.0, agree, changed, box, "the copies differ on most of it")
+    a_win, b_win = pa[top:bottom, left:right][inner], pb[top:bottom, left:right][inner]
+    err_a = np.abs(_remake(ib, window, *ta)[inner] - a_win).sum(axis=2)  # a remade from b
+    err_b = np.abs(_remake(ia, window, *tb)[inner] - b_win).sum(axis=2)  # b remade from a
+    ea, eb = _block_sums(err_a)[blocks], _block_sums(err_b)[blocks]
+    n = 64.0 * max(1, int(blocks.sum()))
+    ma, mb = float(ea.sum()) / n, float(eb.sum()) / n
+    a_better, b_better = int((ea < eb).sum()), int((eb < ea).sum())
     later: str | None = None
-    if a_less + b_less >= MIN_BLOCKS:
-        if sb <= RATIO * sa and b_less >= MIN_CONSISTENT * (a_less + b_less):
+    if a_better + b_better >= MIN_BLOCKS:
+        if mb <= RATIO * ma and b_better >= MIN_CONSISTENT * (a_better + b_better):
             later = "b"
-        elif sa <= RATIO * sb and a_less >= MIN_CONSISTENT * (a_less + b_less):
+        elif ma <= RATIO * mb and a_better >= MIN_CONSISTENT * (a_better + b_better):
             later = "a"
-    reason = "" if later else "the copies re-encode alike"
-    return Order(later, sa, sb, agree, changed, box, reason, a_less, b_less)
+    reason = "" if later else "neither copy is remade from the other clearly better"
+    return Order(later, ma, mb, agree, changed, box, reason, a_better, b_better)
 
 
 def order_files(path_a: str, path_b: str) -> Order:

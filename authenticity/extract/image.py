@@ -20,7 +20,7 @@ from typing import Any
 import exifread
 
 from authenticity.errors import ExtractionError
-from authenticity.extract import _xml, register, thumbcompare
+from authenticity.extract import _xml, picturehash, register, thumbcompare
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
 
@@ -549,6 +549,8 @@ def extract_image(data: bytes) -> Extraction:
         facts["thumbnail_width"], facts["thumbnail_height"] = dims
         if isinstance(tags.get("JPEGThumbnail"), bytes) and data.startswith(b"\xff\xd8"):
             facts.update(thumbcompare.compare(data, thumb) or {})
+    if "picture_hash" not in facts and data.startswith(b"\xff\xd8"):
+        facts["picture_hash"] = picturehash.picture_hash(data)
     app1_xmp = None
     try:
         segment_facts, app1_xmp = _jpeg_segments(data)

@@ -18,6 +18,8 @@ import warnings
 from io import BytesIO
 from typing import Any
 
+from authenticity.extract.picturehash import grey_hash
+
 #: Rows/columns of a letterboxed thumbnail darker than this (0..255) are bars.
 _BAR_LEVEL = 16.0
 #: The thumbnail's picture area and the main image must agree in shape to this fraction.
@@ -129,6 +131,7 @@ def compare(data: bytes, thumb: bytes) -> dict[str, Any] | None:
                 main = m_img.convert("L")
     except Exception:  # a thumbnail or picture that does not decode is no evidence
         return None
+    phash = grey_hash(main)  # the picture is decoded now: hash it for the dump-wide pass
     sx = main.width / (box[2] - box[0])
     sy = main.height / (box[3] - box[1])
     src = (
@@ -164,4 +167,5 @@ def compare(data: bytes, thumb: bytes) -> dict[str, Any] | None:
         "thumbnail_diff_ratio": round(peak / (float(np.median(local)) + 2.0), 2),
         "thumbnail_diff_region": region,
         "thumbnail_gain": round(float(gain), 3),
+        **({"picture_hash": phash} if phash else {}),
     }
