@@ -552,11 +552,14 @@ class _StoreResolver:
     def paths(self, sha256s: Any) -> dict[str, list[str]]:
         return self.store.paths_of(self.run_id, sha256s)
 
-    def compare_jpegs(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        """Generation order of JPEG pairs: both copies are read again from the source into
-        a temporary directory (one path each, a plain file rather than a member where
-        there is one) and compared in an isolated worker process."""
-        from authenticity.dumpwide.jpegorder import order_files
+    def compare_jpegs(
+        self, pairs: list[tuple[str, str]], kind: str = "order"
+    ) -> dict[tuple[str, str], Any]:
+        """:func:`authenticity.dumpwide.jpegorder.compare` of JPEG pairs: both copies are
+        read again from the source into a temporary directory (one path each, a plain file
+        rather than a member where there is one) and compared in an isolated worker
+        process."""
+        from authenticity.dumpwide.jpegorder import compare_files
         from authenticity.ingest import read_documents
         from authenticity.workers import run_isolated
 
@@ -580,12 +583,12 @@ class _StoreResolver:
             read_documents(self.source, chosen, keep)
             ready = [(a, b) for a, b in pairs if a in files and b in files]
             results = run_isolated(
-                order_files,
-                [(files[a], files[b]) for a, b in ready],
+                compare_files,
+                [(kind, files[a], files[b]) for a, b in ready],
                 timeout=max(30.0, 2 * self.settings.file_timeout),
                 memory_limit_mb=self.settings.memory_limit_mb,
             )
-        log.info("compared %d of %d JPEG pairs for their generation order", len(ready), len(pairs))
+        log.info("compared %d of %d JPEG pairs (%s)", len(ready), len(pairs), kind)
         return dict(zip(ready, results, strict=True))
 
 

@@ -403,7 +403,9 @@ def _exiftool_shift(data: bytes, tmp_path: Path) -> bytes:
     return target.read_bytes()
 
 
-def _reencode(data: bytes, *, retouch: bool, resize: bool = False) -> bytes:
+def _reencode(
+    data: bytes, *, retouch: bool, resize: bool = False, crop: tuple[int, ...] | None = None
+) -> bytes:
     """Pillow re-encode with the original quantization tables and EXIF bytes untouched."""
     import io
 
@@ -415,7 +417,9 @@ def _reencode(data: bytes, *, retouch: bool, resize: bool = False) -> bytes:
         box = (10, 10, 60, 60)
         im.paste(im.crop(box).filter(ImageFilter.GaussianBlur(3)), box[:2])
     out = io.BytesIO()
-    if resize:
+    if crop:
+        im.crop(crop).save(out, "JPEG", quality=90, exif=exif)
+    elif resize:
         im.resize((im.width // 2, im.height // 2)).save(out, "JPEG", quality=90, exif=exif)
     else:
         im.save(out, "JPEG", quality="keep", exif=exif)
@@ -444,13 +448,21 @@ def test_retouched_copy_keeping_the_exif_is_flagged_and_a_resized_one_is_not():
     original = _photo()
     retouched = _reencode(original, retouch=True)
     resized = _reencode(original, retouch=False, resize=True)
+    cropped = _reencode(original, retouch=False, crop=(60, 40, 1100, 720))
     out = dump_findings(
         [
             analysed("dump/a.jpg", original),
             analysed("dump/b.jpg", retouched),
             analysed("dump/c.jpg", resized),
+            analysed("dump/d.jpg", cropped),
         ]
     )
+    # the crop, and only it, is named as a region of the original (the resize is not)
+    (crop,) = [f for f in out["dump/d.jpg"] if f.code == "NEARDUP_IMAGE_CROPPED_COPY"]
+    assert crop.evidence["region"] == [60, 40, 1100, 720]
+    assert crop.evidence["other_paths"] == ["dump/a.jpg"]
+    for path in ("dump/a.jpg", "dump/b.jpg", "dump/c.jpg"):
+        assert "NEARDUP_IMAGE_CROPPED_COPY" not in codes(out, path)
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/b.jpg")
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" in codes(out, "dump/a.jpg")
     assert "NEARDUP_IMAGE_PIXELS_DIFFER" not in codes(out, "dump/c.jpg")

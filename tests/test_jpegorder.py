@@ -95,3 +95,29 @@ def test_hostile_or_mismatched_input_gives_a_reason_not_an_error():
     assert jpegorder.order(original[: len(original) // 3], original).later is None
     small = _photo(PHOTOS[1])
     assert jpegorder.order(original, small).reason == "different sizes"
+
+
+def _saved(im, quality: int = 85) -> bytes:
+    out = io.BytesIO()
+    im.convert("RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_a_crop_is_found_where_it_was_cut_and_a_resize_or_another_picture_is_not(name):
+    from PIL import Image
+
+    original = _photo(name)
+    im = Image.open(io.BytesIO(original))
+    w, h = im.size
+    box = (w // 13, h // 17, w - w // 11, h - h // 9)
+    found = jpegorder.crop(original, _saved(im.crop(box)))
+    assert found.box == box, found
+    assert found.diff < jpegorder.MAX_CROP_DIFF < found.nearby
+    # the same picture scaled down is not a region of it; nor is another photo
+    resized = im.resize((w * 9 // 10, h * 9 // 10))
+    assert jpegorder.crop(original, _saved(resized)).box is None
+    other = Image.open(io.BytesIO(_photo(PHOTOS[(PHOTOS.index(name) + 1) % 3])))
+    assert jpegorder.crop(original, _saved(other.resize((w * 9 // 10, h * 9 // 10)))).box is None
+    # the larger picture first, always
+    assert jpegorder.crop(_saved(im.crop(box)), original).reason == "not a smaller picture"

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authenticity.dumpwide._common import Resolver
-from authenticity.dumpwide.jpegorder import Order
+from authenticity.dumpwide.jpegorder import MIN_CROP_SIDE, Crop, Order
 from authenticity.model import Analysis, Finding, Severity
 
 MAX_GROUP = 20
@@ -111,15 +111,19 @@ class ImageCollector:
                     if others:
                         pairs.append((code, shot, others))
         later = _later_copies(self.shots, resolver)
-        if not pairs and not later:
+        crops = _cropped_copies(self.shots, resolver)
+        if not pairs and not later and not crops:
             return out
         wanted = {o.sha256 for _c, _s, others in pairs for o in others[:MAX_LISTED]}
         wanted |= {earlier for earlier, _order, _same in later.values()}
+        wanted |= {large for large, _crop in crops.values()}
         paths = resolver.paths(wanted) if resolver is not None else {}
         for code, shot, others in pairs:
             out.setdefault(shot.sha256, []).append(_finding(code, shot, others, paths))
         for sha, (earlier, order, same_exif) in later.items():
             out.setdefault(sha, []).append(_reencoded_finding(earlier, order, same_exif, paths))
+        for sha, (large, found) in crops.items():
+            out.setdefault(sha, []).append(_cropped_finding(large, found, paths))
         return out
 
 
@@ -274,3 +278,47 @@ def _reencoded_finding(
         "changed_box": list(order.changed_box) if order.changed_box else None,
     }
     return Finding("NEARDUP_IMAGE_REENCODED_COPY", Severity.MEDIUM, message, evidence)
+
+
+def _cropped_copies(shots: list[_Shot], resolver: Resolver | None) -> dict[str, tuple[str, Crop]]:
+    """sha256 of each picture found to be a region of a larger one with the same EXIF block
+    -> (the larger picture, where). Candidates: same EXIF block, the smaller at least
+    MIN_CROP_SIDE of the larger's width and height; MAX_ORDERED_PAIRS at most."""
+    compare = getattr(resolver, "compare_jpegs", None)
+    if compare is None:
+        return {}
+    candidates: list[tuple[str, str]] = []
+    for group in _groups(shots, "exif"):
+        for a in group:
+            for b in group:
+                (wa, ha), (wb, hb) = a.size, b.size
+                if None in (wa, ha, wb, hb) or (wa, ha) == (wb, hb) or a.scan == b.scan:
+                    continue
+                if MIN_CROP_SIDE * wa <= wb <= wa and MIN_CROP_SIDE * ha <= hb <= ha:
+                    candidates.append((a.sha256, b.sha256))  # (larger, smaller)
+    out: dict[str, tuple[str, Crop]] = {}
+    for (large, small), found in compare(candidates[:MAX_ORDERED_PAIRS], "crop").items():
+        if found is not None and found.box is not None:
+            out.setdefault(small, (large, found))
+    return out
+
+
+def _cropped_finding(large: str, found: Crop, paths: dict[str, list[str]]) -> Finding:
+    other_paths = paths.get(large, [])[:1]
+    where = other_paths[0] if other_paths else "another file of the dump"
+    assert found.box is not None
+    message = (
+        f"This picture is a crop of {where}: both carry the same EXIF block, byte for byte, "
+        f"and this picture is the region {tuple(found.box)} (left, top, right, bottom) of "
+        f"that one at the same scale (mean grey difference {found.diff:.1f} there, "
+        f"{found.nearby:.1f} a few pixels off). It was cut out of the other and saved with "
+        "the camera's EXIF copied over unchanged, which still describes the whole frame."
+    )
+    evidence: dict[str, Any] = {
+        "other_sha256": [large],
+        "other_paths": other_paths,
+        "region": list(found.box),
+        "diff": round(found.diff, 3),
+        "nearby_diff": round(found.nearby, 3),
+    }
+    return Finding("NEARDUP_IMAGE_CROPPED_COPY", Severity.MEDIUM, message, evidence)

@@ -196,7 +196,87 @@ def order(a: bytes, b: bytes) -> Order:
     return Order(later, ma, mb, agree, changed, box, reason, a_better, b_better)
 
 
-def order_files(path_a: str, path_b: str) -> Order:
-    """:func:`order` on two files (the form an isolated worker process is given)."""
+#: A crop keeps at least this share of the larger picture's width and of its height.
+MIN_CROP_SIDE = 0.5
+#: Largest mean grey difference (0-255) between the smaller picture and the matched region
+#: of the larger one at which the smaller is taken for a crop of it.
+MAX_CROP_DIFF = 4.0
+#: The match must also be this many times better than the typical nearby offset.
+MIN_CROP_CONTRAST = 3.0
+#: Side of the central patch of the smaller picture compared at full resolution.
+CROP_PATCH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Crop:
+    """Where the smaller of two pictures lies inside the larger one, at the same scale."""
+
+    #: (left, top, right, bottom) of the matched region in the larger picture, or None.
+    box: tuple[int, int, int, int] | None
+    #: Mean grey difference at the match, and the median over the nearby offsets.
+    diff: float = 0.0
+    nearby: float = 0.0
+    reason: str = ""
+
+
+def _grey(im: Any) -> np.ndarray:
+    return np.asarray(im.convert("L"), dtype=np.float32)
+
+
+def _block_means(grey: np.ndarray, k: int) -> np.ndarray:
+    h, w = grey.shape[0] // k * k, grey.shape[1] // k * k
+    return grey[:h, :w].reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+
+
+def crop(large: bytes, small: bytes) -> Crop:
+    """Whether ``small`` is a region of ``large`` at the same scale (a crop, perhaps saved
+    at another quality): a search over all offsets on 8x8 block means, refined at full
+    resolution around the best one on a central patch."""
+    try:
+        il, is_ = _open(large), _open(small)
+    except Exception as exc:
+        return Crop(None, reason=f"cannot decode: {exc}")
+    (wl, hl), (ws, hs) = il.size, is_.size
+    if not (ws <= wl and hs <= hl and (ws, hs) != (wl, hl)):
+        return Crop(None, reason="not a smaller picture")
+    if ws < MIN_CROP_SIDE * wl or hs < MIN_CROP_SIDE * hl or min(ws, hs) < 64:
+        return Crop(None, reason="too small a part to match")
+    gl, gs = _grey(il), _grey(is_)
+    cl, cs = _block_means(gl, 8), _block_means(gs, 8)
+    best, best_at = np.inf, (0, 0)
+    for y in range(cl.shape[0] - cs.shape[0] + 1):
+        for x in range(cl.shape[1] - cs.shape[1] + 1):
+            d = float(np.abs(cl[y : y + cs.shape[0], x : x + cs.shape[1]] - cs).mean())
+            if d < best:
+                best, best_at = d, (x, y)
+    # refine: a central patch of the small picture, offsets within a block of the coarse one
+    ph, pw = min(CROP_PATCH, hs), min(CROP_PATCH, ws)
+    py, px = (hs - ph) // 2, (ws - pw) // 2
+    patch = gs[py : py + ph, px : px + pw]
+    scores: dict[tuple[int, int], float] = {}
+    for dy in range(-8, 9):
+        for dx in range(-8, 9):
+            x, y = best_at[0] * 8 + dx, best_at[1] * 8 + dy
+            if 0 <= x <= wl - ws and 0 <= y <= hl - hs:
+                region = gl[y + py : y + py + ph, x + px : x + px + pw]
+                scores[(x, y)] = float(np.abs(region - patch).mean())
+    if not scores:
+        return Crop(None, reason="no offset to compare")
+    (x, y), diff = min(scores.items(), key=lambda kv: kv[1])
+    nearby = float(np.median(list(scores.values())))
+    if diff > MAX_CROP_DIFF or nearby < MIN_CROP_CONTRAST * max(diff, 0.5):
+        return Crop(None, diff, nearby, "the smaller picture is not a region of the larger")
+    return Crop((x, y, x + ws, y + hs), diff, nearby)
+
+
+def compare(kind: str, a: bytes, b: bytes) -> Order | Crop:
+    """``order(a, b)`` for kind "order", ``crop(a, b)`` (a the larger) for kind "crop"."""
+    if kind == "crop":
+        return crop(a, b)
+    return order(a, b)
+
+
+def compare_files(kind: str, path_a: str, path_b: str) -> Order | Crop:
+    """:func:`compare` on two files (the form an isolated worker process is given)."""
     with open(path_a, "rb") as fa, open(path_b, "rb") as fb:
-        return order(fa.read(), fb.read())
+        return compare(kind, fa.read(), fb.read())
