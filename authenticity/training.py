@@ -100,6 +100,9 @@ class TrainingSet:
     origins: list[str]
     sources: dict[str, Any] = field(default_factory=dict)
     kinds: list[str] = field(default_factory=list)
+    #: Forgery path -> its features when scanned in a dump that does not hold its original
+    #: (:func:`originless_features`): the evaluation's "without their originals" figure.
+    alone: dict[str, Features] = field(default_factory=dict)
 
     def weights(self, idx: Sequence[int] | None = None) -> list[float]:
         """Per-kind class balance: in each format kind, forged and authentic weigh the same.
@@ -297,13 +300,75 @@ def analyse_dump(
     workers: int = 2,
     dkim_keys: str | None = None,
     overrides: dict[str, int] | None = None,
+    without_originals: bool = True,
 ) -> TrainingSet:
     """Scan the training dump with the real pipeline and compute each document's features.
 
     Top-level files take their item's label. Members inside an authentic container are
     authentic (same group); members inside a forged or unused container, and members an
-    item lists as forged (:attr:`Item.excluded_members`), are left out.
+    item lists as forged (:attr:`Item.excluded_members`), are left out. With
+    ``without_originals``, the forgeries are scanned once more without their originals
+    (:func:`originless_features`, into :attr:`TrainingSet.alone`).
     """
+    ts = _analyse(
+        dump_dir, items, work_dir, workers=workers, dkim_keys=dkim_keys, overrides=overrides
+    )
+    if without_originals:
+        t0 = time.perf_counter()
+        ts.alone = originless_features(
+            dump_dir, items, work_dir, workers=workers, dkim_keys=dkim_keys
+        )
+        ts.sources["originless_seconds"] = time.perf_counter() - t0
+    return ts
+
+
+def _half(group: str) -> int:
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % 2
+
+
+def originless_features(
+    dump_dir: str | os.PathLike[str],
+    items: Sequence[Item],
+    work_dir: str | os.PathLike[str],
+    *,
+    workers: int = 2,
+    dkim_keys: str | None = None,
+) -> dict[str, Features]:
+    """Every forgery's features when its original is not in the dump: the source groups
+    are split in two halves (by sha256), and each half's forgeries are scanned together with
+    the *other* half's authentic files (two dumps of about half the size, hard links). The
+    dump-wide pass then finds no original beside a forgery, as in a leak where the forger's
+    source was not included."""
+    dump = Path(dump_dir)
+    out: dict[str, Features] = {}
+    for half in (0, 1):
+        part = [
+            it
+            for it in items
+            if it.label is not None and (it.label == 0) == (_half(it.group) == half)
+        ]
+        target = Path(work_dir) / f"originless-{half}"
+        for it in part:
+            dest = target / "dump" / it.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(dump / it.path, dest)
+            except OSError:
+                shutil.copyfile(dump / it.path, dest)
+        ts = _analyse(target / "dump", part, target / "scan", workers=workers, dkim_keys=dkim_keys)
+        out.update((p, x) for p, x, y in zip(ts.paths, ts.X, ts.y, strict=True) if y == 1)
+    return out
+
+
+def _analyse(
+    dump_dir: str | os.PathLike[str],
+    items: Sequence[Item],
+    work_dir: str | os.PathLike[str],
+    *,
+    workers: int = 2,
+    dkim_keys: str | None = None,
+    overrides: dict[str, int] | None = None,
+) -> TrainingSet:
     from authenticity.pipeline import Scan
 
     settings = Settings(workers=workers, dkim_keys=dkim_keys)
@@ -388,19 +453,28 @@ def grouped_oof(ts: TrainingSet, seed: int, folds: int = 5) -> np.ndarray:
     return _grouped_oof(ts, seed, folds)[0]
 
 
-def _grouped_oof(ts: TrainingSet, seed: int, folds: int) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold scores, and which test documents a scan's rule floor flags (with the
-    codes the fold's own training set taught)."""
+def _grouped_oof(
+    ts: TrainingSet, seed: int, folds: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-fold scores, which test documents a scan's rule floor flags (with the codes
+    the fold's own training set taught), and the test forgeries' scores from their features
+    without their originals in the dump (NaN where there are none: authentic files)."""
     from sklearn.model_selection import GroupKFold
 
     y = np.asarray(ts.y)
     oof = np.zeros(len(y))
     floor = np.zeros(len(y), dtype=bool)
+    alone = np.full(len(y), np.nan)
+    extra = getattr(ts, "alone", None) or {}
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(np.zeros(len(y)), y, ts.groups):
-        oof[test_idx] = _predict(_fit(ts, train_idx, seed), ts, test_idx)
+        model = _fit(ts, train_idx, seed)
+        oof[test_idx] = _predict(model, ts, test_idx)
         floor[test_idx] = floor_flags(ts, test_idx, set(known_codes(ts, idx=train_idx)))
-    return oof, floor
+        found = [i for i in test_idx if y[i] == 1 and ts.paths[i] in extra]
+        if found:
+            alone[found] = classifier.predict_proba(model, [extra[ts.paths[i]] for i in found])
+    return oof, floor, alone
 
 
 def floor_flags(ts: TrainingSet, idx: np.ndarray, known: set[str]) -> np.ndarray:
@@ -478,12 +552,19 @@ def _headline(ts: TrainingSet, seed: int, folds: int = 4) -> dict[str, Any]:
     """Unseen files and unseen techniques (pooled), model alone and as a scan flags."""
     y = np.asarray(ts.y)
     n_authentic = int((y == 0).sum())
-    oof, oof_floor = _grouped_oof(ts, seed, folds=5)
+    oof, oof_floor, alone = _grouped_oof(ts, seed, folds=5)
     out: dict[str, Any] = {
         "unseen_files": metrics(y, oof),
         "unseen_files_system": metrics(y, system_scores(oof, oof_floor)),
         "oof_scores": oof,
     }
+    scanned = ~np.isnan(alone)
+    if scanned.any():
+        # the same unseen authentic files; the forgeries as scanned without their originals
+        out["unseen_files_without_originals"] = metrics(
+            np.concatenate([y[y == 0], np.ones(int(scanned.sum()), dtype=int)]),
+            np.concatenate([oof[y == 0], alone[scanned]]),
+        )
     loto, pooled_y, pooled_s, pooled_sys = _loto(ts, seed, folds)
     out["leave_one_technique_out"] = loto
     if pooled_y:
@@ -499,6 +580,7 @@ def _headline(ts: TrainingSet, seed: int, folds: int = 4) -> dict[str, Any]:
 
 _SPREAD_KEYS = (
     "unseen_files",
+    "unseen_files_without_originals",
     "leave_one_technique_out_pooled",
     "unseen_files_system",
     "leave_one_technique_out_system",
@@ -759,6 +841,10 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
     for key, label in (
         ("random_split", "random 75/25 split (documents)"),
         ("unseen_files", "unseen source files (grouped 5-fold)"),
+        (
+            "unseen_files_without_originals",
+            "unseen source files, forgeries scanned without their originals",
+        ),
         ("leave_one_technique_out_pooled", "unseen techniques (LOTO, pooled)"),
         ("unseen_files_system", "unseen source files, as a scan flags (model + rule floors)"),
         ("leave_one_technique_out_system", "unseen techniques, as a scan flags (model + floors)"),
@@ -782,6 +868,7 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
         ]
         for key, label in (
             ("unseen_files", "unseen source files"),
+            ("unseen_files_without_originals", "unseen source files, without their originals"),
             ("leave_one_technique_out_pooled", "unseen techniques (LOTO, pooled)"),
             ("unseen_files_system", "unseen source files, as a scan flags"),
             ("leave_one_technique_out_system", "unseen techniques, as a scan flags"),
@@ -879,7 +966,12 @@ one global threshold instead. Rows and columns "as a scan flags" score what a sc
 the model's score, except that documents the rule floor flags whatever the model says (a
 critical finding, or a high finding whose code the fold's training set did not teach, with a
 rule score of at least 0.5) rank first; an authentic document the floor flags counts as a
-false positive.
+false positive. "Without their originals": every forgery's source file is in the training
+dump, so the dump-wide pass can compare the two (a directed image pair, a near-duplicate
+text); in a leak the forger's source is often missing. So the forgeries are scanned once
+more in two half-size dumps that hold the other half's authentic files and not their own
+sources, and the same fold models score those features against the same unseen authentic
+files.
 
 {metrics_table(info["evaluation"])}
 
@@ -931,13 +1023,18 @@ Code@severity pairs the model has learnt: {len(model.known_codes)}
   compact cameras most corpus photos come from, only Canon's PowerShot G series is in the
   camera table. Most of the corpus photos the generator edits were already resized by
   their collectors (no usable thumbnail, no camera layout), so few training forgeries carry
-  these traces and the model weighs them lightly. When the untouched original is in the
-  same dump, the pair is pointed out
-  (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`, info on both copies), but
-  the model does not read those findings: every forgery's source is in the training dump,
-  so it would learn that being half of a pair means forged. Pixel forensics (double
-  compression, copy-move) is not implemented: tried on the corpus, a same-quality
-  recompression error map did not separate edited regions.
+  these traces and the model weighs them lightly. When the original is in the same dump,
+  the pair is pointed out (`NEARDUP_IMAGE_PIXELS_DIFFER`, `NEARDUP_IMAGE_DATES_DIFFER`,
+  info on both copies, not read by the model: it would learn that being half of a pair
+  means forged), and for a re-encoded or cropped copy the pair is *directed*: the copy
+  made from the other (`NEARDUP_IMAGE_REENCODED_COPY`: each copy is remade from the other
+  by re-encoding, and only the later generation is reproduced) or cut out of it
+  (`NEARDUP_IMAGE_CROPPED_COPY`) gets a medium finding the model reads. Those need the
+  original in the dump: the evaluation's "without their originals" row shows the
+  figures without them. A date shift in place leaves the picture as it was, so its pair stays
+  undirected. Single-file pixel forensics (double compression, copy-move) is not
+  implemented: tried on the corpus, a same-quality recompression error map did not
+  separate edited regions.
 - Fabricated emails that imitate an unsigned original (no DKIM in the dump for that
   sender) look like any unsigned email when the forger writes the client's own header
   layout; a message built with Python's email package under a mail client's name is
