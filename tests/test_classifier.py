@@ -8,6 +8,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from authenticity import classifier, scoring, training
@@ -82,6 +83,12 @@ def test_tiny_training_run_scores_careless_forgery_above_source(tmp_path):
     assert any(p.endswith("/mail/0042.eml") for p in ts.paths)
     for forged in training.SAMPLE_DUMP_FORGED:
         assert not any(p.endswith("/" + forged) for p in ts.paths), forged
+    # every forgery was scanned a second time in a dump without its original
+    forged_paths = {p for p, y in zip(ts.paths, ts.y, strict=True) if y == 1}
+    assert set(ts.alone) == forged_paths
+    _oof, _floor, alone = training._grouped_oof(ts, 3, folds=3)
+    assert np.isnan(alone[np.asarray(ts.y) == 0]).all()
+    assert not np.isnan(alone[np.asarray(ts.y) == 1]).any()
     result = training.train_and_write(ts, out, seed=3, data=data, evaluate_model=False)
     model_path = Path(result["model"])
     assert model_path.is_file() and (out / "MODEL_CARD.md").is_file()
