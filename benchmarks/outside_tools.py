@@ -9,13 +9,17 @@ copies of ../shared/corpus files the way a forger at a keyboard would, with Exif
 date shifting, pypdf's ``add_metadata`` and page overlays, python-docx, openpyxl, a
 stdlib ``zipfile`` rewrite that keeps every entry's date and order, Pillow retouches that
 keep the EXIF bytes, and hand-written emails; none of these code paths is in the
-generator. It scans the forgeries together with the corpus files that were *not* used as
-sources (so no untouched original sits beside its forgery) and prints, per recipe, how many
+generator. Each source file serves one recipe only, and the forgeries are scanned together
+with the corpus files that were *not* used as sources, so neither an untouched original nor
+another recipe's copy of the same file sits beside a forgery (until 1.11.0 the image
+recipes shared their photos, and an ExifTool date shift keeps the picture as it was, which
+the generation-order check would take for the retouch's original). It prints, per recipe, how many
 forgeries the scan flags (``suspicious`` or ``likely_forged``) and how many authentic files
 it flags alongside.
 
 ExifTool recipes are skipped when ``exiftool`` is not on PATH. Deterministic: no random
-numbers, the sources are the first corpus files each recipe fits.
+numbers, the sources are the first corpus files each recipe fits that no earlier recipe
+took.
 """
 
 from __future__ import annotations
@@ -342,8 +346,8 @@ def forge(out_dir: Path) -> tuple[dict[str, str], set[Path]]:
         for src in sorted((CORPUS / folder).iterdir()):
             if count >= PER_RECIPE:
                 break
-            if not src.is_file():
-                continue
+            if not src.is_file() or src in used:  # one recipe per source: no copy of it
+                continue  # made by another recipe sits beside a forgery as its original
             try:
                 data = make(src.read_bytes(), src)
             except Exception as exc:  # a recipe that does not fit this source
