@@ -526,3 +526,66 @@ def test_scan_reads_both_copies_again_and_names_the_retouched_one(tmp_path):
     (finding,) = reencoded("outbox.zip!/sent/IMG_0001.jpg")
     assert finding["evidence"]["other_paths"] == ["photos/IMG_0001.jpg"]
     assert reencoded("photos/IMG_0001.jpg") == []
+
+
+#: LibreOffice 6.4 export (its own header marker), created 2022-04-03T19:31:02+02:00.
+LIBREOFFICE_PDF = (
+    CORPUS / "pdf" / "py-pdf__002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf"
+)
+
+
+def _pikepdf_resave(data: bytes) -> bytes:
+    """pikepdf (qpdf) writes the whole file again; the Info dictionary is kept."""
+    import io
+
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def test_pdf_rewritten_by_a_library_keeping_the_creation_date_is_named():
+    if not LIBREOFFICE_PDF.is_file():
+        pytest.skip(f"corpus file missing: {LIBREOFFICE_PDF}")
+    original = LIBREOFFICE_PDF.read_bytes()
+    rewritten = _pikepdf_resave(original)
+    twice = _pikepdf_resave(rewritten)
+    out = dump_findings([analysed("a/report.pdf", original), analysed("b/report.pdf", rewritten)])
+    (finding,) = [f for f in out["b/report.pdf"] if f.code == "NEARDUP_PDF_REWRITTEN_COPY"]
+    assert finding.severity is Severity.MEDIUM
+    assert finding.evidence["writer"] == "qpdf"
+    assert finding.evidence["other_writer"] == "libreoffice"
+    assert finding.evidence["other_paths"] == ["a/report.pdf"]
+    assert "NEARDUP_PDF_REWRITTEN_COPY" not in codes(out, "a/report.pdf")
+    # two copies both written by the library: no side to name
+    out = dump_findings([analysed("b/report.pdf", rewritten), analysed("c/report.pdf", twice)])
+    assert not any("NEARDUP_PDF_REWRITTEN_COPY" in codes(out, p) for p in out)
+
+
+def test_corpus_pdfs_are_not_taken_for_rewritten_copies():
+    pdfs = sorted((CORPUS / "pdf").glob("*.pdf"))
+    if len(pdfs) < 20:
+        pytest.skip("corpus PDFs missing")
+    out = dump_findings([analysed(f"dump/{p.name}", p.read_bytes()) for p in pdfs])
+    assert not any("NEARDUP_PDF_REWRITTEN_COPY" in codes(out, p) for p in out)
+
+
+def test_near_duplicate_pdf_written_by_a_library_is_the_likelier_modified_copy():
+    """The generator's pdf_rewrite_edit (a number edited, the file written again by pikepdf,
+    metadata kept) beside its corpus source: the text pass picks the qpdf-written side."""
+    from authenticity.synth import forge
+
+    source = CORPUS / "pdf" / "pdfminer__samples_contrib_pagelabels.pdf"
+    if not source.is_file():
+        pytest.skip(f"corpus file missing: {source}")
+    data = source.read_bytes()
+    forged = forge(data, "pagelabels.pdf", "pdf_rewrite_edit", seed=1, careful=True)
+    assert forged is not None
+    out = dump_findings([analysed("a.pdf", data), analysed("b.pdf", forged.data)])
+    (mine,) = [f for f in out["b.pdf"] if f.code == "NEARDUP_MODIFIED_COPY"]
+    (theirs,) = [f for f in out["a.pdf"] if f.code == "NEARDUP_MODIFIED_COPY"]
+    assert (mine.severity, theirs.severity) == (Severity.LOW, Severity.INFO)
+    assert mine.evidence["likely_modified"] is True
+    assert "written by qpdf, a PDF library" in mine.message

@@ -15,6 +15,7 @@ from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings,
 from authenticity.dumpwide.email import EmailCollector, email_findings
 from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
+from authenticity.dumpwide.pdf import PdfCollector
 from authenticity.model import Analysis, Document, Finding
 
 __all__ = [
@@ -32,14 +33,16 @@ __all__ = [
 class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
-    facts), then :meth:`findings` returns the extra findings per sha256, fetching the few
-    texts it needs again through a :class:`Resolver` (the results store at scan time)."""
+    facts, image fingerprints, PDF creation dates and writers), then :meth:`findings`
+    returns the extra findings per sha256, fetching the few texts (and pictures) it needs
+    again through a :class:`Resolver` (the results store, and the source, at scan time)."""
 
     def __init__(self) -> None:
         self.baseline = BaselineCollector()
         self.neardup = NeardupCollector()
         self.email = EmailCollector()
         self.images = ImageCollector()
+        self.pdfs = PdfCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -48,6 +51,7 @@ class DumpWide:
         self.neardup.add(sha256, analysis)
         self.email.add(sha256, analysis)
         self.images.add(sha256, analysis)
+        self.pdfs.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -56,6 +60,7 @@ class DumpWide:
             self.neardup.findings(resolver),
             self.email.findings(),
             self.images.findings(resolver),
+            self.pdfs.findings(resolver),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
