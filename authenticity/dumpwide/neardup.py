@@ -8,9 +8,8 @@ then checked with :mod:`difflib` on word tokens: a pair is reported when at leas
 :data:`MIN_SIMILARITY` of the words match and the texts are not identical.
 
 Finding ``NEARDUP_MODIFIED_COPY``: ``info`` on both documents, or ``low`` on the side whose
-file or metadata looks less consistent (a PDF written by a PDF library beside one that was
-not; more findings of its own; or modified later *and* by a different person). The
-evidence lists the changed words (first :data:`MAX_CHANGES`).
+metadata looks less consistent (more findings of its own; or modified later *and* by a
+different person). The evidence lists the changed words (first :data:`MAX_CHANGES`).
 """
 
 from __future__ import annotations
@@ -155,15 +154,6 @@ def _people(analysis: Analysis) -> set[str]:
     }
 
 
-def _library_writer(analysis: Analysis) -> str | None:
-    """The PDF library whose own marker the file carries (qpdf, ReportLab, pypdf), if any."""
-    from authenticity.dumpwide.pdf import LIBRARY_WRITERS
-
-    facts = analysis.facts if isinstance(analysis.facts, dict) else {}
-    writer = facts.get("header_writer")
-    return writer if writer in LIBRARY_WRITERS else None
-
-
 def _weight(analysis: Analysis) -> int:
     return sum(1 for f in analysis.findings if f.severity.rank >= Severity.LOW.rank)
 
@@ -172,10 +162,6 @@ def _suspect(a: Content, b: Content) -> tuple[int | None, str]:
     """Index (0 = a, 1 = b) of the side that gets ``low``, and why; None for info on both."""
     if family_of(a.analysis.mime) != family_of(b.analysis.mime):
         return None, "different formats"
-    la, lb = _library_writer(a.analysis), _library_writer(b.analysis)
-    if (la is None) != (lb is None):
-        side = 0 if la is not None else 1
-        return side, f"it was written by {la or lb}, a PDF library, and the other copy was not"
     wa, wb = _weight(a.analysis), _weight(b.analysis)
     if wa != wb:
         side = 0 if wa > wb else 1
