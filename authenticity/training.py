@@ -310,9 +310,42 @@ def analyse_dump(
     ``without_originals``, the forgeries are scanned once more without their originals
     (:func:`originless_features`, into :attr:`TrainingSet.alone`).
     """
-    ts = _analyse(
-        dump_dir, items, work_dir, workers=workers, dkim_keys=dkim_keys, overrides=overrides
-    )
+    from authenticity.pipeline import Scan
+
+    settings = Settings(workers=workers, dkim_keys=dkim_keys)
+    scan = Scan(str(dump_dir), work_dir, settings)
+    try:
+        with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            list(pool.map(scan.analyse, scan.batches()))
+        records = scan.records()
+    finally:
+        scan.close_pool()
+    by_path = {it.path: it for it in items}
+    ts = TrainingSet([], [], [], [], [], [], [])
+    feature_seconds = 0.0
+    for rec in records:
+        top = rec.doc.path.split(MEMBER_SEP, 1)[0]
+        item = by_path.get(top)
+        nested = rec.doc.path != top
+        if overrides and rec.doc.sha256 in overrides:
+            item = Item(top, overrides[rec.doc.sha256], rec.doc.sha256, "reviewer")
+            nested = False
+        if item is None or item.label is None:
+            continue
+        if nested and (item.label != 0 or _left_out(item, rec.doc.path, top)):
+            continue
+        t0 = time.perf_counter()
+        ts.X.append(to_features(rec.doc, rec.analysis, rec.findings))
+        feature_seconds += time.perf_counter() - t0
+        ts.y.append(item.label)
+        ts.groups.append(item.group)
+        ts.techniques.append(None if nested else item.technique)
+        ts.careful.append(None if nested else item.careful)
+        ts.paths.append(rec.doc.path)
+        ts.origins.append(item.origin)
+        ts.kinds.append(kind_of_mime(rec.analysis.mime, rec.analysis.facts))
+    scan.store.finish_run(scan.run_id, status="complete", documents=len(records), analysed=0)
+    ts.sources["feature_seconds_per_document"] = feature_seconds / max(1, len(ts.X))
     if without_originals:
         t0 = time.perf_counter()
         ts.alone = originless_features(
@@ -355,57 +388,16 @@ def originless_features(
                 os.link(dump / it.path, dest)
             except OSError:
                 shutil.copyfile(dump / it.path, dest)
-        ts = _analyse(target / "dump", part, target / "scan", workers=workers, dkim_keys=dkim_keys)
+        ts = analyse_dump(
+            target / "dump",
+            part,
+            target / "scan",
+            workers=workers,
+            dkim_keys=dkim_keys,
+            without_originals=False,
+        )
         out.update((p, x) for p, x, y in zip(ts.paths, ts.X, ts.y, strict=True) if y == 1)
     return out
-
-
-def _analyse(
-    dump_dir: str | os.PathLike[str],
-    items: Sequence[Item],
-    work_dir: str | os.PathLike[str],
-    *,
-    workers: int = 2,
-    dkim_keys: str | None = None,
-    overrides: dict[str, int] | None = None,
-) -> TrainingSet:
-    from authenticity.pipeline import Scan
-
-    settings = Settings(workers=workers, dkim_keys=dkim_keys)
-    scan = Scan(str(dump_dir), work_dir, settings)
-    try:
-        with cf.ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            list(pool.map(scan.analyse, scan.batches()))
-        records = scan.records()
-    finally:
-        scan.close_pool()
-    by_path = {it.path: it for it in items}
-    ts = TrainingSet([], [], [], [], [], [], [])
-    feature_seconds = 0.0
-    for rec in records:
-        top = rec.doc.path.split(MEMBER_SEP, 1)[0]
-        item = by_path.get(top)
-        nested = rec.doc.path != top
-        if overrides and rec.doc.sha256 in overrides:
-            item = Item(top, overrides[rec.doc.sha256], rec.doc.sha256, "reviewer")
-            nested = False
-        if item is None or item.label is None:
-            continue
-        if nested and (item.label != 0 or _left_out(item, rec.doc.path, top)):
-            continue
-        t0 = time.perf_counter()
-        ts.X.append(to_features(rec.doc, rec.analysis, rec.findings))
-        feature_seconds += time.perf_counter() - t0
-        ts.y.append(item.label)
-        ts.groups.append(item.group)
-        ts.techniques.append(None if nested else item.technique)
-        ts.careful.append(None if nested else item.careful)
-        ts.paths.append(rec.doc.path)
-        ts.origins.append(item.origin)
-        ts.kinds.append(kind_of_mime(rec.analysis.mime, rec.analysis.facts))
-    scan.store.finish_run(scan.run_id, status="complete", documents=len(records), analysed=0)
-    ts.sources["feature_seconds_per_document"] = feature_seconds / max(1, len(ts.X))
-    return ts
 
 
 # ------------------------------------------------------------------------- evaluation
