@@ -552,18 +552,16 @@ class _StoreResolver:
     def paths(self, sha256s: Any) -> dict[str, list[str]]:
         return self.store.paths_of(self.run_id, sha256s)
 
-    def compare_jpegs(
-        self, pairs: list[tuple[str, str]], kind: str = "order"
-    ) -> dict[tuple[str, str], Any]:
-        """:func:`authenticity.dumpwide.jpegorder.compare` of JPEG pairs: both copies are
-        read again from the source into a temporary directory (one path each, a plain file
-        rather than a member where there is one) and compared in an isolated worker
-        process."""
+    def compare_jpegs(self, calls: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], Any]:
+        """:func:`authenticity.dumpwide.jpegorder.compare` for each ``(kind, sha256 a,
+        sha256 b)``: every file named is read again from the source once, into a temporary
+        directory (one path each, a plain file rather than a member where there is one),
+        and the comparisons run in an isolated worker process."""
         from authenticity.dumpwide.jpegorder import compare_files
         from authenticity.ingest import read_documents
         from authenticity.workers import run_isolated
 
-        shas = {sha for pair in pairs for sha in pair}
+        shas = {sha for _kind, a, b in calls for sha in (a, b)}
         if not shas:
             return {}
         chosen = {
@@ -581,14 +579,14 @@ class _StoreResolver:
                     Path(files[sha]).write_bytes(data)
 
             read_documents(self.source, chosen, keep)
-            ready = [(a, b) for a, b in pairs if a in files and b in files]
+            ready = [call for call in calls if call[1] in files and call[2] in files]
             results = run_isolated(
                 compare_files,
-                [(kind, files[a], files[b]) for a, b in ready],
+                [(kind, files[a], files[b]) for kind, a, b in ready],
                 timeout=max(30.0, 2 * self.settings.file_timeout),
                 memory_limit_mb=self.settings.memory_limit_mb,
             )
-        log.info("compared %d of %d JPEG pairs (%s)", len(ready), len(pairs), kind)
+        log.info("compared %d of %d JPEG pairs", len(ready), len(calls))
         return dict(zip(ready, results, strict=True))
 
 

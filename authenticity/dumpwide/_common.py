@@ -104,16 +104,17 @@ class MemoryResolver:
         return {s: sorted(self._by_sha[s].paths) for s in sha256s if s in self._by_sha}
 
     def compare_jpegs(
-        self, pairs: Sequence[tuple[str, str]], kind: str = "order"
-    ) -> dict[tuple[str, str], Any]:
-        """:func:`authenticity.dumpwide.jpegorder.compare` of JPEG pairs, decoded in this
-        process: the occurrences' own bytes (tests, small dumps)."""
+        self, calls: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], Any]:
+        """:func:`authenticity.dumpwide.jpegorder.compare` for each ``(kind, sha256 a,
+        sha256 b)``, decoded in this process: the occurrences' own bytes (tests, small
+        dumps)."""
         from authenticity.dumpwide.jpegorder import compare
 
-        out: dict[tuple[str, str], Any] = {}
-        for a, b in pairs:
+        out: dict[tuple[str, str, str], Any] = {}
+        for kind, a, b in calls:
             da, db = self._data(a), self._data(b)
-            out[(a, b)] = compare(kind, da, db) if da is not None and db is not None else None
+            out[(kind, a, b)] = compare(kind, da, db) if da is not None and db is not None else None
         return out
 
     def _data(self, sha256: str) -> bytes | None:

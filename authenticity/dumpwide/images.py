@@ -110,8 +110,7 @@ class ImageCollector:
                     others = [o for o in group if o.sha256 != shot.sha256 and differs(shot, o)]
                     if others:
                         pairs.append((code, shot, others))
-        later = _later_copies(self.shots, resolver)
-        crops = _cropped_copies(self.shots, resolver)
+        later, crops = _directed_pairs(self.shots, resolver)
         if not pairs and not later and not crops:
             return out
         wanted = {o.sha256 for _c, _s, others in pairs for o in others[:MAX_LISTED]}
@@ -184,27 +183,31 @@ def _finding(code: str, shot: _Shot, others: list[_Shot], paths: dict[str, list[
     return Finding(code, Severity.INFO, message, evidence)
 
 
-def _later_copies(
+def _directed_pairs(
     shots: list[_Shot], resolver: Resolver | None
-) -> dict[str, tuple[str, Order, bool]]:
-    """sha256 of each copy found to be made from another -> (that other copy, the
-    comparison, whether the two share their EXIF block), for the candidate pairs
-    (:func:`_order_candidates`) the resolver can compare."""
+) -> tuple[dict[str, tuple[str, Order, bool]], dict[str, tuple[str, Crop]]]:
+    """The candidate pairs compared by the resolver, in one call (a scan reads the files
+    again once): sha256 of each copy made from another -> (that other copy, the comparison,
+    whether the two share their EXIF block); sha256 of each crop -> (the larger picture,
+    where)."""
     compare = getattr(resolver, "compare_jpegs", None)
     if compare is None:
-        return {}
-    candidates = _order_candidates(shots)
-    if not candidates:
-        return {}
+        return {}, {}
+    calls = [("order", a, b) for a, b in _order_candidates(shots)]
+    calls += [("crop", large, small) for large, small in _crop_candidates(shots)]
+    if not calls:
+        return {}, {}
     exif = {shot.sha256: shot.exif for shot in shots}
-    out: dict[str, tuple[str, Order, bool]] = {}
-    for (a, b), order in compare(candidates).items():
-        if order is None or order.later is None:
-            continue
-        later, earlier = (a, b) if order.later == "a" else (b, a)
-        same_exif = exif.get(a) is not None and exif.get(a) == exif.get(b)
-        out.setdefault(later, (earlier, order, same_exif))
-    return out
+    later: dict[str, tuple[str, Order, bool]] = {}
+    crops: dict[str, tuple[str, Crop]] = {}
+    for (_kind, a, b), result in compare(calls).items():
+        if isinstance(result, Order) and result.later is not None:
+            copy, earlier = (a, b) if result.later == "a" else (b, a)
+            same_exif = exif.get(a) is not None and exif.get(a) == exif.get(b)
+            later.setdefault(copy, (earlier, result, same_exif))
+        elif isinstance(result, Crop) and result.box is not None:
+            crops.setdefault(b, (a, result))
+    return later, crops
 
 
 def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
@@ -280,14 +283,10 @@ def _reencoded_finding(
     return Finding("NEARDUP_IMAGE_REENCODED_COPY", Severity.MEDIUM, message, evidence)
 
 
-def _cropped_copies(shots: list[_Shot], resolver: Resolver | None) -> dict[str, tuple[str, Crop]]:
-    """sha256 of each picture found to be a region of a larger one with the same EXIF block
-    -> (the larger picture, where). Candidates: same EXIF block, the smaller at least
-    MIN_CROP_SIDE of the larger's width and height; MAX_ORDERED_PAIRS at most."""
-    compare = getattr(resolver, "compare_jpegs", None)
-    if compare is None:
-        return {}
-    candidates: list[tuple[str, str]] = []
+def _crop_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
+    """(larger, smaller) pairs with the same EXIF block, the smaller at least MIN_CROP_SIDE
+    of the larger's width and height; MAX_ORDERED_PAIRS at most."""
+    out: list[tuple[str, str]] = []
     for group in _groups(shots, "exif"):
         for a in group:
             for b in group:
@@ -295,12 +294,8 @@ def _cropped_copies(shots: list[_Shot], resolver: Resolver | None) -> dict[str, 
                 if None in (wa, ha, wb, hb) or (wa, ha) == (wb, hb) or a.scan == b.scan:
                     continue
                 if MIN_CROP_SIDE * wa <= wb <= wa and MIN_CROP_SIDE * ha <= hb <= ha:
-                    candidates.append((a.sha256, b.sha256))  # (larger, smaller)
-    out: dict[str, tuple[str, Crop]] = {}
-    for (large, small), found in compare(candidates[:MAX_ORDERED_PAIRS], "crop").items():
-        if found is not None and found.box is not None:
-            out.setdefault(small, (large, found))
-    return out
+                    out.append((a.sha256, b.sha256))
+    return out[:MAX_ORDERED_PAIRS]
 
 
 def _cropped_finding(large: str, found: Crop, paths: dict[str, list[str]]) -> Finding:
