@@ -526,6 +526,15 @@ def test_scan_reads_both_copies_again_and_names_the_retouched_one(tmp_path):
     (finding,) = reencoded("outbox.zip!/sent/IMG_0001.jpg")
     assert finding["evidence"]["other_paths"] == ["photos/IMG_0001.jpg"]
     assert reencoded("photos/IMG_0001.jpg") == []
+    # the report's page sketches where in the picture the copies differ
+    from authenticity.review.views import doc_id
+
+    w, h = finding["evidence"]["picture_size"]
+    left, top, right, bottom = finding["evidence"]["changed_box"]
+    page = tmp_path / "out" / "docs" / f"{doc_id('outbox.zip!/sent/IMG_0001.jpg')}.html"
+    html = page.read_text()
+    assert f'<svg class="frame" viewBox="0 0 {w} {h}"' in html
+    assert f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}"' in html
 
 
 #: LibreOffice 6.4 export (its own header marker), created 2022-04-03T19:31:02+02:00.

@@ -342,3 +342,21 @@ def test_a_finding_links_the_document_it_points_to(tmp_path):
     assert f'In the dump: <a href="{doc_id("o1.eml")}.html">o1.eml</a>' in page
     back = render_doc_links(out, "o1.eml")
     assert f'<a href="{doc_id("reply.eml")}.html">reply.eml</a>' in back
+
+
+def test_picture_frame_takes_whole_numbers_inside_the_picture_only():
+    from authenticity.review.views import picture_frame
+
+    good = {"picture_size": [640, 480], "changed_box": [40, 32, 120, 104]}
+    assert picture_frame(good) == {"w": 640, "h": 480, "x": 40, "y": 32, "bw": 80, "bh": 72}
+    assert picture_frame({"picture_size": [640, 480], "region": [0, 0, 600, 400]})["bw"] == 600
+    for bad in (
+        None,
+        "x",
+        {"picture_size": [640, 480]},
+        {"picture_size": [640, 480], "changed_box": [40, 32, 700, 104]},  # outside
+        {"picture_size": [640, 480], "changed_box": [120, 32, 40, 104]},  # inverted
+        {"picture_size": ["640", 480], "changed_box": [40, 32, 120, 104]},  # text
+        {"picture_size": [640, 480], "changed_box": ['1"/><script>', 32, 120, 104]},
+    ):
+        assert picture_frame(bad) is None, bad

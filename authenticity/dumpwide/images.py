@@ -119,10 +119,12 @@ class ImageCollector:
         paths = resolver.paths(wanted) if resolver is not None else {}
         for code, shot, others in pairs:
             out.setdefault(shot.sha256, []).append(_finding(code, shot, others, paths))
+        size = {shot.sha256: list(shot.size) for shot in self.shots}
         for sha, (earlier, order, same_exif) in later.items():
-            out.setdefault(sha, []).append(_reencoded_finding(earlier, order, same_exif, paths))
-        for sha, (large, found) in crops.items():
-            out.setdefault(sha, []).append(_cropped_finding(large, found, paths))
+            found_order = _reencoded_finding(earlier, order, same_exif, paths, size[sha])
+            out.setdefault(sha, []).append(found_order)
+        for sha, (large, found) in crops.items():  # the region lies in the larger picture
+            out.setdefault(sha, []).append(_cropped_finding(large, found, paths, size[large]))
         return out
 
 
@@ -245,7 +247,7 @@ def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
 
 
 def _reencoded_finding(
-    earlier: str, order: Order, same_exif: bool, paths: dict[str, list[str]]
+    earlier: str, order: Order, same_exif: bool, paths: dict[str, list[str]], size: list[Any]
 ) -> Finding:
     other_paths = paths.get(earlier, [])[:1]
     where = other_paths[0] if other_paths else "another file of the dump"
@@ -279,6 +281,7 @@ def _reencoded_finding(
         "agree": round(order.agree, 4),
         "changed": round(order.changed, 4),
         "changed_box": list(order.changed_box) if order.changed_box else None,
+        "picture_size": size,
     }
     return Finding("NEARDUP_IMAGE_REENCODED_COPY", Severity.MEDIUM, message, evidence)
 
@@ -298,7 +301,9 @@ def _crop_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
     return out[:MAX_ORDERED_PAIRS]
 
 
-def _cropped_finding(large: str, found: Crop, paths: dict[str, list[str]]) -> Finding:
+def _cropped_finding(
+    large: str, found: Crop, paths: dict[str, list[str]], size: list[Any]
+) -> Finding:
     other_paths = paths.get(large, [])[:1]
     where = other_paths[0] if other_paths else "another file of the dump"
     assert found.box is not None
@@ -315,5 +320,6 @@ def _cropped_finding(large: str, found: Crop, paths: dict[str, list[str]]) -> Fi
         "region": list(found.box),
         "diff": round(found.diff, 3),
         "nearby_diff": round(found.nearby, 3),
+        "picture_size": size,
     }
     return Finding("NEARDUP_IMAGE_CROPPED_COPY", Severity.MEDIUM, message, evidence)

@@ -288,6 +288,7 @@ class Dump:
                     if k != "changes"
                 ],
                 "related": self._related(f.get("evidence"), card["path"]),
+                "frame": picture_frame(f.get("evidence")),
             }
             for f in _ordered_findings(card.get("findings") or [])
         ]
@@ -370,6 +371,21 @@ class Dump:
 
 def _verdict_rank(verdict: str) -> int:
     return VERDICT_ORDER.index(verdict) if verdict in VERDICT_ORDER else len(VERDICT_ORDER)
+
+
+def picture_frame(evidence: Any) -> dict[str, Any] | None:
+    """Where a finding's box lies in its picture, for a sketch (``changed_box`` of a
+    re-encoded copy, ``region`` of a crop, with ``picture_size``): whole numbers only."""
+    if not isinstance(evidence, dict):
+        return None
+    size, box = evidence.get("picture_size"), evidence.get("changed_box") or evidence.get("region")
+    numbers = [*(size or []), *(box or [])]
+    if len(numbers) != 6 or not all(isinstance(n, int) and n >= 0 for n in numbers):
+        return None
+    w, h, left, top, right, bottom = numbers
+    if not (w > 0 and h > 0 and left < right <= w and top < bottom <= h):
+        return None
+    return {"w": w, "h": h, "x": left, "y": top, "bw": right - left, "bh": bottom - top}
 
 
 def _ordered_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
