@@ -146,15 +146,13 @@ def _dates_differ(a: _Shot, b: _Shot) -> bool:
     return any(x is not None and y is not None and x != y for x, y in pairs)
 
 
+def _recoded(a: _Shot, b: _Shot) -> bool:
+    """Two pictures of one known size whose compressed data differ."""
+    return None not in (a.scan, b.scan, *a.size) and a.scan != b.scan and a.size == b.size
+
+
 def _pixels_differ(a: _Shot, b: _Shot) -> bool:
-    return (
-        a.scan is not None
-        and b.scan is not None
-        and a.scan != b.scan
-        and a.size == b.size
-        and None not in a.size
-        and a.dates[0] is not None  # a camera shot: EXIF with a capture time
-    )
+    return _recoded(a, b) and a.dates[0] is not None  # a camera shot: EXIF with a capture time
 
 
 def _finding(code: str, shot: _Shot, others: list[_Shot], paths: dict[str, list[str]]) -> Finding:
@@ -217,14 +215,11 @@ def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
     share their EXIF block, then pairs whose picture hashes share one of four 16-bit bands
     and are at most MAX_HASH_DISTANCE bits apart (closest first); MAX_ORDERED_PAIRS at most."""
 
-    def comparable(a: _Shot, b: _Shot) -> bool:
-        return None not in (a.scan, b.scan, *a.size) and a.scan != b.scan and a.size == b.size
-
     out: dict[tuple[str, str], None] = {}
     for group in _groups(shots, "exif"):
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if comparable(a, b):
+                if _recoded(a, b):
                     out[(min(a.sha256, b.sha256), max(a.sha256, b.sha256))] = None
     near: dict[tuple[str, str], int] = {}
     buckets: dict[tuple[int, str], list[_Shot]] = {}
@@ -239,7 +234,7 @@ def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
             for b in bucket[i + 1 :]:
                 assert a.phash is not None and b.phash is not None
                 distance = (int(a.phash, 16) ^ int(b.phash, 16)).bit_count()
-                if distance <= MAX_HASH_DISTANCE and comparable(a, b):
+                if distance <= MAX_HASH_DISTANCE and _recoded(a, b):
                     near[(min(a.sha256, b.sha256), max(a.sha256, b.sha256))] = distance
     for pair in sorted(near, key=lambda p: (near[p], p)):
         out.setdefault(pair, None)
