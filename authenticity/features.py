@@ -100,7 +100,7 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 #:   the model made every such workbook of a generated 5,000-file dump likely_forged;
 #: - ``NEARDUP_PDF_REWRITTEN_COPY``: directed, but it sits on forgeries that carry the
 #:   library's trace in the file itself (``PDF_WRITER_MISMATCH``, fonts, layout); a model
-#:   that read it (1.12.0 as first trained) leaned on the pair and weighed those single-file
+#:   that read it (a candidate model, not shipped) leaned on the pair and weighed those single-file
 #:   traces less: without the originals in the dump, recall at 2 % fell from 72.9 to 70.7 %
 #:   and the outside-tools benchmark from 66 to 58 of 134. It stays a pointer for analysts.
 UNREAD = frozenset(

@@ -215,7 +215,7 @@ def test_python_message_id_under_a_mail_client_name():
         for f in email_findings(build(outlook, python_id))
         if f.code == "EMAIL_MESSAGE_ID_UNLIKE_CLIENT"
     ]
-    assert finding.severity == Severity.MEDIUM and finding.evidence["client"] == outlook
+    assert finding.severity == Severity.HIGH and finding.evidence["client"] == outlook
     # Outlook's own shape, or no client claimed at all (a script that says nothing): no finding.
     outlook_id = "<000001d2c3a1$4b5c6d70$e2153850$@example.org>"
     for data in (build(outlook, outlook_id), build(None, python_id)):
@@ -308,7 +308,7 @@ def test_fabrication_of_a_real_client_message_shows_the_script_layout(name):
     for careful in (False, True):
         forged = forge(original, name + ".eml", "email_fabricate", seed=1, careful=careful)
         assert forged is not None
-        assert _mail_codes(forged.data).get(LAYOUT) == "medium"
+        assert _mail_codes(forged.data).get(LAYOUT) == "high"
 
 
 def test_python_made_fixture_without_a_client_is_info():
@@ -343,7 +343,7 @@ def _legacy(list_id: str | None) -> bytes:
 def test_legacy_mime_classes_under_a_client_and_mailing_lists():
     single, multi = _legacy(None).split(b"\n\x00")[:2]
     for data in (single, multi):
-        assert _mail_codes(data).get(LAYOUT) == "medium"
+        assert _mail_codes(data).get(LAYOUT) == "high"
     # Mailman (Python) re-wraps list traffic with its own boundary: not a claim about a client.
     single, multi = _legacy("<staff.lists.example.org>").split(b"\n\x00")[:2]
     for data in (single, multi):

@@ -185,7 +185,7 @@ def test_alldates_shift_leaves_the_thumbnail_directory_date_behind(shift, tmp_pa
     # Back-dated: IFD0 before IFD1; forward-dated: the capture after IFD1.
     result = analyse(exiftool_edit(original, tmp_path, f"-AllDates{shift}"))
     finding = next(f for f in result.findings if f.code == "EXIF_THUMBNAIL_DATE_MISMATCH")
-    assert finding.severity.value == "medium"
+    assert finding.severity.value == "high"
     assert finding.evidence["thumbnail_datetime"].isoformat() == "2011-03-20T11:23:01"
 
 
@@ -392,7 +392,7 @@ def test_capture_date_moved_past_the_digitized_date_is_flagged():
     close = set_exif_date(original, "DateTimeOriginal", "2004:12:25 11:43:05")
     assert "EXIF_TAKEN_AFTER_DIGITIZED" not in codes(analyse(close))
     forged = analyse(set_exif_date(original, "DateTimeOriginal", "2005:03:02 09:10:00"))
-    assert codes(forged)["EXIF_TAKEN_AFTER_DIGITIZED"] == "medium"
+    assert codes(forged)["EXIF_TAKEN_AFTER_DIGITIZED"] == "high"
     finding = next(f for f in forged.findings if f.code == "EXIF_TAKEN_AFTER_DIGITIZED")
     assert finding.evidence["difference_days"] > 60
     assert forged.facts["exif_file_source"] == 3

@@ -361,7 +361,7 @@ def check_message_id_vs_client(
         return
     yield Finding(
         "EMAIL_MESSAGE_ID_UNLIKE_CLIENT",
-        Severity.MEDIUM,
+        Severity.HIGH,
         f"The message says it was written with {client!r}, but its Message-ID {mid.strip()!r} "
         "has the shape Python's email library generates (time.pid.random@host), which that "
         "client never uses: a script wrote the message and copied the client's header.",
@@ -375,7 +375,7 @@ _LIST_HEADERS = ("list-id", "x-mailman-version", "list-post")
 
 def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The message was put together by Python's ``email`` package (header layout, boundary,
-    per-part MIME-Version): medium when it names a mail client that writes its own layout,
+    per-part MIME-Version): high when it names a mail client that writes its own layout,
     info otherwise (automated senders and conversion tools write such messages too)."""
     traces = facts.get("python_email_traces")
     if not isinstance(traces, list) or not traces:
@@ -395,7 +395,7 @@ def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> I
     if named:
         yield Finding(
             "EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT",
-            Severity.MEDIUM,
+            Severity.HIGH,
             f"The message says it was written with {client!r}, but it has the layout of "
             f"Python's email package ({'; '.join(traces)}), which that client never "
             "produces: a script wrote the message and copied the client's header.",

@@ -137,7 +137,7 @@ def check_taken_vs_digitized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     if gap > tolerance:
         yield Finding(
             "EXIF_TAKEN_AFTER_DIGITIZED",
-            Severity.MEDIUM,
+            Severity.HIGH,
             f"The photo says it was taken on {taken.isoformat()}, {gap.days} days after it "
             f"was digitized ({digitized.isoformat()}): a picture cannot be stored before it "
             "is taken, so the capture date was moved forward.",
@@ -184,7 +184,7 @@ def check_thumbnail_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
         return
     yield Finding(
         "EXIF_THUMBNAIL_DATE_MISMATCH",
-        Severity.MEDIUM,
+        Severity.HIGH,
         f"The thumbnail directory's DateTime ({thumb.isoformat()}), which the camera writes "
         f"with the photo, is {' and '.join(problems)}: the dates were rewritten in one "
         "place and not the other.",
