@@ -658,8 +658,37 @@ class Prediction:
 def document_findings(
     doc: Document, own: Analysis, parent: Analysis | None, extra: list[Finding]
 ) -> list[Finding]:
-    """Content, occurrence, dump-wide findings and ingest problems of one occurrence."""
-    return [*own.findings, *occurrence_findings(doc, own, parent), *extra]
+    """Content, occurrence, dump-wide findings and ingest problems of one occurrence.
+
+    A dump-wide finding may list codes under ``evidence["demotes"]``: a trait the dump
+    shares explains them (e.g. a conversion tool's email layout), so the document's own
+    findings with those codes count as ``low`` at most, their message saying why.
+    """
+    found = [*own.findings, *occurrence_findings(doc, own, parent), *extra]
+    return demote(found)
+
+
+def demote(findings: list[Finding]) -> list[Finding]:
+    """Findings whose code another finding's ``evidence["demotes"]`` names, capped at low."""
+    by: dict[str, Finding] = {}
+    for f in findings:
+        codes = f.evidence.get("demotes") if isinstance(f.evidence, dict) else None
+        if isinstance(codes, list):
+            by.update((str(c), f) for c in codes if str(c) not in by)
+    if not by:
+        return findings
+    out = []
+    for f in findings:
+        cause = by.get(f.code)
+        if cause is not None and f.severity.rank > Severity.LOW.rank:
+            f = dataclasses.replace(
+                f,
+                severity=Severity.LOW,
+                message=f"{f.message} Counted as low: {cause.code} (the dump shares this trait).",
+                evidence={**f.evidence, "demoted_from": f.severity.value, "demoted_by": cause.code},
+            )
+        out.append(f)
+    return out
 
 
 def build_scorecard(

@@ -579,3 +579,98 @@ def test_corpus_pdfs_are_not_taken_for_rewritten_copies():
         pytest.skip("corpus PDFs missing")
     out = dump_findings([analysed(f"dump/{p.name}", p.read_bytes()) for p in pdfs])
     assert not any("NEARDUP_PDF_REWRITTEN_COPY" in codes(out, p) for p in out)
+
+
+def _outlook_by_script(i: int) -> bytes:
+    """A message built with Python's email package under Outlook's name (set_content:
+    MIME-Version written last), as a fabrication or a conversion tool writes it."""
+    msg = EmailMessage()
+    msg["From"] = "Agnes Roy <agnes.roy@example.org>"
+    msg["To"] = "tresorerie@example.org"
+    msg["Subject"] = f"Virement {i}"
+    msg["Date"] = format_datetime(dt.datetime(2017, 4, 3, 9, i, tzinfo=dt.UTC))
+    msg["Message-ID"] = f"<AM5PR0{i}01MB2468.eurprd04.prod.outlook.com>"
+    msg["X-Mailer"] = "Microsoft Outlook 16.0"
+    msg.set_content(f"Merci de virer {1000 + i} euros.")
+    return msg.as_bytes()
+
+
+def _layout_findings(out: Path) -> dict[str, list[dict]]:
+    import json
+
+    found: dict[str, list[dict]] = {}
+    for line in (out / "scorecards.jsonl").read_text(encoding="utf-8").splitlines():
+        card = json.loads(line)
+        found[card["path"]] = [
+            f for f in card["findings"] if f["code"].startswith("EMAIL_") and "LAYOUT" in f["code"]
+        ]
+    return found
+
+
+#: Real messages in their clients' layouts (SpamScope fixtures).
+CLIENT_LAYOUT = [f"SpamScope__tests_mails_mail_test_{n}" for n in (2, 3, 4, 6, 7, 8, 9, 10, 12)]
+
+
+@pytest.mark.parametrize("scripted", [1, 20])
+def test_a_layout_most_of_the_dump_shares_is_the_conversion_s_not_a_forgery(tmp_path, scripted):
+    from authenticity.dumpwide.email import SHARED_LAYOUT_MIN
+    from authenticity.pipeline import run_scan
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    for name in CLIENT_LAYOUT if scripted < SHARED_LAYOUT_MIN else CLIENT_LAYOUT[:2]:
+        (dump / f"{name}.eml").write_bytes((CORPUS / "email" / name).read_bytes())
+    for i in range(scripted):
+        (dump / f"script-{i}.eml").write_bytes(_outlook_by_script(i))
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=1), model="none")
+    found = _layout_findings(out)
+    built = [found[f"script-{i}.eml"] for i in range(scripted)]
+    assert all(not found[p] for p in found if not p.startswith("script-"))
+    if scripted < SHARED_LAYOUT_MIN:
+        # one message built by a script among real ones: the contradiction stands (high)
+        assert [[(f["code"], f["severity"]) for f in b] for b in built] == [
+            [("EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT", "high")]
+        ]
+        return
+    # nearly all of the dump's mail has it: a conversion tool's layout, counted as low
+    for found_here in built:
+        by_code = {f["code"]: f for f in found_here}
+        layout = by_code["EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT"]
+        assert layout["severity"] == "low"
+        assert layout["evidence"]["demoted_from"] == "high"
+        shared = by_code["EMAIL_LAYOUT_SHARED_BY_DUMP"]
+        assert (shared["severity"], shared["evidence"]["scripted_emails"]) == ("info", 20)
+        assert shared["evidence"]["emails"] == 22
+
+
+def test_a_shared_layout_needs_twenty_emails_and_nine_tenths_of_the_dump_s():
+    from authenticity.dumpwide.email import EmailCollector
+
+    real = [
+        analysed_pair(p.name, p.read_bytes())
+        for p in sorted((CORPUS / "email").glob("SpamScope__tests_mails_mail_*"))
+    ]
+    real = [
+        (sha, a)
+        for sha, a in real
+        if a.mime == "message/rfc822" and not a.facts.get("python_email_traces")
+    ]
+    assert len(real) >= 3
+
+    def shared(n_scripted: int, n_real: int) -> dict:
+        collector = EmailCollector()
+        for i in range(n_scripted):
+            collector.add(*analysed_pair(f"s{i}.eml", _outlook_by_script(i)))
+        for sha, analysis in real[:n_real]:
+            collector.add(sha, analysis)
+        return collector.shared_layout()
+
+    assert len(shared(20, 2)) == 20  # 20 of 22
+    assert shared(19, 0) == {}  # too few to be a dump's trait
+    assert shared(20, 3) == {}  # 20 of 23: real mail beside them, fabrications can hide there
+
+
+def analysed_pair(path: str, data: bytes):
+    doc, analysis = analysed(path, data)
+    return doc.sha256, analysis

@@ -25,6 +25,15 @@ same Message-ID (the sender's Sent copy and each recipient's copy of one message
 headers differ by more than :data:`COPY_DATE_SLACK`. The sender's client writes the Date
 once and relays do not touch it, so one copy's Date was edited; the check cannot tell which.
 
+``EMAIL_LAYOUT_SHARED_BY_DUMP`` (info, on each such email): at least
+:data:`SHARED_LAYOUT_MIN` emails, and at least :data:`SHARED_LAYOUT_SHARE` of the dump's
+distinct emails, have the layout of Python's email package (fact ``python_email_traces``).
+A forger builds a few messages; a dump whose mail nearly all looks built by a script went
+through a conversion tool (a PST or mailbox export rebuilt with the stdlib), and the layout
+says nothing about any one message. The finding lists ``EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT``
+under ``demotes``: the scorecard keeps that finding at ``low``
+(:func:`authenticity.pipeline.document_findings`).
+
 ``EMAIL_REPLY_BEFORE_ORIGINAL``: an email whose In-Reply-To (else the last References id)
 names a message of the dump dated more than :data:`REPLY_SLACK` after it. A reply cannot be
 written before the message it answers: the reply was back-dated or the original
@@ -63,6 +72,14 @@ COPY_DATE_SLACK = 60.0  # seconds
 REPLY_SLACK = 24 * 3600.0  # seconds
 #: Beyond this the reply's finding is high (as a Date a month off its first relay is).
 REPLY_HIGH_GAP = 30 * 86400.0  # seconds
+#: A layout is the dump's own (a conversion), not a message's, from this many emails and
+#: this share of the dump's distinct emails: a conversion rebuilds every message, while a
+#: share of one half would let a forger who adds as many fabrications as the dump has
+#: real emails hide them all (it happened in the training set's half-size dumps).
+SHARED_LAYOUT_MIN = 20
+SHARED_LAYOUT_SHARE = 0.9
+#: Findings that a layout shared by the dump's mail explains.
+LAYOUT_FINDINGS = ("EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT",)
 _VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
 
 
@@ -130,10 +147,16 @@ class EmailCollector:
         self._dated_mid = array("Q")
         self._dated_parent = array("Q")
         self._dated_when = array("d")
+        # Layout of Python's email package: the emails showing it, and all emails.
+        self._scripted: list[str] = []
+        self._n_emails = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
         if not _is_email(analysis):
             return
+        self._n_emails += 1
+        if analysis.facts.get("python_email_traces"):
+            self._scripted.append(sha256)
         self._add_queue_ids(sha256, analysis.facts)
         self._add_thread(sha256, analysis.facts)
         domain = sender_domain(analysis)
@@ -307,11 +330,30 @@ class EmailCollector:
             {"other_sha256": self._emails[other], "shared_queue_ids": shared},
         )
 
+    def shared_layout(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_LAYOUT_SHARED_BY_DUMP, when most of the dump's mail has the
+        layout of Python's email package."""
+        scripted, total = len(self._scripted), self._n_emails
+        if scripted < SHARED_LAYOUT_MIN or scripted < SHARED_LAYOUT_SHARE * total:
+            return {}
+        finding = Finding(
+            "EMAIL_LAYOUT_SHARED_BY_DUMP",
+            Severity.INFO,
+            f"{scripted} of the {total} emails of this dump have the layout of Python's "
+            "email package: the mail went through a conversion tool that rebuilt the "
+            "messages, so that layout says nothing about this one (a mail client's name "
+            "over it counts as low here).",
+            {"scripted_emails": scripted, "emails": total, "demotes": list(LAYOUT_FINDINGS)},
+        )
+        return {sha: [finding] for sha in self._scripted}
+
     def findings(self) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN, EMAIL_RECEIVED_ID_REUSED and the
-        thread-date findings."""
+        """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN, EMAIL_RECEIVED_ID_REUSED, the
+        thread-date findings and EMAIL_LAYOUT_SHARED_BY_DUMP."""
         out: dict[str, list[Finding]] = self.reused_queue_ids()
         for sha, found in self.thread_dates().items():
+            out.setdefault(sha, []).extend(found)
+        for sha, found in self.shared_layout().items():
             out.setdefault(sha, []).extend(found)
         for domain, emails in self.by_domain.items():
             total_signed = sum(1 for e in emails if e[2])
