@@ -673,8 +673,8 @@ def demote(findings: list[Finding]) -> list[Finding]:
     by: dict[str, Finding] = {}
     for f in findings:
         codes = f.evidence.get("demotes") if isinstance(f.evidence, dict) else None
-        if isinstance(codes, list):
-            by.update((str(c), f) for c in codes if str(c) not in by)
+        for code in codes if isinstance(codes, list) else ():
+            by.setdefault(str(code), f)
     if not by:
         return findings
     out = []

@@ -612,7 +612,7 @@ CLIENT_LAYOUT = [f"SpamScope__tests_mails_mail_test_{n}" for n in (2, 3, 4, 6, 7
 
 
 @pytest.mark.parametrize("scripted", [1, 20])
-def test_a_layout_most_of_the_dump_shares_is_the_conversion_s_not_a_forgery(tmp_path, scripted):
+def test_a_layout_nearly_all_the_dump_s_mail_shares_is_a_conversion_s(tmp_path, scripted):
     from authenticity.dumpwide.email import SHARED_LAYOUT_MIN
     from authenticity.pipeline import run_scan
 

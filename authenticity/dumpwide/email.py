@@ -331,8 +331,8 @@ class EmailCollector:
         )
 
     def shared_layout(self) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_LAYOUT_SHARED_BY_DUMP, when most of the dump's mail has the
-        layout of Python's email package."""
+        """sha256 -> EMAIL_LAYOUT_SHARED_BY_DUMP, when nearly all of the dump's mail has
+        the layout of Python's email package."""
         scripted, total = len(self._scripted), self._n_emails
         if scripted < SHARED_LAYOUT_MIN or scripted < SHARED_LAYOUT_SHARE * total:
             return {}
