@@ -79,6 +79,13 @@ def distinct_contents(items: Sequence[tuple[Document, Analysis]]) -> list[Conten
     return list(by_sha.values())
 
 
+def other_copy(paths: dict[str, list[str]], sha256: str, unnamed: str) -> tuple[list[str], str]:
+    """The path a pair finding names for the other copy (its first occurrence; an empty
+    list if the resolver had none), and the words for it in a message (``unnamed`` then)."""
+    first = paths.get(sha256, [])[:1]
+    return first, first[0] if first else unnamed
+
+
 class Resolver(Protocol):
     """Where a dump-wide pass fetches what it did not keep: whole analyses, paths."""
 

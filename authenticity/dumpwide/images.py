@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from authenticity.dumpwide._common import Resolver
+from authenticity.dumpwide._common import Resolver, other_copy
 from authenticity.dumpwide.jpegorder import MIN_CROP_SIDE, Crop, Order
 from authenticity.model import Analysis, Finding, Severity
 
@@ -244,8 +244,7 @@ def _order_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
 def _reencoded_finding(
     earlier: str, order: Order, same_exif: bool, paths: dict[str, list[str]], size: list[Any]
 ) -> Finding:
-    other_paths = paths.get(earlier, [])[:1]
-    where = other_paths[0] if other_paths else "another file of the dump"
+    other_paths, where = other_copy(paths, earlier, "another file of the dump")
     mine, theirs = (
         (order.remake_a, order.remake_b) if order.later == "a" else (order.remake_b, order.remake_a)
     )
@@ -299,8 +298,7 @@ def _crop_candidates(shots: list[_Shot]) -> list[tuple[str, str]]:
 def _cropped_finding(
     large: str, found: Crop, paths: dict[str, list[str]], size: list[Any]
 ) -> Finding:
-    other_paths = paths.get(large, [])[:1]
-    where = other_paths[0] if other_paths else "another file of the dump"
+    other_paths, where = other_copy(paths, large, "another file of the dump")
     assert found.box is not None
     message = (
         f"This picture is a crop of {where}: both carry the same EXIF block, byte for byte, "

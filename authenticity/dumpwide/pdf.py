@@ -27,7 +27,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from authenticity.dumpwide._common import Resolver
+from authenticity.dumpwide._common import Resolver, other_copy
 from authenticity.model import Analysis, Finding, Severity
 
 #: Writers named by a file's own marker that are libraries or converters run by scripts,
@@ -90,8 +90,7 @@ class PdfCollector:
 
 
 def _finding(created: str, copy: _Pdf, original: _Pdf, paths: dict[str, list[str]]) -> Finding:
-    other_paths = paths.get(original.sha256, [])[:1]
-    where = other_paths[0] if other_paths else "another PDF of the dump"
+    other_paths, where = other_copy(paths, original.sha256, "another PDF of the dump")
     theirs = original.writer or original.producer or "its original program"
     message = (
         f"This PDF claims the same creation date ({created}) and page count as {where}, but "
