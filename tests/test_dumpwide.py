@@ -573,6 +573,76 @@ def test_pdf_rewritten_by_a_library_keeping_the_creation_date_is_named():
     assert not any("NEARDUP_PDF_REWRITTEN_COPY" in codes(out, p) for p in out)
 
 
+#: IRS instructions by Acrobat Distiller 7.0: Author, Title and Subject set, 50 pages.
+IRS_PDF = CORPUS / "pdf" / "pdfminer__samples_nonfree_i1040nr.pdf"
+
+
+def test_pdf_typed_again_under_another_pdf_s_properties_is_named():
+    from authenticity.synth import forge
+
+    if not IRS_PDF.is_file():
+        pytest.skip(f"corpus file missing: {IRS_PDF}")
+    original = IRS_PDF.read_bytes()
+    # careless regeneration: reportlab types the text again, the Info is copied, the dates
+    # are the forger's clock, reportlab's Producer is left
+    forged = forge(original, "i1040nr.pdf", "pdf_regenerate", seed=1, careful=False)
+    assert forged is not None
+    out = dump_findings(
+        [analysed("a/i1040nr.pdf", original), analysed("b/i1040nr.pdf", forged.data)]
+    )
+    (finding,) = [f for f in out["b/i1040nr.pdf"] if f.code == "NEARDUP_PDF_REWRITTEN_COPY"]
+    assert finding.severity is Severity.MEDIUM
+    assert finding.evidence["writer"] == "reportlab"
+    assert finding.evidence["other_paths"] == ["a/i1040nr.pdf"]
+    assert finding.evidence["matched_on"]["Title"] == "2007 Instruction 1040-NR"
+    assert set(finding.evidence["matched_on"]) == {"Author", "Title", "Subject"}
+    assert "NEARDUP_PDF_REWRITTEN_COPY" not in codes(out, "a/i1040nr.pdf")
+
+
+def _reportlab_pdf(author: str, title: str, subject: str, when: str) -> bytes:
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.setAuthor(author)
+    c.setTitle(title)
+    c.setSubject(subject)
+    c.setDateFormatter(lambda *_: when)
+    c.drawString(72, 720, "Quarterly figures: 4 800 EUR")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_library_pdf_sharing_properties_is_named_only_when_dated_after_and_set():
+    if not IRS_PDF.is_file():
+        pytest.skip(f"corpus file missing: {IRS_PDF}")
+    original = IRS_PDF.read_bytes()  # created 2007-12-06
+    author, title = "W:CAR:MP:FP", "2007 Instruction 1040-NR"
+    subject = "Instructions for Form 1040-NR, U.S. Nonresident Alien Income Tax Return"
+    later = _reportlab_pdf(author, title, subject, "D:20170420100000+00'00'")
+    earlier = _reportlab_pdf(author, title, subject, "D:20050101100000+00'00'")
+    placeholders = _reportlab_pdf("anonymous", title, "unspecified", "D:20170420100000+00'00'")
+    docs = [
+        analysed("a/orig.pdf", original),
+        analysed("b/later.pdf", later),
+        analysed("c/earlier.pdf", earlier),
+        analysed("d/placeholder.pdf", placeholders),
+    ]
+    out = dump_findings(docs)
+    (finding,) = [f for f in out["b/later.pdf"] if f.code == "NEARDUP_PDF_REWRITTEN_COPY"]
+    assert finding.evidence["other_paths"] == ["a/orig.pdf"]
+    assert finding.evidence["other_created"].startswith("2007-12-06")
+    # a library file dated before the other cannot have been made from it
+    assert "NEARDUP_PDF_REWRITTEN_COPY" not in codes(out, "c/earlier.pdf")
+    # ReportLab's "anonymous" / "unspecified" defaults are no properties: the title alone
+    # is not enough
+    assert "NEARDUP_PDF_REWRITTEN_COPY" not in codes(out, "d/placeholder.pdf")
+    assert "NEARDUP_PDF_REWRITTEN_COPY" not in codes(out, "a/orig.pdf")
+
+
 def test_corpus_pdfs_are_not_taken_for_rewritten_copies():
     pdfs = sorted((CORPUS / "pdf").glob("*.pdf"))
     if len(pdfs) < 20:

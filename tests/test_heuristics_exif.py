@@ -172,6 +172,38 @@ def test_exif_and_xmp_dates_shifted_together_agree(tmp_path):
     assert result.facts["xmp_datetimeoriginal"].day == 9  # 12 December - 3 days
 
 
+#: Photoshop CS6 save: EXIF DateTime and xmp:ModifyDate both 2015-06-29 18:19:12 (+01:00).
+PHOTOSHOP_PHOTO = "image/drewnoakes__jpg_Photoshop_(3).jpg"
+#: Real files whose EXIF DateTime and xmp:ModifyDate differ by hours or years (later saves).
+XMP_MODIFY_DIFFERS = ["image/drewnoakes__jpg_Nikon_D5000.jpg", "image/drewnoakes__jpg_Issue_80.jpg"]
+
+
+@pytest.mark.parametrize("shift", ["0:9:0 0:0:0", "0:0:12 2:0:0"])
+def test_exif_save_date_moved_by_whole_days_against_the_xmp_copy_is_flagged(shift, tmp_path):
+    original = corpus_file(PHOTOSHOP_PHOTO)
+    assert "EXIF_XMP_DATE_MISMATCH" not in codes(analyse(original))
+    shifted = exiftool_edit(original, tmp_path, f"-EXIF:ModifyDate+={shift}")
+    result = analyse(shifted)
+    finding = next(f for f in result.findings if f.code == "EXIF_XMP_DATE_MISMATCH")
+    assert finding.severity.value == "medium"
+    assert finding.evidence["difference_days"] > 1
+    assert finding.evidence["exif_DateTime"].minute == 19
+
+
+@pytest.mark.parametrize("rel", XMP_MODIFY_DIFFERS)
+def test_exif_and_xmp_save_times_of_different_saves_are_not_flagged(rel, tmp_path):
+    original = corpus_file(rel)
+    assert "EXIF_XMP_DATE_MISMATCH" not in codes(analyse(original))
+
+
+def test_exif_save_date_moved_to_another_time_of_day_is_not_the_typed_over_pattern(tmp_path):
+    # what a later save by a tool that leaves XMP alone looks like: any clock time
+    shifted = exiftool_edit(
+        corpus_file(PHOTOSHOP_PHOTO), tmp_path, "-EXIF:ModifyDate+=0:0:40 3:07:41"
+    )
+    assert "EXIF_XMP_DATE_MISMATCH" not in codes(analyse(shifted))
+
+
 #: Nikon D5000: the camera wrote DateTime in IFD0 and IFD1 alike (2011-03-20 11:23:01).
 THUMB_DATE_PHOTO = "image/drewnoakes__jpg_Nikon_D5000.jpg"
 #: Sony Cybershot: IFD0 DateTime updated two days after capture, IFD1 left at capture time.

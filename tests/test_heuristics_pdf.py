@@ -441,16 +441,45 @@ def test_careless_regeneration_keeping_the_writer_creator_is_flagged():
     ],
 )
 def test_reportlab_file_under_an_application_creator(creator, flagged):
+    assert (LIBRARY_CODE in codes(reportlab_invoice(creator))) is flagged
+
+
+def reportlab_invoice(creator: str, producer: str | None = None):
+    """A one-line invoice drawn by reportlab under the given Creator (and Producer), analysed."""
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
     c = canvas.Canvas(buf, invariant=1)
     c.setCreator(creator)
+    if producer:
+        c.setProducer(producer)
     c.drawString(72, 720, "Invoice 2017-114: 4 800 EUR")
     c.showPage()
     c.save()
-    result = analyse(buf.getvalue())
+    return analyse(buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("creator", "producer", "flagged"),
+    [
+        ("wkhtmltopdf 0.12.5", None, True),
+        ("Aspose Ltd.(Jisupdf Editor)", None, True),
+        ("PScript5.dll Version 5.2.2", None, True),
+        ("Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/120.0.0.0 Safari/537.36", None, True),
+        # jsPDF runs in a web page and may be handed the browser's user agent
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/121.0", "jsPDF 2.5.1", False),
+        ("Aspose export job 12", "FPDF 1.86", True),
+        ("Microsoft Reporting Services 11.0.7001.0", "ReportLab PDF Library", True),
+        ("order-service 4.1", None, False),
+    ],
+)
+def test_library_file_under_a_converter_creator(creator, producer, flagged):
+    result = reportlab_invoice(creator, producer)
     assert (LIBRARY_CODE in codes(result)) is flagged
+    if flagged:
+        finding = next(f for f in result.findings if f.code == LIBRARY_CODE)
+        assert finding.evidence["creator_kind"] == "PDF converter"
+        assert finding.evidence["creator"] == creator
 
 
 FONT_CODE = "PDF_FONT_NEWER_THAN_DOCUMENT"

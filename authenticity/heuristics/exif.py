@@ -106,6 +106,45 @@ def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return
 
 
+#: A last-save time rewritten by hand keeps its clock time: the two copies then differ by
+#: whole quarter hours (a zone offset at most) and by more than a day and any zone.
+MODIFY_SHIFT_MIN = dt.timedelta(days=1) + NAIVE_SLACK
+MODIFY_SHIFT_STEP = 15 * 60
+
+
+def check_xmp_modify_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """EXIF DateTime (last saved) against XMP's xmp:ModifyDate when they name the same
+    clock time on different days.
+
+    Editors that write XMP (Photoshop, Lightroom) set both to one moment. A later save by a
+    tool that ignores XMP moves DateTime alone, to any time of day, and that is not flagged;
+    a date typed over or shifted by whole days (``exiftool -EXIF:ModifyDate+=0:9:0 0:0:0``,
+    a hex editor) keeps minutes and seconds, which two unrelated saves share once in 900.
+    """
+    if not _is_image(facts):
+        return
+    exif, xmp = facts.get("exif_datetime"), facts.get("xmp_modified")
+    if not isinstance(exif, dt.datetime) or not isinstance(xmp, dt.datetime):
+        return
+    wall = exif.replace(tzinfo=None) - xmp.replace(tzinfo=None)
+    seconds = int(wall.total_seconds())
+    if abs(wall) < MODIFY_SHIFT_MIN or wall.microseconds or seconds % MODIFY_SHIFT_STEP:
+        return
+    yield Finding(
+        "EXIF_XMP_DATE_MISMATCH",
+        Severity.MEDIUM,
+        f"The EXIF save time ({exif.isoformat()}) and the XMP copy of it (xmp:ModifyDate "
+        f"{xmp.isoformat()}) show the same minutes and seconds {abs(wall.days)} days apart: "
+        "one of the two dates was typed over or shifted by whole days, the other left "
+        "as it was.",
+        {
+            "exif_DateTime": exif,
+            "xmp_xmp:ModifyDate": xmp,
+            "difference_days": round(wall.total_seconds() / 86400, 3),
+        },
+    )
+
+
 #: A camera stores the picture when it takes it: DateTimeOriginal and DateTimeDigitized
 #: are one moment (a few seconds apart in some firmware); a day covers any quirk.
 DIGITIZED_TOLERANCE = dt.timedelta(days=1)
@@ -420,6 +459,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
+    lambda meta, facts, ctx: check_xmp_modify_date(meta, facts),
     lambda meta, facts, ctx: check_taken_vs_digitized(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_content(meta, facts),
