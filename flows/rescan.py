@@ -340,6 +340,35 @@ def serve_deployment(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        # The runner pauses the schedule while its loop is torn down by ``sys.exit`` from
+        # the signal handler, a race it can lose under load (the pause request is cancelled
+        # with the loop's tasks). Pausing again here, on a fresh client, makes "a stopped
+        # service leaves its schedule paused" hold every time; it is a no-op when paused.
+        pause_deployment(deployment.full_name)
+
+
+def pause_deployment(full_name: str) -> bool:
+    """Pause the deployment ``flow/name`` if it exists; True when it is paused afterwards.
+
+    A failure to reach the server is logged, never raised: this runs on the way out."""
+    import logging
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            found = client.read_deployment_by_name(full_name)
+            if not found.paused:
+                client.pause_deployment(found.id)
+            return True
+    except ObjectNotFound:
+        return False
+    except Exception as exc:  # on shutdown: report, do not mask the exit
+        logging.getLogger("authenticity.serve").warning(
+            "could not pause deployment %s on shutdown: %s", full_name, exc
+        )
+        return False
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

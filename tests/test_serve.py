@@ -356,10 +356,14 @@ def test_sigterm_while_starting_up_stops_cleanly(
     tmp_path: Path, prefect_server: dict[str, str]
 ) -> None:
     # A service manager may stop the service while it is still registering its deployment
-    # (before Prefect's runner installs its own handler): the exit is still clean.
+    # (before Prefect's runner installs its own handler): the exit is still clean. With
+    # --run-now the deployment is registered before serving starts, so stopping at this
+    # moment must still leave its schedule paused (it was left active before).
     (tmp_path / "drop").mkdir()
     proc = _serve(
-        prefect_server, tmp_path, *("--watch", "drop", "--out", "out", "--interval", "1h")
+        prefect_server,
+        tmp_path,
+        *("--watch", "drop", "--out", "out", "--interval", "1h", "--name", "early", "--run-now"),
     )
     log_path = tmp_path / "serve.log"
     deadline = time.monotonic() + 60
@@ -369,6 +373,7 @@ def test_sigterm_while_starting_up_stops_cleanly(
         time.sleep(0.02)
     log = _stop(proc, tmp_path)
     assert proc.returncode == 0, log
+    assert asyncio.run(_paused(prefect_server["PREFECT_API_URL"], "early")), log
 
 
 def test_served_cron_schedule_with_timezone(tmp_path: Path, prefect_server: dict[str, str]) -> None:
@@ -462,3 +467,27 @@ def test_rescan_analyses_only_new_content(
     assert fourth["analysed"] == 3  # budget, minutes (+ its copy), memo2
     assert fourth["analyser_changed"] and fourth["scorer_changed"]
     assert fourth["new_paths"] == 0 and len(cards()) == 4
+
+
+def test_stop_before_runner_starts_still_pauses_the_deployment(
+    tmp_path: Path, prefect_server: dict[str, str]
+) -> None:
+    # SIGTERM handled before the runner has registered anything (the moment `serve --run-now`
+    # has already applied the deployment): the runner never starts, so it pauses nothing;
+    # serve_deployment does, on its way out.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.rescan import build_deployment, pause_deployment, serve_deployment
+
+    url = prefect_server["PREFECT_API_URL"]
+    (tmp_path / "drop").mkdir()
+    with temporary_settings({PREFECT_API_URL: url}):
+        deployment = build_deployment(
+            str(tmp_path / "drop"), str(tmp_path / "out"), interval=3600, name="stopped-early"
+        )
+        deployment.apply()
+        assert not asyncio.run(_paused(url, "stopped-early"))  # applied: schedule active
+        serve_deployment(deployment, on_ready=lambda: os.kill(os.getpid(), signal.SIGTERM))
+        assert asyncio.run(_paused(url, "stopped-early"))
+        assert pause_deployment("rescan/no-such-deployment") is False
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler given back
