@@ -570,6 +570,46 @@ def _headline(ts: TrainingSet, seed: int, folds: int = 4) -> dict[str, Any]:
     return out
 
 
+def traceless_forgeries(ts: TrainingSet) -> dict[str, Any]:
+    """Forgeries no feature tells from their source file: the recall ceiling.
+
+    A forgery whose feature dict equals its source's (the authentic file it was made from,
+    same group, top level) gets the source's score from any model trained on these
+    features, so it is flagged only where its authentic source is too: at a threshold that
+    passes nearly every authentic file, the recall cannot exceed ``1 - traceless / forged``.
+    Counted twice: as scanned beside its original (every feature, the dump-wide ones
+    included) and as scanned without it (the file's own features: the dump-wide ones differ
+    with the dump and are left out of the comparison). Per technique and in all.
+    """
+    source: dict[str, int] = {}
+    for i, (group, label, path) in enumerate(zip(ts.groups, ts.y, ts.paths, strict=True)):
+        if label == 0 and ts.techniques[i] is None and MEMBER_SEP not in path:
+            source.setdefault(group, i)
+
+    def own(x: Features) -> Features:
+        return {k: v for k, v in x.items() if not k.startswith("dump.")}
+
+    alone = getattr(ts, "alone", None) or {}
+    rows: dict[str, dict[str, int]] = {}
+    for i, label in enumerate(ts.y):
+        if label != 1:
+            continue
+        row = rows.setdefault(
+            ts.techniques[i] or "", {"forged": 0, "with_original": 0, "without_original": 0}
+        )
+        row["forged"] += 1
+        j = source.get(ts.groups[i])
+        if j is None:
+            continue
+        row["with_original"] += ts.X[i] == ts.X[j]
+        if ts.paths[i] in alone:
+            row["without_original"] += own(alone[ts.paths[i]]) == own(ts.X[j])
+    total = {
+        k: sum(r[k] for r in rows.values()) for k in ("forged", "with_original", "without_original")
+    }
+    return {"per_technique": rows, "all": total}
+
+
 _SPREAD_KEYS = (
     "unseen_files",
     "unseen_files_without_originals",
@@ -629,6 +669,7 @@ def evaluate(
     # baseline: the rule-based noisy-OR score of the same documents (no training involved)
     rules = np.asarray([float(x.get("rule_score", 0.0)) for x in ts.X])
     result["rule_based"] = metrics(y, rules)
+    result["traceless"] = traceless_forgeries(ts)
     return result
 
 
@@ -874,24 +915,41 @@ def metrics_table(evaluation: dict[str, Any]) -> str:
                 )
     per = evaluation.get("unseen_files_per_technique") or {}
     loto = evaluation.get("leave_one_technique_out") or {}
+    traceless = evaluation.get("traceless") or {}
+    without_trace = traceless.get("per_technique") or {}
     if per or loto:
         lines += [
             "",
             "| technique | forged | unseen files: ROC-AUC | recall @ 2 % FPR "
             "(careful / careless) | LOTO: ROC-AUC | LOTO recall @ 1 % | LOTO recall @ 2 % "
-            "| LOTO as a scan flags: recall @ 2 % |",
-            "|---|---|---|---|---|---|---|---|",
+            "| LOTO as a scan flags: recall @ 2 % | no trace (with / without original) |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for t in sorted(set(per) | set(loto)):
-            p, q = per.get(t, {}), loto.get(t, {})
+            p, q, r = per.get(t, {}), loto.get(t, {}), without_trace.get(t, {})
             lines.append(
                 f"| `{t}` | {p.get('n_forged', q.get('n_forged', 0))} | {_auc(p.get('roc_auc'))} "
                 f"| {_pct(p.get('recall_at_global_2pct_threshold'))} "
                 f"({_pct(p.get('recall_careful'))} / {_pct(p.get('recall_careless'))}) "
                 f"| {_auc(q.get('roc_auc'))} | {_pct(q.get('recall_at_1pct_fpr'))} "
                 f"| {_pct(q.get('recall_at_2pct_fpr'))} "
-                f"| {_pct((q.get('system') or {}).get('recall_at_2pct_fpr'))} |"
+                f"| {_pct((q.get('system') or {}).get('recall_at_2pct_fpr'))} "
+                f"| {r.get('with_original', '-')} / {r.get('without_original', '-')} |"
             )
+    total = traceless.get("all") or {}
+    if total.get("forged"):
+        n = total["forged"]
+        with_o, without_o = total["with_original"], total["without_original"]
+        lines += [
+            "",
+            f"Forgeries no feature tells from their source file: {with_o} of {n} scanned "
+            f"beside their originals, {without_o} scanned without them (their own features; "
+            "the dump-wide ones differ with the dump). Any model on these features gives such "
+            "a forgery its authentic source's score, so at a threshold that passes nearly all "
+            f"authentic files the recall cannot exceed about {_pct(1 - with_o / n)} "
+            f"(unseen files) and {_pct(1 - without_o / n)} (without their originals): "
+            "`training.traceless_forgeries`.",
+        ]
     return "\n".join(lines)
 
 

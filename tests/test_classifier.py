@@ -292,3 +292,47 @@ def test_every_feature_of_the_shipped_model_has_words_for_reviewers():
     assert describe("finding.TS_CREATED_AFTER_MODIFIED") == "finding TS_CREATED_AFTER_MODIFIED"
     assert describe("email.dkim_result.fail") == "DKIM result fail"
     assert describe("some_future.feature_x") == "some future.feature x"
+
+
+def test_traceless_forgeries_count_forgeries_no_feature_tells_from_their_source(corpus):
+    # Real features of a corpus PDF and of two synth forgeries of it: its careful
+    # back-dating changes nothing the features read (its dates move with their spans kept);
+    # a careless incremental edit leaves its update. A member of an authentic container
+    # shares the source's group but is not the source.
+    import hashlib
+
+    from authenticity import synth
+    from authenticity.model import Document
+
+    def feats(data: bytes, name: str) -> dict:
+        doc = Document(name, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        analysis = analyse_document(doc, Settings(workers=0))
+        return to_features(doc, analysis, analysis.findings)
+
+    name = "py-pdf__020-xmp_output_with_metadata_pymupdf.pdf"
+    src = (corpus / "pdf" / name).read_bytes()
+    edited = synth.forge(src, name, "pdf_incremental_edit", seed=0, careful=False)
+    backdated = synth.forge(src, name, "metadata_backdate", seed=0, careful=True)
+    assert edited is not None and backdated is not None and backdated.data != src
+    source, forged = feats(src, name), feats(edited.data, name)
+    careful = feats(backdated.data, name)
+    assert forged != source == careful
+    shifted = dict(careful, **{"dump.outlier_score": 0.4})  # only the dump differs
+    ts = training.TrainingSet(
+        X=[dict(source, **{"has.author": True}), source, careful, forged],
+        y=[0, 0, 1, 1],
+        groups=["a", "a", "a", "a"],
+        techniques=[None, None, "metadata_backdate", "pdf_incremental_edit"],
+        careful=[None, None, True, False],
+        paths=[f"mail.eml!/{name}", name, "f1.pdf", "f2.pdf"],
+        origins=["corpus", "corpus", "synth", "synth"],
+        alone={"f1.pdf": shifted, "f2.pdf": forged},
+    )
+    got = training.traceless_forgeries(ts)
+    assert got["per_technique"] == {
+        "metadata_backdate": {"forged": 1, "with_original": 1, "without_original": 1},
+        "pdf_incremental_edit": {"forged": 1, "with_original": 0, "without_original": 0},
+    }
+    assert got["all"] == {"forged": 2, "with_original": 1, "without_original": 1}
+    table = training.metrics_table({"traceless": got})
+    assert "1 of 2 scanned beside their originals" in table and "about 50.0 %" in table
