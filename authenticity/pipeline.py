@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from authenticity import classifier, scoring
+from authenticity import limits as limits_module
 from authenticity.analyse import ANALYSER_VERSION, analysis_key
 from authenticity.config import Settings
 from authenticity.dumpwide import DumpWide
@@ -41,6 +42,7 @@ from authenticity.features import to_features
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
 from authenticity.ingest.remote import is_url
+from authenticity.limits import limits as limits_of
 from authenticity.model import (
     MEMBER_SEP,
     Analysis,
@@ -125,7 +127,7 @@ class Scan:
         self.db_url = db_url or default_db_url(self.out_dir)
         self.store = Store(self.db_url)
         self.analysis_key = analysis_key(settings)
-        self.scoring_key = f"{self.analysis_key}|{scorer_id(model)}"
+        self.scoring_key = f"{self.analysis_key}|{scorer_id(model)}|{LIMITS_VERSION}"
         #: stat of a local file given as the source (one zip, one mbox): the whole dump
         self.source_stat = source_file_stat(source)
         self.run_id, self.resumed = self.store.start_run(
@@ -498,6 +500,11 @@ def stat_key(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
 
 
+#: Fingerprint of the code that writes a scorecard's ``limits``: a rescan that finds nothing
+#: changed re-scores instead of copying scorecards written by other code (analyses are kept).
+LIMITS_VERSION = hashlib.sha256(Path(limits_module.__file__).read_bytes()).hexdigest()[:12]
+
+
 def scorer_id(spec: str | os.PathLike[str] | None) -> str:
     """Identity of the scorer a scan uses (rules version, or the model file's digest)."""
     if spec is not None and str(spec).lower() == "none":
@@ -735,7 +742,10 @@ def scorecard_from(
     rule_verdict = scoring.verdict(
         rule_score, own.status, own.metadata, cryptographically_verified=verified
     )
-    extra: dict[str, Any] = {"analyser_version": ANALYSER_VERSION}
+    extra: dict[str, Any] = {
+        "analyser_version": ANALYSER_VERSION,
+        "limits": limits_of(own.mime, own.metadata, own.facts, own.status),
+    }
     if prediction is None:
         value, verdict = rule_score, rule_verdict
         scorer, scorer_version = scoring.NAME, scoring.VERSION

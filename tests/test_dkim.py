@@ -439,3 +439,21 @@ def test_soft_evidence_does_not_outweigh_a_verified_signature(rsa_key, archive):
     medium = Finding("EMAIL_DATE_VS_RECEIVED", Severity.MEDIUM, "Date after the first hop.", {})
     card = scorecard_from(doc_of(data), own, [*own.findings, medium], high)
     assert card.verdict.value == "likely_forged"
+
+
+def test_limits_say_what_a_verified_signature_does_not_vouch_for(archive, rsa_key):
+    from authenticity.limits import limits
+
+    settings = Settings(workers=0, strict=True, dkim_keys=str(archive))
+    ok = analyse_document(doc_of(sign(make_message(), rsa_key[0])), settings)
+    (limit,) = limits(ok.mime, ok.metadata, ok.facts, ok.status)
+    assert limit["code"] == "LIMIT_EMAIL_SIGNED_SCOPE"
+    assert "example.org" in limit["message"] and "subject" in limit["message"]
+    # a body edit: the DKIM findings say what failed, no limit is added
+    bad = analyse_document(doc_of(tamper_body(sign(make_message(), rsa_key[0]))), settings)
+    assert bad.facts["dkim"]["verified"] is False
+    assert limits(bad.mime, bad.metadata, bad.facts, bad.status) == []
+    plain = analyse_document(doc_of(make_message()), settings)
+    assert [x["code"] for x in limits(plain.mime, plain.metadata, plain.facts)] == [
+        "LIMIT_EMAIL_UNSIGNED"
+    ]

@@ -353,6 +353,7 @@ class Dump:
             "family": family_of(card.get("mime", "")),
             "findings": findings,
             "reasons": _reasons(card.get("reasons")),
+            "limits": _limits(card.get("limits")),
             "normalized": normalized,
             "raw": raw_rows,
             "chain": chain,
@@ -394,6 +395,18 @@ def _ordered_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return SEVERITY_ORDER.index(sev) if sev in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
     return sorted(findings, key=rank)
+
+
+def _limits(limits: Any) -> list[dict[str, str]]:
+    """The scorecard's ``limits`` (what the checks cannot show), as code and message text;
+    anything else in the field (an older or hand-edited scorecard) is left out."""
+    if not isinstance(limits, list):
+        return []
+    return [
+        {"code": str(x.get("code", "")), "message": x["message"]}
+        for x in limits
+        if isinstance(x, dict) and isinstance(x.get("message"), str)
+    ]
 
 
 def _reasons(reasons: Any) -> list[dict[str, str]]:
