@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from authenticity import classifier, scoring
-from authenticity import limits as limits_module
 from authenticity.analyse import ANALYSER_VERSION, analysis_key
 from authenticity.config import Settings
 from authenticity.dumpwide import DumpWide
@@ -42,6 +41,7 @@ from authenticity.features import to_features
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
 from authenticity.ingest.remote import is_url
+from authenticity.limits import LIMITS_VERSION
 from authenticity.limits import limits as limits_of
 from authenticity.model import (
     MEMBER_SEP,
@@ -498,11 +498,6 @@ def stat_key(st: os.stat_result) -> str:
     edited and re-dated in place is still read again.
     """
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
-
-
-#: Fingerprint of the code that writes a scorecard's ``limits``: a rescan that finds nothing
-#: changed re-scores instead of copying scorecards written by other code (analyses are kept).
-LIMITS_VERSION = hashlib.sha256(Path(limits_module.__file__).read_bytes()).hexdigest()[:12]
 
 
 def scorer_id(spec: str | os.PathLike[str] | None) -> str:
