@@ -40,6 +40,7 @@ FAMILIES = (
     ("email.", "email"),
     ("BASELINE_", "baseline"),
     ("NEARDUP_", "neardup"),
+    ("NAME_", "names"),
     ("ARCHIVE_", "ingest"),
     ("EXTRACT_", "ingest"),
     ("DOC_", "ingest"),

@@ -17,9 +17,17 @@ the generation-order check would take for the retouch's original). It prints, pe
 forgeries the scan flags (``suspicious`` or ``likely_forged``) and how many authentic files
 it flags alongside.
 
-ExifTool recipes are skipped when ``exiftool`` is not on PATH. Deterministic: no random
-numbers, the sources are the first corpus files each recipe fits that no earlier recipe
-took.
+Since 2026-11-25 two recipes edit Office files in LibreOffice itself (``soffice``: the text
+changed in LibreOffice's flat XML, the file written back to its own format by LibreOffice,
+its document properties kept as loaded, or with the save dated two days after the
+original's), and the authentic side adds documents made today by desktop producers the
+corpus lacks: LibreOffice's Word, Excel, OpenDocument and PDF exports, and those PDFs
+linearized by qpdf and re-distilled by Ghostscript. They count in their own line.
+
+ExifTool recipes are skipped when ``exiftool`` is not on PATH, LibreOffice ones without
+``soffice``; the desktop-made authentic files need ``soffice`` (``qpdf`` and ``gs`` add
+theirs). Deterministic: no random numbers, the sources are the first corpus files each
+recipe fits that no earlier recipe took.
 """
 
 from __future__ import annotations
@@ -315,6 +323,175 @@ def email_handwritten(data: bytes, path: Path) -> bytes | None:
     return msg.as_bytes()
 
 
+# --- LibreOffice ---------------------------------------------------------------------------
+
+_FLAT = {".docx": "fodt", ".odt": "fodt", ".xlsx": "fods", ".ods": "fods"}
+_EXPORT = {
+    ".docx": "docx:MS Word 2007 XML",
+    ".odt": "odt",
+    ".xlsx": "xlsx:Calc MS Excel 2007 XML",
+    ".ods": "ods",
+}
+
+
+def _soffice(src: Path, target: str, out_dir: Path) -> Path | None:
+    """``soffice --convert-to`` with a private profile (runs side by side); the output."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profile = out_dir / "profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out_dir),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    ext = target.split(":", 1)[0]
+    out = out_dir / f"{src.stem}.{ext}"
+    return out if out.is_file() else None
+
+
+_TEXT_DIGIT = re.compile(r"(<text:p[^>]*>[^<]*?)(\d)")
+_CELL_VALUE = re.compile(r'(office:value=")(-?\d)')
+_DC_DATE = re.compile(r"<dc:date>([^<]+)</dc:date>")
+
+
+def _libreoffice(data: bytes, path: Path, dated: bool) -> bytes | None:
+    flat = _FLAT.get(path.suffix)
+    if flat is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"doc{path.suffix}"
+        src.write_bytes(data)
+        opened = _soffice(src, flat, Path(tmp) / "flat")
+        if opened is None:
+            return None
+        xml = opened.read_text(encoding="utf-8")
+        m = _TEXT_DIGIT.search(xml)
+        if m is None:
+            return None
+        digit = str((int(m.group(2)) + 3) % 10)
+        xml = xml[: m.start(2)] + digit + xml[m.end(2) :]
+        if flat == "fods":  # the cell's value, not only its shown text
+            xml = _CELL_VALUE.sub(lambda v: v.group(1) + v.group(2)[:-1] + digit, xml, count=1)
+        if dated:
+            d = _DC_DATE.search(xml)
+            if d is None:
+                return None
+            try:
+                when = dt.datetime.fromisoformat(d.group(1).rstrip("Z")) + dt.timedelta(days=2)
+            except ValueError:
+                return None
+            stamp = when.replace(microsecond=0).isoformat()
+            xml = xml[: d.start(1)] + stamp + xml[d.end(1) :]
+        edited = Path(tmp) / f"doc.{flat}"
+        edited.write_text(xml, encoding="utf-8")
+        out = _soffice(edited, _EXPORT[path.suffix], Path(tmp) / "out")
+        return out.read_bytes() if out is not None else None
+
+
+def libreoffice_edit(data: bytes, path: Path) -> bytes | None:
+    """A digit of the text changed in LibreOffice and the file written back to its own
+    format by LibreOffice; the document properties stay as loaded (LibreOffice's
+    converter does not stamp a save)."""
+    return _libreoffice(data, path, dated=False)
+
+
+def libreoffice_edit_dated(data: bytes, path: Path) -> bytes | None:
+    """The same edit, saved with a modification date two days after the original's (what a
+    save on a computer whose clock was set back stamps)."""
+    return _libreoffice(data, path, dated=True)
+
+
+def desktop_authentic(out_dir: Path) -> int:
+    """Documents made today by desktop producers the corpus lacks, into ``out_dir``:
+    LibreOffice's Word, Excel, OpenDocument and PDF exports of generated notes and tables,
+    and the note PDFs linearized by qpdf and re-distilled by Ghostscript. Deterministic
+    text; returns how many files were written (0 without ``soffice``)."""
+    if shutil.which("soffice") is None:
+        print("desktop authentic files: skipped (soffice not on PATH)", file=sys.stderr)
+        return 0
+    words = [
+        "budget",
+        "réunion",
+        "campagne",
+        "rapport",
+        "déplacement",
+        "comité",
+        "presse",
+        "mardi",
+        "financement",
+        "équipe",
+        "programme",
+        "région",
+        "tracts",
+        "salle",
+        "invités",
+    ]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for i in range(4):
+            paras = "".join(
+                "<p>"
+                + " ".join(words[(i * 7 + j * 3 + k) % len(words)] for k in range(30))
+                + f" {1000 + 37 * i * j} EUR</p>"
+                for j in range(8)
+            )
+            note = work / f"note-{i}.html"
+            note.write_text(
+                f"<html><head><title>Note {i}</title></head><body>{paras}</body></html>",
+                encoding="utf-8",
+            )
+            table = work / f"table-{i}.csv"
+            table.write_text(
+                "\n".join(
+                    ",".join(str((r * 31 + c * 7 + i) % 997) for c in range(6)) for r in range(20)
+                ),
+                encoding="utf-8",
+            )
+            for src, targets in (
+                (note, ("docx:MS Word 2007 XML", "odt", "pdf:writer_web_pdf_Export")),
+                (table, ("xlsx:Calc MS Excel 2007 XML", "ods", "pdf:calc_pdf_Export")),
+            ):
+                for target in targets:
+                    made = _soffice(src, target, work / "made")
+                    if made is not None:
+                        made.rename(out_dir / f"libreoffice-{made.name}")
+        for pdf in sorted(out_dir.glob("libreoffice-note-*.pdf")):
+            if shutil.which("qpdf"):
+                subprocess.run(
+                    ["qpdf", "--linearize", str(pdf), str(out_dir / f"qpdf-linearized-{pdf.name}")],
+                    capture_output=True,
+                    timeout=120,
+                )
+            if shutil.which("gs"):
+                subprocess.run(
+                    [
+                        "gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
+                        f"-sOutputFile={out_dir / f'ghostscript-{pdf.name}'}", str(pdf),
+                    ],
+                    capture_output=True,
+                    timeout=120,
+                )  # fmt: skip
+    return sum(1 for f in out_dir.iterdir() if f.is_file())
+
+
+#: External programs a recipe needs (skipped when they are not on PATH).
+NEEDS = {"exiftool": "exiftool", "libreoffice": "soffice"}
+
+
+def needs(recipe: str) -> str | None:
+    """The program ``recipe`` runs, or None for the pure-Python recipes."""
+    return next((tool for prefix, tool in NEEDS.items() if recipe.startswith(prefix)), None)
+
+
 RECIPES: dict[str, tuple[str, Recipe]] = {
     "exiftool_shift_back": ("image", exiftool_shift_back),
     "exiftool_shift_forward": ("image", exiftool_shift_forward),
@@ -326,6 +503,8 @@ RECIPES: dict[str, tuple[str, Recipe]] = {
     "zip_careful_edit": ("ooxml", zip_careful_edit),
     "python_docx_edit": ("ooxml", python_docx_edit),
     "openpyxl_edit": ("ooxml", openpyxl_edit),
+    "libreoffice_edit": ("ooxml", libreoffice_edit),
+    "libreoffice_edit_dated": ("ooxml", libreoffice_edit_dated),
     "email_body_edit": ("email", email_body_edit),
     "email_handwritten": ("email", email_handwritten),
 }
@@ -334,13 +513,13 @@ RECIPES: dict[str, tuple[str, Recipe]] = {
 def forge(out_dir: Path) -> tuple[dict[str, str], set[Path]]:
     """Write the forgeries to ``out_dir/forged``; return {file name: recipe} and the
     sources used."""
-    have_exiftool = shutil.which("exiftool") is not None
     made: dict[str, str] = {}
     used: set[Path] = set()
     (out_dir / "forged").mkdir(parents=True)
     for recipe, (folder, make) in RECIPES.items():
-        if recipe.startswith("exiftool") and not have_exiftool:
-            print(f"{recipe}: skipped (exiftool not on PATH)", file=sys.stderr)
+        tool = needs(recipe)
+        if tool is not None and shutil.which(tool) is None:
+            print(f"{recipe}: skipped ({tool} not on PATH)", file=sys.stderr)
             continue
         count = 0
         for src in sorted((CORPUS / folder).iterdir()):
@@ -382,11 +561,13 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 (dump / "authentic" / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dump / "authentic" / rel)
+        desktop_authentic(dump / "desktop")
         run_scan(str(dump), str(out), Settings(workers=2), model=args.model)
         cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
 
     per: dict[str, list[dict]] = collections.defaultdict(list)
     authentic_flagged = authentic = 0
+    desktop: list[dict] = []
     for card in cards:
         path = card["path"]
         if "/forged/" in f"/{path}" and "!" not in path:
@@ -394,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         elif "/authentic/" in f"/{path}":
             authentic += 1
             authentic_flagged += card["verdict"] in FLAGGED
+        elif "/desktop/" in f"/{path}" and "!" not in path:
+            desktop.append(card)
     print(f"{'recipe':<24} {'forged':>6} {'flagged':>8} {'share':>7}  top findings")
     total = flagged_total = 0
     for recipe in RECIPES:
@@ -421,6 +604,15 @@ def main(argv: list[str] | None = None) -> int:
         f"authentic corpus files flagged alongside: {authentic_flagged} of {authentic} "
         f"({authentic_flagged / max(authentic, 1):.1%})"
     )
+    if desktop:
+        flagged_desktop = [c for c in desktop if c["verdict"] in FLAGGED]
+        print(
+            f"desktop-made authentic files (LibreOffice, qpdf, Ghostscript) flagged: "
+            f"{len(flagged_desktop)} of {len(desktop)}"
+        )
+        for c in desktop if args.show else flagged_desktop:
+            found = [f"{f['code']}@{f['severity']}" for f in c["findings"]]
+            print(f"    {c['verdict']:<14} {c.get('score')!s:<6} {Path(c['path']).name}: {found}")
     return 0
 
 

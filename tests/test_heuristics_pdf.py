@@ -20,8 +20,9 @@ from tests.conftest import corpus_file, require_exiftool
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Ghostscript PDF/A: Info and XMP agree, one xref section.
 PDFA = "pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf"
-#: Acrobat Distiller 7 tax form with XMP, updated once (2 sections) with a new ModDate.
-UPDATED = "pdf/pdfminer__samples_nonfree_i1040nr.pdf"
+#: Acrobat Distiller 7 tax form with XMP, linearized (2 sections, /L = the file's length: one
+#: save), ModDate later than CreationDate.
+LINEARIZED = "pdf/pdfminer__samples_nonfree_i1040nr.pdf"
 
 
 def analyse(data: bytes, name: str = "a.pdf") -> Analysis:
@@ -89,8 +90,39 @@ def test_info_producer_changed_is_flagged():
     assert codes(analyse(data)).get("PDF_INFO_XMP_PRODUCER_MISMATCH") == "low"
 
 
+def test_linearized_single_save_is_not_an_update():
+    # A linearized file's first-page cross-reference section is part of one save.
+    result = analyse(corpus_file(LINEARIZED))
+    assert result.facts["linearized"] is True and result.facts["xref_sections"] == 2
+    assert not {"PDF_INCREMENTAL_UPDATES", "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE"} & set(
+        codes(result)
+    )
+
+
+def test_qpdf_linearized_copy_without_moddate_is_not_an_update():
+    # "Fast Web View" by qpdf (pikepdf) of a PDF that records its creation date only: two
+    # sections, no ModDate, yet nothing was appended.
+    with pikepdf.open(io.BytesIO(corpus_file(PDFA))) as pdf:
+        del pdf.docinfo["/ModDate"]
+        out = io.BytesIO()
+        pdf.save(out, linearize=True)
+    result = analyse(out.getvalue())
+    assert result.facts["linearized"] is True and result.facts["eof_markers"] == 2
+    found = codes(result)
+    assert not {"PDF_INCREMENTAL_UPDATES", "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE"} & set(found)
+    # An update appended to the linearized file afterwards is one.
+    appended = pypdf_incremental(out.getvalue(), times=1)
+    found = codes(analyse(appended))
+    assert found.get("PDF_INCREMENTAL_UPDATES") == "info"
+    assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
+
+
 def test_genuine_incremental_update_with_new_moddate_is_info_only():
-    found = codes(analyse(corpus_file(UPDATED)))
+    writer = pypdf.PdfWriter(io.BytesIO(corpus_file(PDFA)), incremental=True)
+    writer.add_metadata({"/Title": "Revised", "/ModDate": "D:20240101090000Z"})
+    out = io.BytesIO()
+    writer.write(out)
+    found = codes(analyse(out.getvalue()))
     assert found.get("PDF_INCREMENTAL_UPDATES") == "info"
     assert "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE" not in found
 
@@ -380,7 +412,7 @@ def test_incremental_updates_that_leave_page_content_alone_are_not_content_edits
     found = codes(analyse(out.getvalue()))
     assert "PDF_INCREMENTAL_UPDATES" in found
     assert "PDF_INCREMENTAL_CONTENT_EDIT" not in found
-    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(analyse(corpus_file(UPDATED)))
+    assert "PDF_INCREMENTAL_CONTENT_EDIT" not in codes(analyse(corpus_file(LINEARIZED)))
 
 
 @pytest.mark.parametrize(
@@ -666,7 +698,7 @@ def test_files_pypdf_wrote_under_its_own_name_are_not_a_mismatch(name: str):
 
 @pytest.mark.parametrize(
     "name",
-    [UPDATED, AUTHORED, "pdf/pdfminer__samples_nonfree_dmca.pdf", PDFA],
+    [LINEARIZED, AUTHORED, "pdf/pdfminer__samples_nonfree_dmca.pdf", PDFA],
 )
 def test_other_writers_are_not_taken_for_pypdf(name: str):
     assert analyse(corpus_file(name)).facts.get("header_writer") != "pypdf"
@@ -752,3 +784,19 @@ def test_author_swapped_in_an_update_of_an_undated_pdf_is_flagged():
     result = analyse(out.getvalue())
     assert result.metadata.created is None and result.metadata.modified is None
     assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
+
+
+def test_moddate_stamped_on_a_pdf_without_creation_date():
+    # pdfminer's hand-written sample has no dates at all; an editing script (pikepdf here)
+    # stamps only the ModDate.
+    source = corpus_file("pdf/pdfminer__samples_simple1.pdf")
+    assert "PDF_MODIFIED_WITHOUT_CREATION" not in codes(analyse(source))
+    result = analyse(pikepdf_edit(source, ModDate="D:20240301120000Z"))
+    assert codes(result).get("PDF_MODIFIED_WITHOUT_CREATION") == "low"
+    finding = next(f for f in result.findings if f.code == "PDF_MODIFIED_WITHOUT_CREATION")
+    assert "ModDate" in finding.evidence["info_keys"]
+    assert finding.evidence["modified"] == dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
+    # Both dates stamped: an ordinary dated file.
+    both = pikepdf_edit(source, ModDate="D:20240301120000Z", CreationDate="D:20240301110000Z")
+    assert "PDF_MODIFIED_WITHOUT_CREATION" not in codes(analyse(both))
+    assert "PDF_MODIFIED_WITHOUT_CREATION" not in codes(analyse(corpus_file(PDFA)))

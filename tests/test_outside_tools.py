@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -31,8 +32,25 @@ SOURCES = {
 }
 
 
-def test_every_recipe_without_exiftool_has_a_source_here():
-    assert set(SOURCES) == {r for r in outside_tools.RECIPES if not r.startswith("exiftool")}
+def test_every_recipe_without_an_outside_program_has_a_source_here():
+    assert set(SOURCES) == {r for r in outside_tools.RECIPES if outside_tools.needs(r) is None}
+    assert outside_tools.needs("exiftool_shift_back") == "exiftool"
+    assert outside_tools.needs("libreoffice_edit_dated") == "soffice"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not on PATH")
+def test_libreoffice_edit_rewrites_the_text_and_keeps_the_properties():
+    rel = "ooxml/apache__test-data_document_60316.docx"
+    data = corpus_file(rel)
+    forged = outside_tools.libreoffice_edit(data, Path(rel))
+    dated = outside_tools.libreoffice_edit_dated(data, Path(rel))
+    assert forged and dated
+    app = zipfile.ZipFile(io.BytesIO(forged)).read("docProps/app.xml")
+    assert b"LibreOffice" in app
+    core = zipfile.ZipFile(io.BytesIO(forged)).read("docProps/core.xml")
+    assert b'<dcterms:modified xsi:type="dcterms:W3CDTF">2018-11-23T12:52:00Z' in core
+    core = zipfile.ZipFile(io.BytesIO(dated)).read("docProps/core.xml")
+    assert b'<dcterms:modified xsi:type="dcterms:W3CDTF">2018-11-25T12:52:00Z' in core
 
 
 @pytest.mark.parametrize("recipe", sorted(SOURCES))

@@ -83,7 +83,8 @@ _KNOWN = {
 
 
 @functools.lru_cache(maxsize=65536)
-def _char_script(ch: str) -> str | None:
+def char_script(ch: str) -> str | None:
+    """The Unicode script of one letter ("Latin", "Cyrillic", "CJK", ...); None otherwise."""
     if not unicodedata.category(ch).startswith("L"):
         return None
     name = unicodedata.name(ch, "")
@@ -108,7 +109,7 @@ def script_of(text: str | None) -> str | None:
         return None
     counts: Counter[str] = Counter()
     for ch in text:
-        script = _char_script(ch)
+        script = char_script(ch)
         if script:
             counts[script] += 1
     if not counts:

@@ -9,11 +9,20 @@ re-exported here so extractors and the dump-wide pass agree on script names.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Any
 
-from authenticity.dumpwide.baseline import script_of
+from authenticity.dumpwide.baseline import char_script, script_of
 
-__all__ = ["MAX_CHARS", "MIN_LETTERS", "detect", "language_facts", "letter_count", "script_of"]
+__all__ = [
+    "MAX_CHARS",
+    "MIN_LETTERS",
+    "detect",
+    "language_facts",
+    "letter_count",
+    "script_counts",
+    "script_of",
+]
 
 #: Characters of the text handed to the classifier.
 MAX_CHARS = 5000
@@ -40,6 +49,16 @@ def letter_count(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
 
+def script_counts(text: str | None) -> dict[str, int]:
+    """Letters per Unicode script in the first :data:`MAX_CHARS` characters of ``text``."""
+    counts: Counter[str] = Counter()
+    for ch in (text or "")[:MAX_CHARS]:
+        script = char_script(ch)
+        if script:
+            counts[script] += 1
+    return dict(counts)
+
+
 def detect(text: str | None, min_letters: int = 1) -> tuple[str, float] | None:
     """``(ISO 639-1 code, probability)`` of the first 5,000 characters, or ``None``.
 
@@ -59,7 +78,7 @@ NAME_FIELDS = ("author", "last_modified_by", "company", "title")
 
 
 def language_facts(extraction: Any) -> None:
-    """Add ``text_language``/``text_language_prob`` and ``name_scripts`` to the facts.
+    """Add ``text_language``/``text_language_prob``, ``text_scripts`` and ``name_scripts``.
 
     The detected language is a fact only: ``metadata.language`` keeps what the file declares.
     Best effort: a classifier failure is recorded as ``text_language_error``.
@@ -71,6 +90,9 @@ def language_facts(extraction: Any) -> None:
         for name in NAME_FIELDS
         if isinstance(value := getattr(meta, name, None), str) and (script := script_of(value))
     }
+    scripts = script_counts(extraction.text)
+    if sum(scripts.values()) >= MIN_LETTERS:
+        facts["text_scripts"] = scripts
     try:
         found = detect(extraction.text, min_letters=MIN_LETTERS)
     except Exception as exc:  # the classifier must never fail an extraction

@@ -311,13 +311,25 @@ def _sections(facts: dict[str, Any]) -> int:
     return max((c for c in counts if isinstance(c, int) and not isinstance(c, bool)), default=0)
 
 
+def _linearized_single_save(facts: dict[str, Any], sections: int) -> bool:
+    """A linearized ("Fast Web View") file written in one go: its two cross-reference
+    sections are the first-page section and the main one, and the revision walk found no
+    update beyond them (``incremental_updates`` 0)."""
+    return (
+        facts.get("linearized") is True
+        and sections == 2
+        and facts.get("incremental_updates") == 0
+        and not facts.get("xref_fallback")
+    )
+
+
 def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """Revisions appended to the file; a linearized file has two sections of its own."""
     if not _is_pdf(facts):
         return
     sections = _sections(facts)
-    if sections <= 1:
-        return
+    if sections <= 1 or _linearized_single_save(facts, sections):
+        return  # one save (a linearized file's first-page section is not an update)
     yield Finding(
         "PDF_INCREMENTAL_UPDATES",
         Severity.INFO,
@@ -512,6 +524,31 @@ def check_fonts_unlike_office_export(meta: Metadata, facts: dict[str, Any]) -> I
     )
 
 
+def check_modified_without_creation(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The PDF states when it was modified but nowhere when it was created.
+
+    PDF writers that date a file write both CreationDate and ModDate (and XMP's CreateDate
+    with ModifyDate); a lone ModDate is what an editing tool leaves when it stamps its
+    save on a file whose first writer wrote no dates (pypdf's and pikepdf's metadata
+    calls, Acrobat's incremental save). The file was edited after it was first written;
+    the finding says nothing about by whom."""
+    keys = facts.get("info_keys")
+    if not isinstance(keys, list) or "ModDate" not in keys or "CreationDate" in keys:
+        return
+    if facts.get("xmp_created") is not None or meta.created is not None:
+        return
+    yield Finding(
+        "PDF_MODIFIED_WITHOUT_CREATION",
+        Severity.LOW,
+        "The document information records a modification date "
+        f"({meta.modified.isoformat() if meta.modified else 'unparsable'}) but no creation date, "
+        "in neither the Info dictionary nor XMP: PDF writers that date their files write "
+        "both, so a tool stamped its own save on a file whose first writer dated nothing. "
+        "The file was edited after it was made; compare its content with other copies.",
+        {"modified": meta.modified, "producer": meta.producer, "info_keys": keys[:20]},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_signature_coverage(facts),
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
@@ -523,4 +560,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
+    lambda meta, facts, ctx: check_modified_without_creation(meta, facts),
 )
