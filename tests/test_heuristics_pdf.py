@@ -800,3 +800,18 @@ def test_moddate_stamped_on_a_pdf_without_creation_date():
     both = pikepdf_edit(source, ModDate="D:20240301120000Z", CreationDate="D:20240301110000Z")
     assert "PDF_MODIFIED_WITHOUT_CREATION" not in codes(analyse(both))
     assert "PDF_MODIFIED_WITHOUT_CREATION" not in codes(analyse(corpus_file(PDFA)))
+
+
+def test_qpdf_linearized_copy_is_a_publishing_step_not_a_writer_mismatch():
+    # The same qpdf rewrite under another Producer: linearized, it is "Fast Web View" (info,
+    # PDF_LINEARIZED_BY_REWRITER); saved plainly, it stays a writer mismatch (low).
+    with pikepdf.open(io.BytesIO(corpus_file(PDFA))) as pdf:
+        linear, plain = io.BytesIO(), io.BytesIO()
+        pdf.save(linear, linearize=True)
+        pdf.save(plain)
+    found = codes(analyse(linear.getvalue()))
+    assert found.get("PDF_LINEARIZED_BY_REWRITER") == "info"
+    assert "PDF_WRITER_MISMATCH" not in found
+    found = codes(analyse(plain.getvalue()))
+    assert found.get("PDF_WRITER_MISMATCH") == "low"
+    assert "PDF_LINEARIZED_BY_REWRITER" not in found

@@ -173,6 +173,18 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     text = " ".join(claimed).casefold()
     if any(name in text for name in names):
         return
+    if writer in SCRIPT_REWRITERS and _linearized_single_save(facts, _sections(facts)):
+        # "Fast Web View": publishing pipelines linearize finished PDFs with qpdf, which
+        # rewrites the whole file and keeps its Producer by design.
+        yield Finding(
+            "PDF_LINEARIZED_BY_REWRITER",
+            Severity.INFO,
+            f"{writer} linearized this file (Fast Web View) and so rewrote all of it, keeping "
+            f"the name of {' / '.join(repr(c) for c in claimed)}: a publishing step, which "
+            "also leaves no trace of an edit made before it. Compare with other copies.",
+            {"header_writer": writer, "producer": meta.producer, "creator": meta.application},
+        )
+        return
     # qpdf rewrites without touching Producer by design (linearizing, repairing, pikepdf
     # scripts): a post-processing step as often as a forgery. A generator's own marker under
     # another generator's name means the file was made by one and labelled as the other.
