@@ -162,3 +162,33 @@ def test_rescan_with_another_leak_date_reanalyses(tmp_path):
     second = run_scan(str(dump), out, Settings(workers=0, leak_date=dt.date(2017, 5, 5)))
     assert second.analysed == 1 and first.analysed == 1
     assert "TS_MODIFIED_AFTER_LEAK" in {f["code"] for f in read_cards(out)[0]["findings"]}
+
+
+def test_qpdf_linearized_pdf_is_not_flagged_by_the_shipped_model(tmp_path):
+    # "Fast Web View" by qpdf (pikepdf) keeps the Producer under qpdf's layout; the model
+    # learnt that layout from script forgeries, and read the linearization note as an
+    # incremental update until PDF_LINEARIZED_BY_REWRITER was left unread (model 1.14.0).
+    import pikepdf
+
+    from tests.conftest import corpus_file
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    # A two-page note as LibreOffice exports it: its name in Producer and Creator, only a
+    # CreationDate (the shape of the desktop-made PDFs in benchmarks/outside_tools.py).
+    with pikepdf.open(io.BytesIO(corpus_file("pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf"))) as pdf:
+        del pdf.Root.Metadata
+        pdf.docinfo = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Producer="LibreOffice 7.4",
+                Creator="Writer",
+                Title="Note 1",
+                CreationDate="D:20261124190000Z",
+            )
+        )
+        pdf.save(dump / "web.pdf", linearize=True)
+    out = tmp_path / "out"
+    run_scan(str(dump), str(out), Settings(workers=0))
+    (card,) = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
+    assert [f["code"] for f in card["findings"]] == ["PDF_LINEARIZED_BY_REWRITER"]
+    assert card["verdict"] == "consistent", card["score"]
