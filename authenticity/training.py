@@ -1059,9 +1059,11 @@ Code@severity pairs the model has learnt: {len(model.known_codes)}
   marker under another Producer): those are real traces of script-based editing, but
   authentic packages written by web or mobile Office or by document-management systems may
   carry the zlib one too, and none of those are in the authentic training data. Likewise a
-  PDF that qpdf or pypdf linearized, repaired or split keeps its Producer under the
-  rewriter's layout: since 1.8.0 (`pdf_rewrite_edit`) the model weighs that trace heavily,
-  and the one corpus PDF rewritten by qpdf under iText's Producer scores as likely forged.
+  PDF that qpdf or pypdf repaired or split keeps its Producer under the rewriter's layout:
+  since 1.8.0 (`pdf_rewrite_edit`) the model weighs that trace heavily, and the one corpus
+  PDF rewritten by qpdf under iText's Producer scores as likely forged. A linearized file
+  written in one save is exempt since 1.14.0 (`PDF_LINEARIZED_BY_REWRITER`, not read): a
+  LibreOffice PDF that qpdf linearized scored 0.90-0.93 before.
 - Careful JPEG edits (a retouch or splice re-encoded with the original quantization
   tables and EXIF bytes, or EXIF dates rewritten in place) leave little inside the file.
   What is read: the EXIF thumbnail against the picture (`EXIF_THUMBNAIL_CONTENT_MISMATCH`:
