@@ -21,8 +21,9 @@ Since 2026-11-25 two recipes edit Office files in LibreOffice itself (``soffice`
 changed in LibreOffice's flat XML, the file written back to its own format by LibreOffice,
 its document properties kept as loaded, or with the save dated two days after the
 original's), and the authentic side adds documents made today by desktop producers the
-corpus lacks: LibreOffice's Word, Excel, OpenDocument and PDF exports, and those PDFs
-linearized by qpdf and re-distilled by Ghostscript. They count in their own line.
+corpus lacks: LibreOffice's Word, Excel, OpenDocument and PDF exports, those PDFs
+linearized by qpdf and re-distilled by Ghostscript, and Chromium's "Save as PDF". They
+count in their own line.
 
 ExifTool recipes are skipped when ``exiftool`` is not on PATH, LibreOffice ones without
 ``soffice``; the desktop-made authentic files need ``soffice`` (``qpdf`` and ``gs`` add
@@ -412,11 +413,15 @@ def libreoffice_edit_dated(data: bytes, path: Path) -> bytes | None:
 def desktop_authentic(out_dir: Path) -> int:
     """Documents made today by desktop producers the corpus lacks, into ``out_dir``:
     LibreOffice's Word, Excel, OpenDocument and PDF exports of generated notes and tables,
-    and the note PDFs linearized by qpdf and re-distilled by Ghostscript. Deterministic
-    text; returns how many files were written (0 without ``soffice``)."""
+    the note PDFs linearized by qpdf and re-distilled by Ghostscript, and the notes printed
+    to PDF by Chromium when it is installed. Deterministic text; returns how many files were
+    written (0 without ``soffice``)."""
     if shutil.which("soffice") is None:
         print("desktop authentic files: skipped (soffice not on PATH)", file=sys.stderr)
         return 0
+    chrome = next(
+        (c for c in ("chromium", "chromium-browser", "google-chrome") if shutil.which(c)), None
+    )
     words = [
         "budget",
         "réunion",
@@ -464,6 +469,16 @@ def desktop_authentic(out_dir: Path) -> int:
                     made = _soffice(src, target, work / "made")
                     if made is not None:
                         made.rename(out_dir / f"libreoffice-{made.name}")
+            if chrome:  # the browser's "Save as PDF"
+                subprocess.run(
+                    [
+                        chrome, "--headless", "--no-sandbox", "--disable-gpu",
+                        f"--user-data-dir={work / 'chrome'}",
+                        f"--print-to-pdf={out_dir / f'chrome-note-{i}.pdf'}", note.as_uri(),
+                    ],
+                    capture_output=True,
+                    timeout=120,
+                )  # fmt: skip
         for pdf in sorted(out_dir.glob("libreoffice-note-*.pdf")):
             if shutil.which("qpdf"):
                 subprocess.run(

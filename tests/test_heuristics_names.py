@@ -77,3 +77,12 @@ def test_corpus_documents_with_foreign_script_names_in_their_own_language():
         result = analyse(corpus_file(rel), rel.rsplit("/", 1)[-1])
         assert result.facts["name_scripts"]["author"] != "Latin"
         assert found(result) == [], rel
+
+
+def test_unmapped_pdf_glyphs_are_not_latin_text():
+    # A CJK PDF whose fonts lack a ToUnicode map comes out as "(cid:123)" tokens: their
+    # letters are not the document's script.
+    from authenticity.extract.lang import script_counts
+
+    assert script_counts("(cid:1234)(cid:56) (cid:7)" * 40) == {}
+    assert script_counts("(cid:12) 会议纪要 budget") == {"CJK": 4, "Latin": 6}

@@ -8,6 +8,7 @@ re-exported here so extractors and the dump-wide pass agree on script names.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from typing import Any
@@ -49,10 +50,15 @@ def letter_count(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
 
+#: pdfminer's stand-in for a glyph its font cannot map to Unicode: not text of any script.
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
+
+
 def script_counts(text: str | None) -> dict[str, int]:
-    """Letters per Unicode script in the first :data:`MAX_CHARS` characters of ``text``."""
+    """Letters per Unicode script in the first :data:`MAX_CHARS` characters of ``text``
+    (``(cid:N)`` placeholders of unmapped PDF glyphs left out)."""
     counts: Counter[str] = Counter()
-    for ch in (text or "")[:MAX_CHARS]:
+    for ch in _UNMAPPED_GLYPH.sub(" ", (text or "")[:MAX_CHARS]):
         script = char_script(ch)
         if script:
             counts[script] += 1
