@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     if desktop:
         flagged_desktop = [c for c in desktop if c["verdict"] in FLAGGED]
         print(
-            f"desktop-made authentic files (LibreOffice, qpdf, Ghostscript) flagged: "
+            f"desktop-made authentic files (LibreOffice, qpdf, Ghostscript, Chromium) flagged: "
             f"{len(flagged_desktop)} of {len(desktop)}"
         )
         for c in desktop if args.show else flagged_desktop:
