@@ -58,9 +58,9 @@ def check_name_script_unlike_text(
             "NAME_SCRIPT_UNLIKE_TEXT",
             Severity.LOW,
             f"The {label} {value!r} is written in {script} script, but the document's text "
-            f"is in {text_script} script and uses no {script} letters: the account that "
-            "saved the file belongs to someone who does not write this document's "
-            "language, or the name was set by someone else. Check who this person is.",
+            f"is in {text_script} script with (almost) no {script} letters: the name comes "
+            "from an account set up outside the document's language area, or was set by "
+            "someone other than the people who wrote the text. Check who this person is.",
             {
                 "field": field,
                 "name": value,
