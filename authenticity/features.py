@@ -104,9 +104,9 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 #:   that read it (a candidate model, not shipped) leaned on the pair and weighed those single-file
 #:   traces less: without the originals in the dump, recall at 2 % fell from 72.9 to 70.7 %
 #:   and the outside-tools benchmark from 66 to 58 of 134. It stays a pointer for analysts.
-#: - ``PDF_LINEARIZED_BY_REWRITER`` (info): a qpdf-linearized single-save file. Read, it
-#:   made the PDF family's maximum severity "info", which in training is mostly the
-#:   incremental-update note on forgeries: a LibreOffice PDF linearized by qpdf scored 0.88.
+#: - ``PDF_LINEARIZED_BY_REWRITER`` (info): a qpdf-linearized single-save file. Read, it set
+#:   the PDF family's maximum severity to "info", which the model weighs as a forgery's
+#:   (``family_max.pdf`` +0.74): a LibreOffice PDF linearized by qpdf scored 0.88.
 UNREAD = frozenset(
     {
         "PDF_LINEARIZED_BY_REWRITER",

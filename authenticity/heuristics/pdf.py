@@ -165,7 +165,8 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     by another tool legitimately changes Producer and leaves the header as it was."""
     writer = facts.get("header_writer")
     names = WRITER_NAMES.get(writer) if isinstance(writer, str) else None
-    if not names or _sections(facts) > (2 if facts.get("linearized") else 1):
+    sections = _sections(facts)
+    if not names or sections > (2 if facts.get("linearized") else 1):
         return
     claimed = [v for v in (meta.producer, meta.application) if isinstance(v, str) and v.strip()]
     if not claimed:
@@ -173,7 +174,7 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     text = " ".join(claimed).casefold()
     if any(name in text for name in names):
         return
-    if writer in SCRIPT_REWRITERS and _linearized_single_save(facts, _sections(facts)):
+    if writer in SCRIPT_REWRITERS and _linearized_single_save(facts, sections):
         # "Fast Web View": publishing pipelines linearize finished PDFs with qpdf, which
         # rewrites the whole file and keeps its Producer by design.
         yield Finding(
@@ -547,7 +548,7 @@ def check_modified_without_creation(meta: Metadata, facts: dict[str, Any]) -> It
     keys = facts.get("info_keys")
     if not isinstance(keys, list) or "ModDate" not in keys or "CreationDate" in keys:
         return
-    if facts.get("xmp_created") is not None or meta.created is not None:
+    if meta.created is not None:  # Info CreationDate, else XMP's xmp:CreateDate
         return
     yield Finding(
         "PDF_MODIFIED_WITHOUT_CREATION",
