@@ -22,8 +22,8 @@ changed in LibreOffice's flat XML, the file written back to its own format by Li
 its document properties kept as loaded, or with the save dated two days after the
 original's), and the authentic side adds documents made today by desktop producers the
 corpus lacks: LibreOffice's Word, Excel, OpenDocument and PDF exports, those PDFs
-linearized by qpdf and re-distilled by Ghostscript, and Chromium's "Save as PDF". They
-count in their own line.
+linearized by qpdf and re-distilled by Ghostscript, Chromium's "Save as PDF", wkhtmltopdf
+and pandoc's Word output. They count in their own line.
 
 ExifTool recipes are skipped when ``exiftool`` is not on PATH, LibreOffice ones without
 ``soffice``; the desktop-made authentic files need ``soffice`` (``qpdf`` and ``gs`` add
@@ -413,9 +413,9 @@ def libreoffice_edit_dated(data: bytes, path: Path) -> bytes | None:
 def desktop_authentic(out_dir: Path) -> int:
     """Documents made today by desktop producers the corpus lacks, into ``out_dir``:
     LibreOffice's Word, Excel, OpenDocument and PDF exports of generated notes and tables,
-    the note PDFs linearized by qpdf and re-distilled by Ghostscript, and the notes printed
-    to PDF by Chromium when it is installed. Deterministic text; returns how many files were
-    written (0 without ``soffice``)."""
+    the note PDFs linearized by qpdf and re-distilled by Ghostscript, and, where installed,
+    the notes printed to PDF by Chromium and wkhtmltopdf and written to Word by pandoc.
+    Deterministic text; returns how many files were written (0 without ``soffice``)."""
     if shutil.which("soffice") is None:
         print("desktop authentic files: skipped (soffice not on PATH)", file=sys.stderr)
         return 0
@@ -469,6 +469,31 @@ def desktop_authentic(out_dir: Path) -> int:
                     made = _soffice(src, target, work / "made")
                     if made is not None:
                         made.rename(out_dir / f"libreoffice-{made.name}")
+            if shutil.which("pandoc"):  # Markdown to Word, as documentation pipelines do
+                md = work / f"note-{i}.md"
+                md.write_text(
+                    f"---\ntitle: Note {i}\nauthor: Alice Martin\n---\n\n"
+                    + note.read_text(encoding="utf-8").split("<body>", 1)[1].replace("<p>", "\n\n"),
+                    encoding="utf-8",
+                )
+                subprocess.run(
+                    [
+                        "pandoc",
+                        str(md),
+                        "-f",
+                        "markdown",
+                        "-o",
+                        str(out_dir / f"pandoc-note-{i}.docx"),
+                    ],
+                    capture_output=True,
+                    timeout=120,
+                )
+            if shutil.which("wkhtmltopdf"):  # HTML to PDF, as invoicing web apps do
+                subprocess.run(
+                    ["wkhtmltopdf", "-q", str(note), str(out_dir / f"wkhtmltopdf-note-{i}.pdf")],
+                    capture_output=True,
+                    timeout=120,
+                )
             if chrome:  # the browser's "Save as PDF"
                 subprocess.run(
                     [
@@ -622,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     if desktop:
         flagged_desktop = [c for c in desktop if c["verdict"] in FLAGGED]
         print(
-            f"desktop-made authentic files (LibreOffice, qpdf, Ghostscript, Chromium) flagged: "
+            f"desktop-made authentic files (LibreOffice, qpdf, Ghostscript, Chromium, pandoc, "
+            f"wkhtmltopdf) flagged: "
             f"{len(flagged_desktop)} of {len(desktop)}"
         )
         for c in desktop if args.show else flagged_desktop:

@@ -368,3 +368,27 @@ def test_properties_restamped_after_their_modified_date_are_medium():
     edits = {"word/document.xml": (word.group(0), b"<w:t>changed</w:t>")}
     result = analyse(edit_parts(data, edits, keep_times=False), "a.docx")
     assert codes(result).get("OOXML_PARTS_REPLACED") == "low"
+
+
+def test_pandoc_docx_is_a_generated_document_not_a_rezipped_word_file():
+    # pandoc names "Microsoft Word 12.0.0" (its reference document's app.xml, copied with
+    # its fixed statistics) and zips with real entry times: a generator's template, not a
+    # Word file re-zipped by another tool.
+    data = (Path(__file__).parent / "data" / "pandoc-2.17-note.docx").read_bytes()
+    result = analyse(data, "note.docx")
+    assert result.metadata.application == "Microsoft Word 12.0.0"
+    found = {f.code: f for f in result.findings}
+    assert "OOXML_REZIPPED" not in found
+    assert found["OOXML_GENERATED_BY_LIBRARY"].evidence["library"] == "pandoc"
+    # The same package with app.xml statistics that differ from pandoc's template (as a
+    # Word 2008 save of this text would write) stays a re-zipped Word file.
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/app.xml":
+                body = body.replace(b"<Words>83</Words>", b"<Words>240</Words>")
+            dst.writestr(info, body)
+    found = {f.code: f.severity.value for f in analyse(out.getvalue(), "note.docx").findings}
+    assert found.get("OOXML_REZIPPED") == "medium"
