@@ -392,3 +392,26 @@ def test_pandoc_docx_is_a_generated_document_not_a_rezipped_word_file():
             dst.writestr(info, body)
     found = {f.code: f.severity.value for f in analyse(out.getvalue(), "note.docx").findings}
     assert found.get("OOXML_REZIPPED") == "medium"
+
+
+def test_xlsxwriter_workbook_is_a_generated_document_not_a_rezipped_excel_file():
+    # XlsxWriter names "Microsoft Excel" and dates every zip entry 1980-01-31 (its own
+    # fixed time; Office's is 1980-01-01): a report generator, not a re-zipped workbook.
+    data = (Path(__file__).parent / "data" / "xlsxwriter-3.3-report.xlsx").read_bytes()
+    result = analyse(data, "report.xlsx")
+    assert result.metadata.application == "Microsoft Excel"
+    found = {f.code: f for f in result.findings}
+    assert "OOXML_REZIPPED" not in found
+    assert found["OOXML_GENERATED_BY_LIBRARY"].evidence["library"] == "xlsxwriter"
+    # One entry rewritten later by another tool (its own time) is a re-zip again.
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                info = zipfile.ZipInfo(info.filename, (2017, 4, 2, 10, 0, 0))
+            dst.writestr(info, body)
+    found = {f.code: f.severity.value for f in analyse(out.getvalue(), "report.xlsx").findings}
+    assert "OOXML_GENERATED_BY_LIBRARY" not in found
+    assert found.get("OOXML_REZIPPED") == "medium"

@@ -116,6 +116,25 @@ TEMPLATE_APP_PROPERTIES = {
 }
 
 
+#: Generators that stamp every zip entry with one fixed time of their own (Office's is
+#: 1980-01-01 00:00): XlsxWriter writes its parts as temporary files dated 1980-01-31 "due
+#: to portability issues" (its default; its in-memory mode uses Office's time).
+GENERATOR_ZIP_TIMES = {"xlsxwriter": "1980-01-31T00:00:00"}
+
+
+def _zip_generator(entries: list[Any]) -> str | None:
+    """The generator whose fixed entry time every file of the package carries, if any."""
+    times = {
+        e.get("date_time")
+        for e in entries
+        if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")
+    }
+    if len(times) != 1:
+        return None
+    (only,) = times
+    return next((lib for lib, stamp in GENERATOR_ZIP_TIMES.items() if stamp == only), None)
+
+
 def _declared_generator(meta: Metadata) -> str | None:
     """The generator library the package names in its own properties, or whose template's
     fixed ``app.xml`` it carries, if any."""
@@ -145,16 +164,16 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
         return
     if not _claims_microsoft(meta):
         return
-    library = _declared_generator(meta)
+    library = _declared_generator(meta) or _zip_generator(entries)
     if library is not None:
         yield Finding(
             "OOXML_GENERATED_BY_LIBRARY",
             Severity.INFO,
-            f"The package's own properties identify {library} as its generator: its claim "
-            "to be saved by "
-            f"{meta.application} comes from the template the library starts from, and the "
-            "zip layout is the library's. Generated documents are common (reports, exports); "
-            "this one was not saved by Office.",
+            f"The package's own properties or zip layout identify {library} as its "
+            f"generator: its claim to be saved by {meta.application} comes from the "
+            "template the library starts from, and the zip layout is the library's. "
+            "Generated documents are common (reports, exports); this one was not saved by "
+            "Office.",
             {"library": library, "application": meta.application},
         )
         return
