@@ -370,48 +370,35 @@ def test_properties_restamped_after_their_modified_date_are_medium():
     assert codes(result).get("OOXML_PARTS_REPLACED") == "low"
 
 
+def generated_by(fixture: str, application: str, library: str) -> bytes:
+    """A real generator's file from tests/data: it claims ``application`` and the checks
+    name ``library`` as its generator instead of calling it re-zipped. Its bytes."""
+    data = (Path(__file__).parent / "data" / fixture).read_bytes()
+    result = analyse(data, fixture)
+    assert result.metadata.application == application
+    found = {f.code: f for f in result.findings}
+    assert "OOXML_REZIPPED" not in found
+    assert found["OOXML_GENERATED_BY_LIBRARY"].evidence["library"] == library
+    return data
+
+
 def test_pandoc_docx_is_a_generated_document_not_a_rezipped_word_file():
     # pandoc names "Microsoft Word 12.0.0" (its reference document's app.xml, copied with
     # its fixed statistics) and zips with real entry times: a generator's template, not a
     # Word file re-zipped by another tool.
-    data = (Path(__file__).parent / "data" / "pandoc-2.17-note.docx").read_bytes()
-    result = analyse(data, "note.docx")
-    assert result.metadata.application == "Microsoft Word 12.0.0"
-    found = {f.code: f for f in result.findings}
-    assert "OOXML_REZIPPED" not in found
-    assert found["OOXML_GENERATED_BY_LIBRARY"].evidence["library"] == "pandoc"
+    data = generated_by("pandoc-2.17-note.docx", "Microsoft Word 12.0.0", "pandoc")
     # The same package with app.xml statistics that differ from pandoc's template (as a
     # Word 2008 save of this text would write) stays a re-zipped Word file.
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "docProps/app.xml":
-                body = body.replace(b"<Words>83</Words>", b"<Words>240</Words>")
-            dst.writestr(info, body)
-    found = {f.code: f.severity.value for f in analyse(out.getvalue(), "note.docx").findings}
-    assert found.get("OOXML_REZIPPED") == "medium"
+    edited = edit_parts(data, {"docProps/app.xml": (b"<Words>83</Words>", b"<Words>240</Words>")})
+    assert codes(analyse(edited, "note.docx")).get("OOXML_REZIPPED") == "medium"
 
 
 def test_xlsxwriter_workbook_is_a_generated_document_not_a_rezipped_excel_file():
     # XlsxWriter names "Microsoft Excel" and dates every zip entry 1980-01-31 (its own
     # fixed time; Office's is 1980-01-01): a report generator, not a re-zipped workbook.
-    data = (Path(__file__).parent / "data" / "xlsxwriter-3.3-report.xlsx").read_bytes()
-    result = analyse(data, "report.xlsx")
-    assert result.metadata.application == "Microsoft Excel"
-    found = {f.code: f for f in result.findings}
-    assert "OOXML_REZIPPED" not in found
-    assert found["OOXML_GENERATED_BY_LIBRARY"].evidence["library"] == "xlsxwriter"
-    # One entry rewritten later by another tool (its own time) is a re-zip again.
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                info = zipfile.ZipInfo(info.filename, (2017, 4, 2, 10, 0, 0))
-            dst.writestr(info, body)
-    found = {f.code: f.severity.value for f in analyse(out.getvalue(), "report.xlsx").findings}
+    data = generated_by("xlsxwriter-3.3-report.xlsx", "Microsoft Excel", "xlsxwriter")
+    # One part rewritten later by another tool (stamped with the current time) is a re-zip.
+    edited = edit_parts(data, {"xl/sharedStrings.xml": (b"poste 3<", b"poste 4<")}, False)
+    found = codes(analyse(edited, "report.xlsx"))
     assert "OOXML_GENERATED_BY_LIBRARY" not in found
     assert found.get("OOXML_REZIPPED") == "medium"
