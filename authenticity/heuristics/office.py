@@ -122,13 +122,9 @@ TEMPLATE_APP_PROPERTIES = {
 GENERATOR_ZIP_TIMES = {"xlsxwriter": "1980-01-31T00:00:00"}
 
 
-def _zip_generator(entries: list[Any]) -> str | None:
+def _zip_generator(files: list[dict[str, Any]]) -> str | None:
     """The generator whose fixed entry time every file of the package carries, if any."""
-    times = {
-        e.get("date_time")
-        for e in entries
-        if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")
-    }
+    times = {e.get("date_time") for e in files}
     if len(times) != 1:
         return None
     (only,) = times
@@ -164,7 +160,8 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
         return
     if not _claims_microsoft(meta):
         return
-    library = _declared_generator(meta) or _zip_generator(entries)
+    files = [e for e in entries if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")]
+    library = _declared_generator(meta) or _zip_generator(files)
     if library is not None:
         yield Finding(
             "OOXML_GENERATED_BY_LIBRARY",
@@ -177,7 +174,6 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
             {"library": library, "application": meta.application},
         )
         return
-    files = [e for e in entries if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")]
     if not files:
         return
     real = [e for e in files if e.get("date_time") != OFFICE_ZIP_TIME]
