@@ -410,6 +410,12 @@ def libreoffice_edit_dated(data: bytes, path: Path) -> bytes | None:
     return _libreoffice(data, path, dated=True)
 
 
+def _tool(*args: str) -> None:
+    """Run a converter when it is on PATH (output files are checked by the caller)."""
+    if shutil.which(args[0]):
+        subprocess.run(list(args), capture_output=True, timeout=120)
+
+
 def desktop_authentic(out_dir: Path) -> int:
     """Documents made today by desktop producers the corpus lacks, into ``out_dir``:
     LibreOffice's Word, Excel, OpenDocument and PDF exports of generated notes and tables,
@@ -476,50 +482,28 @@ def desktop_authentic(out_dir: Path) -> int:
                     + note.read_text(encoding="utf-8").split("<body>", 1)[1].replace("<p>", "\n\n"),
                     encoding="utf-8",
                 )
-                subprocess.run(
-                    [
-                        "pandoc",
-                        str(md),
-                        "-f",
-                        "markdown",
-                        "-o",
-                        str(out_dir / f"pandoc-note-{i}.docx"),
-                    ],
-                    capture_output=True,
-                    timeout=120,
+                _tool(
+                    "pandoc",
+                    str(md),
+                    "-f",
+                    "markdown",
+                    "-o",
+                    str(out_dir / f"pandoc-note-{i}.docx"),
                 )
-            if shutil.which("wkhtmltopdf"):  # HTML to PDF, as invoicing web apps do
-                subprocess.run(
-                    ["wkhtmltopdf", "-q", str(note), str(out_dir / f"wkhtmltopdf-note-{i}.pdf")],
-                    capture_output=True,
-                    timeout=120,
-                )
+            # HTML to PDF, as invoicing web apps do
+            _tool("wkhtmltopdf", "-q", str(note), str(out_dir / f"wkhtmltopdf-note-{i}.pdf"))
             if chrome:  # the browser's "Save as PDF"
-                subprocess.run(
-                    [
-                        chrome, "--headless", "--no-sandbox", "--disable-gpu",
-                        f"--user-data-dir={work / 'chrome'}",
-                        f"--print-to-pdf={out_dir / f'chrome-note-{i}.pdf'}", note.as_uri(),
-                    ],
-                    capture_output=True,
-                    timeout=120,
+                _tool(
+                    chrome, "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--user-data-dir={work / 'chrome'}",
+                    f"--print-to-pdf={out_dir / f'chrome-note-{i}.pdf'}", note.as_uri(),
                 )  # fmt: skip
         for pdf in sorted(out_dir.glob("libreoffice-note-*.pdf")):
-            if shutil.which("qpdf"):
-                subprocess.run(
-                    ["qpdf", "--linearize", str(pdf), str(out_dir / f"qpdf-linearized-{pdf.name}")],
-                    capture_output=True,
-                    timeout=120,
-                )
-            if shutil.which("gs"):
-                subprocess.run(
-                    [
-                        "gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
-                        f"-sOutputFile={out_dir / f'ghostscript-{pdf.name}'}", str(pdf),
-                    ],
-                    capture_output=True,
-                    timeout=120,
-                )  # fmt: skip
+            _tool("qpdf", "--linearize", str(pdf), str(out_dir / f"qpdf-linearized-{pdf.name}"))
+            _tool(
+                "gs", "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
+                f"-sOutputFile={out_dir / f'ghostscript-{pdf.name}'}", str(pdf),
+            )  # fmt: skip
     return sum(1 for f in out_dir.iterdir() if f.is_file())
 
 
