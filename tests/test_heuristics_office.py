@@ -387,9 +387,17 @@ def test_pandoc_docx_is_a_generated_document_not_a_rezipped_word_file():
     # its fixed statistics) and zips with real entry times: a generator's template, not a
     # Word file re-zipped by another tool.
     data = generated_by("pandoc-2.17-note.docx", "Microsoft Word 12.0.0", "pandoc")
-    # The same package with app.xml statistics that differ from pandoc's template (as a
-    # Word 2008 save of this text would write) stays a re-zipped Word file.
-    edited = edit_parts(data, {"docProps/app.xml": (b"<Words>83</Words>", b"<Words>240</Words>")})
+    # With app.xml statistics that differ from pandoc's template (as a Word 2008 save of this
+    # text would write), nothing names pandoc, but no part ends its declaration with Word's
+    # CRLF: generated all the same, by an unnamed library.
+    edits = {"docProps/app.xml": (b"<Words>83</Words>", b"<Words>240</Words>")}
+    found = analyse(edit_parts(data, edits), "note.docx").findings
+    assert [f.evidence.get("library") for f in found if f.code == "OOXML_GENERATED_BY_LIBRARY"] == [
+        "unnamed"
+    ]
+    # And with that app.xml written by Word (its CRLF), a re-zipped Word file.
+    edited = edit_parts(data, {"docProps/app.xml": (b"?>\n<Properties", b"?>\r\n<Properties")})
+    edited = edit_parts(edited, {"docProps/app.xml": (b"<Words>83</Words>", b"<Words>240</Words>")})
     assert codes(analyse(edited, "note.docx")).get("OOXML_REZIPPED") == "medium"
 
 
@@ -397,8 +405,77 @@ def test_xlsxwriter_workbook_is_a_generated_document_not_a_rezipped_excel_file()
     # XlsxWriter names "Microsoft Excel" and dates every zip entry 1980-01-31 (its own
     # fixed time; Office's is 1980-01-01): a report generator, not a re-zipped workbook.
     data = generated_by("xlsxwriter-3.3-report.xlsx", "Microsoft Excel", "xlsxwriter")
-    # One part rewritten later by another tool (stamped with the current time) is a re-zip.
-    edited = edit_parts(data, {"xl/sharedStrings.xml": (b"poste 3<", b"poste 4<")}, False)
+    # One part rewritten later by Excel (its CRLF, stamped with the current time): a re-zip.
+    edits = {"xl/sharedStrings.xml": (b"?>\n", b"?>\r\n")}
+    edited = edit_parts(data, edits, False)
     found = codes(analyse(edited, "report.xlsx"))
     assert "OOXML_GENERATED_BY_LIBRARY" not in found
     assert found.get("OOXML_REZIPPED") == "medium"
+
+
+def xlsxwriter_workbook(options: dict[str, bool]) -> bytes:
+    """A workbook written by XlsxWriter (the pandas ``to_excel`` engine) into memory."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, options)
+    sheet = book.add_worksheet("Export")
+    for row in range(40):
+        sheet.write_row(row, 0, [f"order {row}", row * 12.5, "shipped"])
+    book.set_properties({"title": "Orders", "author": "Web shop"})
+    book.close()
+    return out.getvalue()
+
+
+def test_xlsxwriter_in_memory_workbook_is_generated_not_recompressed():
+    # In-memory mode (how web applications stream exports) writes Office's own zip time with
+    # zlib's deflate: the layout of a careful re-zip. No declaration ends with Office's CRLF,
+    # so no part of it was written by Office: a generated document.
+    data = xlsxwriter_workbook({"in_memory": True})
+    assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {
+        (1980, 1, 1, 0, 0, 0)
+    }
+    result = analyse(data, "orders.xlsx")
+    assert result.metadata.application == "Microsoft Excel"
+    breaks = result.facts["xml_declaration_breaks"]
+    assert breaks["crlf"] == 0 and breaks["lf"] >= 5, breaks
+    found = codes(result)
+    assert found.get("OOXML_GENERATED_BY_LIBRARY") == "info"
+    assert "OOXML_RECOMPRESSED" not in found
+    # A careful forger who puts an Office-written part back (CRLF after its declaration)
+    # has an Office save inside a zlib re-zip: recompressed, as before.
+    edited = edit_parts(data, {"docProps/core.xml": (b"?>\n", b"?>\r\n")})
+    found = codes(analyse(edited, "orders.xlsx"))
+    assert found.get("OOXML_RECOMPRESSED") == "low"
+    assert "OOXML_GENERATED_BY_LIBRARY" not in found
+
+
+@pytest.mark.parametrize("rel", [DOCX, XLSX])
+def test_office_parts_end_their_declarations_with_crlf(rel):
+    breaks = analyse(corpus_file(rel), Path(rel).name).facts["xml_declaration_breaks"]
+    assert breaks["crlf"] >= 5 and breaks["lf"] == 0, breaks
+
+
+def test_exceljs_workbook_is_generated_not_rezipped():
+    # ExcelJS (Node.js; web applications' usual Excel writer) names "Microsoft Excel" and
+    # zips with real times, nothing in its properties naming it. No declaration ends with
+    # Office's CRLF: no part of it was written by Office, so it is a generated document.
+    data = generated_by("exceljs-4.4-orders.xlsx", "Microsoft Excel", "unnamed")
+    assert "OOXML_RESAVED_BY_LIBRARY" not in codes(analyse(data, "orders.xlsx"))
+    # Created a month before its save: someone's workbook written again by a script.
+    edited = edit_parts(
+        data,
+        {
+            "docProps/core.xml": (
+                b'<dcterms:created xsi:type="dcterms:W3CDTF">2026-11-24',
+                b'<dcterms:created xsi:type="dcterms:W3CDTF">2026-10-20',
+            )
+        },
+    )
+    found = codes(analyse(edited, "orders.xlsx"))
+    assert found.get("OOXML_RESAVED_BY_LIBRARY") == "low"
+    # One part with Office's CRLF (an Office-written part in the package): a re-zip.
+    edited = edit_parts(data, {"xl/workbook.xml": (b"?>\n", b"?>\r\n")})
+    found = codes(analyse(edited, "orders.xlsx"))
+    assert found.get("OOXML_REZIPPED") == "medium"
+    assert "OOXML_GENERATED_BY_LIBRARY" not in found

@@ -192,3 +192,18 @@ def test_qpdf_linearized_pdf_is_not_flagged_by_the_shipped_model(tmp_path):
     (card,) = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
     assert [f["code"] for f in card["findings"]] == ["PDF_LINEARIZED_BY_REWRITER"]
     assert card["verdict"] == "consistent", card["score"]
+
+
+def test_xlsxwriter_web_export_is_not_flagged_by_the_shipped_model(tmp_path):
+    # A web application's export (XlsxWriter in memory: Office's zip time, zlib streams)
+    # scored 0.99 as a recompressed Excel file until its LF declarations identified it.
+    from tests.test_heuristics_office import xlsxwriter_workbook
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "orders.xlsx").write_bytes(xlsxwriter_workbook({"in_memory": True}))
+    out = tmp_path / "out"
+    run_scan(str(dump), str(out), Settings(workers=0))
+    (card,) = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
+    assert "OOXML_RECOMPRESSED" not in [f["code"] for f in card["findings"]]
+    assert card["verdict"] == "consistent", card["score"]

@@ -527,7 +527,7 @@ def _external_relationships(pkg: _Package, facts: dict[str, Any]) -> None:
 
 #: XML parts whose declaration is read (the first bytes of each).
 MAX_DECLARATIONS = 1000
-_DECLARATION = re.compile(rb"\s*<\?xml\b([^?>]{0,200})\?>")
+_DECLARATION = re.compile(rb"\s*<\?xml\b([^?>]{0,200})\?>(\r\n|\n)?")
 
 
 def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
@@ -535,8 +535,13 @@ def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
     write ``<?xml version="1.0" ...?>``; lxml and Python's ElementTree, which python-docx,
     python-pptx and hand-made scripts serialize with, write ``version='1.0'``. Facts
     ``xml_declarations`` (counts of ``double``, ``single``, ``none``) and
-    ``single_quoted_parts`` (names, capped)."""
+    ``single_quoted_parts`` (names, capped).
+
+    Also the line break after each declaration, ``xml_declaration_breaks`` (counts of
+    ``crlf``, ``lf``, ``none``) of the parts that have a declaration: Word, Excel and
+    PowerPoint write CRLF; LibreOffice, lxml (python-docx) and XlsxWriter write LF."""
     counts = {"double": 0, "single": 0, "none": 0}
+    breaks = {"crlf": 0, "lf": 0, "none": 0}
     single: list[str] = []
     for info in pkg.infos[:MAX_DECLARATIONS]:
         name = _norm(info.filename)
@@ -545,13 +550,16 @@ def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
         found = _DECLARATION.match(pkg.head(info, 256))
         if found is None:
             counts["none"] += 1
-        elif b"'" in found.group(1) and b'"' not in found.group(1):
+            continue
+        breaks[{b"\r\n": "crlf", b"\n": "lf"}.get(found.group(2) or b"", "none")] += 1
+        if b"'" in found.group(1) and b'"' not in found.group(1):
             counts["single"] += 1
             if len(single) < MAX_NAMES:
                 single.append(info.filename)
         else:
             counts["double"] += 1
     facts["xml_declarations"] = counts
+    facts["xml_declaration_breaks"] = breaks
     facts["single_quoted_parts"] = single
 
 

@@ -174,6 +174,23 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
             {"library": library, "application": meta.application},
         )
         return
+    if _generated_whole(facts):
+        yield Finding(
+            "OOXML_GENERATED_BY_LIBRARY",
+            Severity.INFO,
+            f"The package claims to be saved by {meta.application}, but none of its XML "
+            "declarations ends with the CRLF Word, Excel and PowerPoint write after it (a "
+            "re-zip of an Office file keeps Office's parts): no part of it was written by "
+            "Office. A library generated it whole from a template that names Office "
+            "(ExcelJS, and XlsxWriter in memory, write such packages). Generated documents "
+            "are common (reports, web exports); this one was not saved by Office.",
+            {
+                "library": "unnamed",
+                "application": meta.application,
+                "declaration_breaks": facts.get("xml_declaration_breaks"),
+            },
+        )
+        return
     if not files:
         return
     real = [e for e in files if e.get("date_time") != OFFICE_ZIP_TIME]
@@ -262,6 +279,16 @@ ZLIB_EXACT_SHARE = 0.8
 ZLIB_MIN_PROBED = 3
 
 
+def _generated_whole(facts: dict[str, Any]) -> bool:
+    """No XML declaration of the package ends with Office's CRLF, and some end with LF:
+    every part was written by something other than Office (a re-zip of an Office save keeps
+    Office's parts, and so its CRLFs)."""
+    breaks = facts.get("xml_declaration_breaks")
+    if not isinstance(breaks, dict):
+        return False
+    return not breaks.get("crlf") and bool(breaks.get("lf"))
+
+
 def _check_recompressed(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """Office's layout (1980 times, [Content_Types].xml first) but zlib's deflate streams:
     re-zipped by a tool that kept the entry order and times (a careful re-zip)."""
@@ -308,6 +335,8 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
         return
     app = (meta.application or "").casefold()
     library = next((lib for lib in GENERATOR_LIBRARIES if lib in app), None)
+    if library is None and _claims_microsoft(meta) and _generated_whole(facts):
+        library = "unnamed"  # no part written by Office (OOXML_GENERATED_BY_LIBRARY)
     author = (meta.author or "").strip()
     if (
         library is None
@@ -321,11 +350,16 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     span = as_utc(modified) - as_utc(created)
     if span < RESAVE_MIN_SPAN:
         return
+    writer = (
+        "a programming library (it claims Office, but no part of it was written by Office)"
+        if library == "unnamed"
+        else f"{meta.application!r}, a programming library"
+    )
     yield Finding(
         "OOXML_RESAVED_BY_LIBRARY",
         Severity.LOW,
         f"The document was created by {author!r} on {created.date().isoformat()} and last "
-        f"saved {span.days} days later by {meta.application!r}, a programming library: "
+        f"saved {span.days} days later by {writer}: "
         "someone's file was opened and written again by a script. Report pipelines do this; "
         "so does a forger editing a figure.",
         {
