@@ -479,3 +479,36 @@ def test_exceljs_workbook_is_generated_not_rezipped():
     found = codes(analyse(edited, "orders.xlsx"))
     assert found.get("OOXML_REZIPPED") == "medium"
     assert "OOXML_GENERATED_BY_LIBRARY" not in found
+
+
+PPTX = "ooxml/apache__test-data_slideshow_45545_Comment.pptx"
+
+
+def test_new_python_pptx_presentation_is_generated_not_reserialized():
+    # python-pptx's default template mixes quotings (the parts it loads are written by lxml,
+    # the others copied as they are) and names python-pptx as the last editor.
+    import pptx
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = "Quarterly figures"
+    out = io.BytesIO()
+    deck.save(out)
+    result = analyse(out.getvalue(), "deck.pptx")
+    assert result.facts["xml_declarations"]["single"] and result.facts["xml_declarations"]["double"]
+    found = codes(result)
+    assert "OOXML_PARTS_RESERIALIZED" not in found
+    assert found.get("OOXML_GENERATED_BY_LIBRARY") == "info"
+
+
+def test_python_pptx_edit_of_powerpoint_file_shows_reserialized_parts():
+    # The same library editing a PowerPoint file keeps that file's properties: reserialized.
+    import pptx
+
+    deck = pptx.Presentation(io.BytesIO(corpus_file(PPTX)))
+    deck.slides[0].shapes.title.text = "Changed title"
+    out = io.BytesIO()
+    deck.save(out)
+    result = analyse(out.getvalue(), "deck.pptx")
+    assert result.metadata.application.startswith("Microsoft")
+    assert codes(result).get("OOXML_PARTS_RESERIALIZED") == "medium"

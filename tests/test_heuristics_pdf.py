@@ -229,6 +229,15 @@ def test_genuine_files_name_their_own_writer(rel, writer):
     assert writer_findings(result) == []
 
 
+def test_tool_built_on_reportlab_is_not_a_writer_mismatch():
+    # xhtml2pdf typesets with ReportLab (its marker) and names itself as Producer.
+    data = (Path(__file__).parent / "data" / "xhtml2pdf-0.2-note.pdf").read_bytes()
+    result = analyse(data)
+    assert result.facts["header_writer"] == "reportlab"
+    assert result.metadata.producer.startswith("xhtml2pdf")
+    assert writer_findings(result) == []
+
+
 def test_reportlab_file_labelled_as_word_is_medium():
     # Regenerated with reportlab, then given the original's Producer/Creator (pdf_regenerate).
     from reportlab.pdfgen import canvas

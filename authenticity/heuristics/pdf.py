@@ -140,10 +140,20 @@ def check_info_xmp_names(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
 
 
 #: Names under which each header writer (authenticity.extract.pdf.WRITER_MARKERS) appears
-#: in Producer or Creator.
+#: in Producer or Creator, its own and those of the tools built on it that name themselves
+#: (xhtml2pdf, formerly pisa, rst2pdf and the RML renderers typeset with ReportLab and
+#: write its marker under their own Producer).
 WRITER_NAMES: dict[str, tuple[str, ...]] = {
     "qpdf": ("qpdf", "pikepdf", "ocrmypdf"),
-    "reportlab": ("reportlab",),
+    "reportlab": (
+        "reportlab",
+        "xhtml2pdf",
+        "pisa html",
+        "rst2pdf",
+        "z3c.rml",
+        "trml2pdf",
+        "rml2pdf",
+    ),
     "microsoft": ("microsoft",),
     "libreoffice": ("libreoffice", "openoffice", "staroffice", "collabora", "neooffice"),
     "ghostscript": ("ghostscript", "artifex", "afpl", "pdfwrite"),
