@@ -135,7 +135,7 @@ def test_overview_filter_search_scorecard_and_decision(server, scanned, page):
     assert page.locator("mark").first.inner_text().lower() in PHRASE.lower()
     page.get_by_role("link", name="documents/note-budget.docx").click()
     assert page.locator("h1").inner_text() == "note-budget.docx"
-    assert page.get_by_text("Findings (").count() == 1
+    assert page.get_by_role("heading", name=re.compile(r"^Findings \(")).count() == 1
 
     # Record a verdict; it survives a reload and shows in the overview and labels.csv.
     page.get_by_label("confirmed forged").check()
