@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import heapq
 import json
@@ -127,7 +128,9 @@ class Scan:
         self.db_url = db_url or default_db_url(self.out_dir)
         self.store = Store(self.db_url)
         self.analysis_key = analysis_key(settings)
-        self.scoring_key = f"{self.analysis_key}|{scorer_id(model)}|{LIMITS_VERSION}"
+        self.scoring_key = (
+            f"{self.analysis_key}|{scorer_id(model)}|{LIMITS_VERSION}|{scoring_code()}"
+        )
         #: stat of a local file given as the source (one zip, one mbox): the whole dump
         self.source_stat = source_file_stat(source)
         self.run_id, self.resumed = self.store.start_run(
@@ -498,6 +501,19 @@ def stat_key(st: os.stat_result) -> str:
     edited and re-dated in place is still read again.
     """
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+@functools.cache
+def scoring_code() -> str:
+    """Hash of the package's code: scorecards a previous run stored are reused as they are
+    only when the code that made them (dump-wide pass, features, scoring, this module) is
+    the same; an upgrade rescores an unchanged dump instead of serving its old verdicts."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def scorer_id(spec: str | os.PathLike[str] | None) -> str:

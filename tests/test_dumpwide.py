@@ -744,3 +744,78 @@ def test_a_shared_layout_needs_twenty_emails_and_nine_tenths_of_the_dump_s():
 def analysed_pair(path: str, data: bytes):
     doc, analysis = analysed(path, data)
     return doc.sha256, analysis
+
+
+def _alert_by_script(i: int, sender: str = "Monitoring <alerts@ops.example>") -> bytes:
+    """A monitoring job's alert: Python's email package, no mail client named, relayed."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "team@example.org"
+    msg["Subject"] = f"[alert] disk usage {80 + i}% on db{i}"
+    msg["Date"] = format_datetime(dt.datetime(2017, 4, 3, 9, i, tzinfo=dt.UTC))
+    msg["Message-ID"] = f"<1491210{i:03d}.4242.{i}@ops.example>"
+    msg.set_content(f"Host db{i}: disk usage reached {80 + i}%.\nSent automatically.\n")
+    hop = (
+        f"Received: from ops.example (ops.example [203.0.113.9])\r\n\tby mx1.example.org "
+        f"(Postfix) with ESMTP id 4Vq{i}Lp7Tq1\r\n\tfor <team@example.org>; "
+        f"{msg['Date']}\r\n"
+    ).encode()
+    return hop + msg.as_bytes().replace(b"\n", b"\r\n")
+
+
+def test_a_series_of_script_built_messages_from_one_sender_is_an_automated_sender():
+    from authenticity.dumpwide.email import AUTOMATED_MIN, EmailCollector
+
+    real = [
+        analysed_pair(p.name, p.read_bytes())
+        for p in sorted((CORPUS / "email").glob("SpamScope__tests_mails_mail_*"))
+    ]
+    real = [(sha, a) for sha, a in real if a.mime == "message/rfc822"]
+
+    def automated(messages: list[bytes]) -> dict:
+        collector = EmailCollector()
+        for sha, analysis in real:
+            collector.add(sha, analysis)
+        for i, data in enumerate(messages):
+            sha, analysis = analysed_pair(f"alert-{i}.eml", data)
+            assert analysis.facts["python_email_traces"]
+            collector.add(sha, analysis)
+        return collector.automated_senders()
+
+    series = automated([_alert_by_script(i) for i in range(AUTOMATED_MIN)])
+    assert len(series) == AUTOMATED_MIN
+    (finding,) = next(iter(series.values()))
+    assert (finding.code, finding.severity.value) == ("EMAIL_AUTOMATED_SENDER", "info")
+    assert finding.evidence["explains"] == ["EMAIL_WRITTEN_BY_SCRIPT"]
+    assert automated([_alert_by_script(i) for i in range(AUTOMATED_MIN - 1)]) == {}
+    # The same message three times (copies in several mailboxes) is one message.
+    assert automated([_alert_by_script(0)] * AUTOMATED_MIN) == {}
+    # Script-built messages from a person whose real mail is in the dump: fabrications.
+    person = next(a.facts["from"] for _sha, a in real if "@" in str(a.facts.get("from")))
+    assert automated([_alert_by_script(i, person) for i in range(AUTOMATED_MIN + 2)]) == {}
+
+
+def test_the_model_does_not_read_an_automated_sender_s_script_layout(tmp_path):
+    import json
+
+    from authenticity.pipeline import run_scan
+
+    def scan(n: int) -> list[dict]:
+        dump = tmp_path / f"dump{n}"
+        dump.mkdir()
+        for name in CLIENT_LAYOUT:
+            (dump / f"{name}.eml").write_bytes((CORPUS / "email" / name).read_bytes())
+        for i in range(n):
+            (dump / f"alert-{i}.eml").write_bytes(_alert_by_script(i))
+        run_scan(str(dump), tmp_path / f"out{n}", Settings(workers=0))
+        lines = (tmp_path / f"out{n}" / "scorecards.jsonl").read_text().splitlines()
+        return [c for c in map(json.loads, lines) if c["path"].startswith("alert-")]
+
+    (alone,) = scan(1)
+    series = scan(3)
+    assert [f["code"] for f in alone["findings"]] == ["EMAIL_WRITTEN_BY_SCRIPT"]
+    for card in series:
+        codes_here = {f["code"] for f in card["findings"]}
+        assert codes_here == {"EMAIL_WRITTEN_BY_SCRIPT", "EMAIL_AUTOMATED_SENDER"}
+        assert not any(r["feature"].endswith("EMAIL_WRITTEN_BY_SCRIPT") for r in card["reasons"])
+        assert card["verdict"] == "consistent" and card["score"] < alone["score"]

@@ -75,6 +75,21 @@ def test_unchanged_rescan_reads_nothing_and_reuses_scorecards(tmp_path):
     assert {c["path"] for c in store.scorecards(second.run_id)} == set(first_cards)
 
 
+def test_rescan_after_an_upgrade_rescores_the_unchanged_dump(tmp_path, monkeypatch):
+    # The dump-wide pass and the features are not part of the analysis key: another version
+    # of the package must not serve the old scorecards of an unchanged dump.
+    from authenticity import pipeline
+
+    dump = make_dump(tmp_path)
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=1))
+    monkeypatch.setattr(pipeline, "scoring_code", lambda: "another-version")
+    second = run_scan(str(dump), out, Settings(workers=1))
+    assert not second.unchanged and second.analysed == 0 and second.reused_files == 4
+    third = run_scan(str(dump), out, Settings(workers=1))
+    assert third.unchanged
+
+
 def test_added_file_is_the_only_one_read_and_everything_is_rescored(tmp_path):
     dump = make_dump(tmp_path)
     out = tmp_path / "out"

@@ -34,6 +34,17 @@ says nothing about any one message. The finding lists ``EMAIL_SCRIPT_LAYOUT_UNDE
 under ``demotes``: the scorecard keeps that finding at ``low``
 (:func:`authenticity.pipeline.document_findings`).
 
+``EMAIL_AUTOMATED_SENDER`` (info, on each such email): a sender address with at least
+:data:`AUTOMATED_MIN` distinct messages (Message-IDs) in the dump, every one of them built
+by Python's email package without a mail client's name (fact ``python_email_traces``, no
+X-Mailer or User-Agent). Monitoring, web applications and report jobs send series like
+that; a forger imitating a person's mail adds script-built messages beside that person's
+real ones, which breaks the "every one" condition. The finding lists
+``EMAIL_WRITTEN_BY_SCRIPT`` under ``explains``: the classifier does not read that finding
+on these emails (:func:`authenticity.features.to_features`); it stays on the scorecard.
+What is given up: a forger who fabricates a whole series from a sender with no real mail
+in the dump.
+
 ``EMAIL_REPLY_BEFORE_ORIGINAL``: an email whose In-Reply-To (else the last References id)
 names a message of the dump dated more than :data:`REPLY_SLACK` after it. A reply cannot be
 written before the message it answers: the reply was back-dated or the original
@@ -80,6 +91,11 @@ SHARED_LAYOUT_MIN = 20
 SHARED_LAYOUT_SHARE = 0.9
 #: Findings that a layout shared by the dump's mail explains.
 LAYOUT_FINDINGS = ("EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT",)
+#: Distinct script-built messages from one address, and none other, that make it an
+#: automated sender.
+AUTOMATED_MIN = 3
+#: What an automated sender's series explains (not read by the classifier on them).
+AUTOMATED_EXPLAINS = ("EMAIL_WRITTEN_BY_SCRIPT",)
 _VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
 
 
@@ -150,6 +166,8 @@ class EmailCollector:
         # Layout of Python's email package: the emails showing it, and all emails.
         self._scripted: list[str] = []
         self._n_emails = 0
+        # Sender address -> [(sha256, Message-ID hash, built by script without a client)].
+        self._by_sender: dict[str, list[tuple[str, int, bool]]] = {}
 
     def add(self, sha256: str, analysis: Analysis) -> None:
         if not _is_email(analysis):
@@ -157,6 +175,7 @@ class EmailCollector:
         self._n_emails += 1
         if analysis.facts.get("python_email_traces"):
             self._scripted.append(sha256)
+        self._add_sender(sha256, analysis)
         self._add_queue_ids(sha256, analysis.facts)
         self._add_thread(sha256, analysis.facts)
         domain = sender_domain(analysis)
@@ -169,6 +188,43 @@ class EmailCollector:
         )
         received = bool(facts.get("received"))
         self.by_domain.setdefault(domain, []).append((sha256, has_sig, signed, received))
+
+    def _add_sender(self, sha256: str, analysis: Analysis) -> None:
+        facts = analysis.facts
+        value = facts.get("from") or analysis.metadata.author
+        addr = parseaddr(value)[1].strip().lower() if isinstance(value, str) else ""
+        if "@" not in addr:
+            return
+        mid = facts.get("message_id")
+        key = _hash64(_norm_id(mid)) if isinstance(mid, str) and mid.strip() else _hash64(sha256)
+        scripted = bool(facts.get("python_email_traces")) and not (
+            facts.get("x_mailer") or facts.get("user_agent")
+        )
+        self._by_sender.setdefault(addr, []).append((sha256, key, scripted))
+
+    def automated_senders(self) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_AUTOMATED_SENDER, for the messages of an address whose every
+        message in the dump (at least AUTOMATED_MIN distinct ones) a script built."""
+        out: dict[str, list[Finding]] = {}
+        for addr, emails in self._by_sender.items():
+            if not all(scripted for _sha, _key, scripted in emails):
+                continue
+            messages = len({key for _sha, key, _scripted in emails})
+            if messages < AUTOMATED_MIN:
+                continue
+            finding = Finding(
+                "EMAIL_AUTOMATED_SENDER",
+                Severity.INFO,
+                f"All {messages} messages from {addr} in this dump were built by Python's "
+                "email package with no mail client named: an automated sender (monitoring, "
+                "a web application, a report job) sends series like that. That layout says "
+                "nothing about this message; a fabricated message stands among a person's "
+                "real ones.",
+                {"sender": addr, "messages": messages, "explains": list(AUTOMATED_EXPLAINS)},
+            )
+            for sha, _key, _scripted in emails:
+                out[sha] = [finding]
+        return out
 
     def _add_queue_ids(self, sha256: str, facts: dict) -> None:
         ids = queue_ids(facts)
@@ -349,11 +405,13 @@ class EmailCollector:
 
     def findings(self) -> dict[str, list[Finding]]:
         """sha256 -> EMAIL_UNSIGNED_FROM_SIGNING_DOMAIN, EMAIL_RECEIVED_ID_REUSED, the
-        thread-date findings and EMAIL_LAYOUT_SHARED_BY_DUMP."""
+        thread-date findings, EMAIL_LAYOUT_SHARED_BY_DUMP and EMAIL_AUTOMATED_SENDER."""
         out: dict[str, list[Finding]] = self.reused_queue_ids()
         for sha, found in self.thread_dates().items():
             out.setdefault(sha, []).extend(found)
         for sha, found in self.shared_layout().items():
+            out.setdefault(sha, []).extend(found)
+        for sha, found in self.automated_senders().items():
             out.setdefault(sha, []).extend(found)
         for domain, emails in self.by_domain.items():
             total_signed = sum(1 for e in emails if e[2])
