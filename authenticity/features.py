@@ -111,6 +111,9 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 #:   ``EMAIL_WRITTEN_BY_SCRIPT`` it explains (:func:`explained`), which training ties to
 #:   fabrications (16 forgeries, one authentic email): a monitoring job's alerts scored
 #:   0.75-0.86 on that finding alone.
+#: - ``PDF_PRODUCER_NAMES_MODIFIER`` (info): "modified using iText" in a Producer; no
+#:   training document carries it, and read as an info PDF finding it would weigh like the
+#:   linearization note above, on the many files signing and stamping services post-process.
 UNREAD = frozenset(
     {
         "PDF_LINEARIZED_BY_REWRITER",
@@ -120,6 +123,7 @@ UNREAD = frozenset(
         "OOXML_RESAVED_BY_LIBRARY",
         "NEARDUP_PDF_REWRITTEN_COPY",
         "EMAIL_AUTOMATED_SENDER",
+        "PDF_PRODUCER_NAMES_MODIFIER",
     }
 )
 

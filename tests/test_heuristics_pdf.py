@@ -824,3 +824,22 @@ def test_qpdf_linearized_copy_is_a_publishing_step_not_a_writer_mismatch():
     found = codes(analyse(plain.getvalue()))
     assert found.get("PDF_WRITER_MISMATCH") == "low"
     assert "PDF_LINEARIZED_BY_REWRITER" not in found
+
+
+def test_producer_that_records_a_modification_by_itext_is_shown_not_scored():
+    # iText's PdfStamper appends "; modified using iText ..." to the first writer's Producer.
+    data = Path(__file__).parent / "data"
+    stamped = analyse((data / "tcpdf-6.6-invoice-itext-5.5-stamped.pdf").read_bytes())
+    (finding,) = [f for f in stamped.findings if f.code == "PDF_PRODUCER_NAMES_MODIFIER"]
+    assert finding.severity.value == "info"
+    assert finding.evidence["original_producer"] == "TCPDF 6.6.2 (http://www.tcpdf.org)"
+    assert finding.evidence["modifier"].startswith("iText® 5.5.13")
+    original = analyse((data / "tcpdf-6.6-invoice.pdf").read_bytes())
+    assert "PDF_PRODUCER_NAMES_MODIFIER" not in codes(original)
+    # The classifier does not read it: no training document carries it.
+    from authenticity.features import to_features
+
+    doc = Document(path="a.pdf", sha256=stamped.sha256, size=stamped.size)
+    features = to_features(doc, stamped, stamped.findings)
+    assert not any("PDF_PRODUCER_NAMES_MODIFIER" in k for k in features)
+    assert features["max_severity"] == 0.0

@@ -572,6 +572,36 @@ def check_modified_without_creation(meta: Metadata, facts: dict[str, Any]) -> It
     )
 
 
+#: iText and iTextSharp append "; modified using iText x.y" to the Producer of a PDF they
+#: stamp, fill, sign or otherwise rewrite (their ``PdfStamper``), after the first writer's.
+_MODIFIED_USING = re.compile(r"^(?P<original>.*?)[;,]?\s*modified using\s+(?P<modifier>.+)$", re.I)
+
+
+def check_producer_names_modifier(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The Producer records a second program that modified the file after its first writer
+    ("TCPDF 6.6.2; modified using iText 5.5.13"). Stamping, form filling, signing and
+    merging services do this every day; so does an edit made with an iText-based tool. Info,
+    and not read by the classifier (no training document carries it): the reviewer learns
+    that the file was changed after it was made, and by what."""
+    if not _is_pdf(facts) or not isinstance(meta.producer, str):
+        return
+    found = _MODIFIED_USING.match(meta.producer.strip())
+    if found is None:
+        return
+    original = found.group("original").strip() or None
+    modifier = found.group("modifier").strip()
+    yield Finding(
+        "PDF_PRODUCER_NAMES_MODIFIER",
+        Severity.INFO,
+        f"The Producer names {original!r} as the program that wrote this PDF and "
+        f"{modifier!r} as one that modified it afterwards (iText appends 'modified using' "
+        "when it stamps, fills, signs or rewrites an existing file): the file was changed "
+        "after it was made. Stamps and signatures are routine; compare the content with "
+        "other copies.",
+        {"producer": meta.producer, "original_producer": original, "modifier": modifier},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_signature_coverage(facts),
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
@@ -584,4 +614,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
     lambda meta, facts, ctx: check_modified_without_creation(meta, facts),
+    lambda meta, facts, ctx: check_producer_names_modifier(meta, facts),
 )
