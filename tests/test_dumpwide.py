@@ -228,7 +228,9 @@ def test_unsigned_email_needs_three_signed_and_is_low_without_received():
         for i in range(2)
     ]
     lone = analysed("mail/x.eml", _email(50, "alice@campagne.example", signed=False))
-    assert dump_findings([*two, lone]) == {}
+    # (the three test messages are stdlib-built: a series from an automated sender too)
+    found = [f.code for fs in dump_findings([*two, lone]).values() for f in fs]
+    assert set(found) <= {"EMAIL_AUTOMATED_SENDER"}
     three = [
         analysed(f"mail/{i}.eml", _email(i, "alice@campagne.example", signed=True))
         for i in range(3)
@@ -237,7 +239,7 @@ def test_unsigned_email_needs_three_signed_and_is_low_without_received():
         "mail/sent.eml", _email(60, "alice@campagne.example", signed=False, received=False)
     )
     found = dump_findings([*three, local])["mail/sent.eml"]
-    assert [f.severity for f in found] == [Severity.LOW]
+    assert [f.severity for f in found if f.code != "EMAIL_AUTOMATED_SENDER"] == [Severity.LOW]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not found")
@@ -360,8 +362,9 @@ def test_thread_dates_reply_before_original_and_copies_that_differ():
         for n in range(8)
     ]
     crowded = dump_findings([items[0], *early])
-    assert len(crowded["alice/o1.eml"]) == 5
-    assert all(len(crowded[f"x/{n}.eml"]) == 1 for n in range(8))
+    order = "EMAIL_REPLY_BEFORE_ORIGINAL"
+    assert len([f for f in crowded["alice/o1.eml"] if f.code == order]) == 5
+    assert all(len([f for f in crowded[f"x/{n}.eml"] if f.code == order]) == 1 for n in range(8))
     # a reply dated over a month before the original: high (the scan's rule floor applies)
     old = analysed("x/old.eml", _mail("<old@x>", "Mon, 6 Mar 2017 08:00:00 +0200", o1))
     (far,) = dump_findings([items[0], old])["x/old.eml"]

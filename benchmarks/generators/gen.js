@@ -1,0 +1,25 @@
+const fs = require('fs'); const out = process.argv[2]; const n = +process.argv[3];
+const line = (i) => `Order ${1000 + 7 * i + n}: office supplies, ${((i + n) * 137.5).toFixed(2)} EUR`;
+(async () => {
+  const ExcelJS = require('exceljs'); const wb = new ExcelJS.Workbook(); wb.creator = 'Web shop';
+  const ws = wb.addWorksheet('Orders'); for (let i = 0; i < 30; i++) ws.addRow([line(i), i]);
+  await wb.xlsx.writeFile(`${out}/exceljs-${n}.xlsx`);
+  const XLSX = require('xlsx'); const sw = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(sw, XLSX.utils.aoa_to_sheet([...Array(30).keys()].map((i) => [line(i), i])), 'S');
+  XLSX.writeFile(sw, `${out}/sheetjs-${n}.xlsx`);
+  const docx = require('docx');
+  const d = new docx.Document({ creator: 'Shop', sections: [{ children: [...Array(12).keys()].map((i) => new docx.Paragraph(line(i))) }] });
+  fs.writeFileSync(`${out}/docxjs-${n}.docx`, await docx.Packer.toBuffer(d));
+  const P = require('pptxgenjs'); const p = new P(); p.author = 'Shop';
+  for (let i = 0; i < 3; i++) p.addSlide().addText(line(i), { x: 1, y: 1 });
+  await p.writeFile({ fileName: `${out}/pptxgenjs-${n}.pptx` });
+  const PDFDocument = require('pdfkit'); const k = new PDFDocument();
+  k.pipe(fs.createWriteStream(`${out}/pdfkit-${n}.pdf`)); for (let i = 0; i < 12; i++) k.text(line(i)); k.end();
+  const { jsPDF } = require('jspdf'); const j = new jsPDF();
+  for (let i = 0; i < 12; i++) j.text(line(i), 10, 15 + i * 8);
+  fs.writeFileSync(`${out}/jspdf-${n}.pdf`, Buffer.from(j.output('arraybuffer')));
+  const lib = require('pdf-lib'); const l = await lib.PDFDocument.create();
+  const f = await l.embedFont(lib.StandardFonts.Helvetica); const pg = l.addPage();
+  for (let i = 0; i < 12; i++) pg.drawText(line(i), { x: 30, y: 750 - i * 20, size: 10, font: f });
+  fs.writeFileSync(`${out}/pdflib-${n}.pdf`, await l.save());
+})();
