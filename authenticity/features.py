@@ -412,6 +412,10 @@ def _fact_features(out: Features, facts: dict[str, Any]) -> None:
                         out[f"email.dkim_result.{s['result']}"] = True
 
 
+#: Zip entry times in the DOS epoch's year are writers' constants, not clock readings.
+_FIXED_TIME_YEAR = "1980-"
+
+
 def _zip_features(out: Features, entries: list[dict[str, Any]]) -> None:
     times = [str(e.get("date_time") or "") for e in entries]
     names = [str(e.get("name") or "") for e in entries]
@@ -427,11 +431,12 @@ def _zip_features(out: Features, entries: list[dict[str, Any]]) -> None:
     if core and times:
         common = max(set(times), key=times.count)
         out["zip.core_time_differs"] = core[0] != common
-    # Real entry times (not Office's 1980 stamp) against the claimed modification time: a
-    # package re-zipped or patched later carries the later clock. Zip times are local and
-    # zone-less, so only the size of the gap counts (hours, log scale).
+    # Real entry times (not Office's 1980 stamp, nor another writer's fixed 1980 time:
+    # XlsxWriter's 1980-01-31) against the claimed modification time: a package re-zipped
+    # or patched later carries the later clock. Zip times are local and zone-less, so only
+    # the size of the gap counts (hours, log scale).
     modified = parse_iso8601(out.get("_modified"))
-    real = [parse_iso8601(t) for t in times if t and not t.startswith(_DOS_EPOCH)]
+    real = [parse_iso8601(t) for t in times if t and not t.startswith(_FIXED_TIME_YEAR)]
     real = [r for r in real if r is not None]
     if modified is not None and real:
         latest = max(r.replace(tzinfo=None) for r in real)
