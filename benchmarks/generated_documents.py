@@ -24,7 +24,6 @@ skipped and named. Deterministic text; the files carry today's dates.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime as dt
 import json
@@ -37,14 +36,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from _common import FLAGGED, copy_corpus, dump_parser
+
 from authenticity.config import Settings
 from authenticity.logs import quiet_parsers
 from authenticity.pipeline import run_scan
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: The PHP, Java and Node.js generator programs.
 PROGRAMS = Path(__file__).resolve().parent / "generators"
-FLAGGED = {"suspicious", "likely_forged"}
 #: Documents per generator.
 PER_GENERATOR = 3
 
@@ -175,10 +174,7 @@ def generator_of(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show", action="store_true", help="list each file's findings")
-    parser.add_argument("--keep", help="write the dump and the scan here instead of a temp dir")
-    parser.add_argument("--model", help="score with this model file (default: the shipped one)")
+    parser = dump_parser(__doc__.splitlines()[0], "list each file's findings")
     parser.add_argument("--node-modules", help="a node_modules folder with the npm generators")
     args = parser.parse_args(argv)
     quiet_parsers()
@@ -191,11 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in range(PER_GENERATOR):
                 make(made, n)
         skipped = external_generators(made, Path(tmp), args.node_modules)
-        for src in sorted(CORPUS.rglob("*")):
-            rel = src.relative_to(CORPUS)
-            if src.is_file() and rel.parts[0] != "LICENSES" and rel.suffix not in (".md", ".tsv"):
-                (dump / "corpus" / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dump / "corpus" / rel)
+        copy_corpus(dump / "corpus")
         run_scan(str(dump), str(out), Settings(workers=2), model=args.model)
         cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
     per: dict[str, list[dict]] = collections.defaultdict(list)

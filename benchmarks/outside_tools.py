@@ -33,7 +33,6 @@ recipe fits that no earlier recipe took.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import datetime as dt
 import io
@@ -48,12 +47,12 @@ from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from _common import CORPUS, FLAGGED, copy_corpus, dump_parser
+
 from authenticity.config import Settings
 from authenticity.logs import quiet_parsers
 from authenticity.pipeline import run_scan
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-FLAGGED = {"suspicious", "likely_forged"}
 #: Sources per recipe.
 PER_RECIPE = 12
 
@@ -567,10 +566,7 @@ def forge(out_dir: Path) -> tuple[dict[str, str], set[Path]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--show", action="store_true", help="list each forgery's findings")
-    parser.add_argument("--keep", help="write the dump and the scan here instead of a temp dir")
-    parser.add_argument("--model", help="score with this model file (default: the shipped one)")
+    parser = dump_parser(__doc__.splitlines()[0], "list each forgery's findings")
     args = parser.parse_args(argv)
     quiet_parsers()
     with tempfile.TemporaryDirectory() as tmp:
@@ -578,13 +574,7 @@ def main(argv: list[str] | None = None) -> int:
         dump, out = root / "dump", root / "scan"
         made, used = forge(dump)
         (dump / "authentic").mkdir()
-        for src in sorted(CORPUS.rglob("*")):
-            if src.is_file() and src not in used and src.parent != CORPUS / "LICENSES":
-                rel = src.relative_to(CORPUS)
-                if rel.name in ("MANIFEST.tsv", "README.md"):
-                    continue
-                (dump / "authentic" / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(src, dump / "authentic" / rel)
+        copy_corpus(dump / "authentic", skip=used)
         desktop_authentic(dump / "desktop")
         run_scan(str(dump), str(out), Settings(workers=2), model=args.model)
         cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]

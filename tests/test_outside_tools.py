@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,12 @@ _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "outside_tools.py"
 _SPEC = importlib.util.spec_from_file_location("outside_tools", _PATH)
 assert _SPEC is not None and _SPEC.loader is not None
 outside_tools = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(outside_tools)
+# The benchmark imports its folder's _common module, as `python benchmarks/...` allows.
+sys.path.insert(0, str(_PATH.parent))
+try:
+    _SPEC.loader.exec_module(outside_tools)
+finally:
+    sys.path.remove(str(_PATH.parent))
 
 #: One corpus source per recipe that does not need ExifTool.
 SOURCES = {
