@@ -329,8 +329,9 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     """Last saved by a generator library (app.xml names it), but authored before by someone
     else: a person's document loaded and saved again by a script (openpyxl rewrites
     app.xml as "Microsoft Excel Compatible / Openpyxl" and keeps the creator and the
-    creation date). A report a library generates has the library's own creator and one
-    creation time."""
+    creation date), or claiming Office while no part of it was written by Office (an
+    unnamed library, :func:`_generated_whole`). A report a library generates has the
+    library's own creator and one creation time."""
     if "zip_entries" not in facts:
         return
     app = (meta.application or "").casefold()
