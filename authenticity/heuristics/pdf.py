@@ -574,7 +574,7 @@ def check_modified_without_creation(meta: Metadata, facts: dict[str, Any]) -> It
 
 #: iText and iTextSharp append "; modified using iText x.y" to the Producer of a PDF they
 #: stamp, fill, sign or otherwise rewrite (their ``PdfStamper``), after the first writer's.
-_MODIFIED_USING = re.compile(r"^(?P<original>.*?)[;,]?\s*modified using\s+(?P<modifier>.+)$", re.I)
+_MODIFIED_USING = re.compile(r"modified using\s+(\S.*)$", re.I)
 
 
 def check_producer_names_modifier(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -585,16 +585,18 @@ def check_producer_names_modifier(meta: Metadata, facts: dict[str, Any]) -> Iter
     that the file was changed after it was made, and by what."""
     if not _is_pdf(facts) or not isinstance(meta.producer, str):
         return
-    found = _MODIFIED_USING.match(meta.producer.strip())
+    producer = meta.producer.strip()
+    found = _MODIFIED_USING.search(producer)
     if found is None:
         return
-    original = found.group("original").strip() or None
-    modifier = found.group("modifier").strip()
+    original = producer[: found.start()].rstrip(" ;,") or None
+    modifier = found.group(1).strip()
+    first = f"names {original!r} as the program that wrote this PDF and" if original else "names"
     yield Finding(
         "PDF_PRODUCER_NAMES_MODIFIER",
         Severity.INFO,
-        f"The Producer names {original!r} as the program that wrote this PDF and "
-        f"{modifier!r} as one that modified it afterwards (iText appends 'modified using' "
+        f"The Producer {first} {modifier!r} as one that modified it afterwards "
+        "(iText appends 'modified using' "
         "when it stamps, fills, signs or rewrites an existing file): the file was changed "
         "after it was made. Stamps and signatures are routine; compare the content with "
         "other copies.",
