@@ -14,12 +14,13 @@ alongside.
 
 Always (the project's dev dependencies): XlsxWriter (file and in-memory modes), openpyxl,
 python-docx, python-pptx, ReportLab, and Python's email package (a monitoring job's series
-of alerts, relayed). When found: TCPDF and Dompdf (``php`` with Debian's ``php-tcpdf`` /
-``php-dompdf``), iText 5 and iText 2 (``java``/``javac`` with ``libitext5-java`` /
-``libitext-java``), and ExcelJS, SheetJS, docx, pptxgenjs, PDFKit, jsPDF and pdf-lib
-(``node`` with those npm packages under ``--node-modules DIR``, e.g. a folder where
-``npm install exceljs xlsx docx pptxgenjs pdfkit jspdf pdf-lib`` was run). Missing ones are
-skipped and named. Deterministic text; the files carry today's dates.
+of alerts, relayed). When installed: xhtml2pdf, fpdf2 and PyMuPDF. When found: TCPDF and
+Dompdf (``php`` with Debian's ``php-tcpdf`` / ``php-dompdf``), iText 5 and iText 2
+(``java``/``javac`` with ``libitext5-java`` / ``libitext-java``), and ExcelJS, SheetJS,
+docx, pptxgenjs, PDFKit, jsPDF and pdf-lib (``node`` with those npm packages under
+``--node-modules DIR``, e.g. a folder where ``npm install exceljs xlsx docx pptxgenjs
+pdfkit jspdf pdf-lib`` was run). Missing ones are skipped and named. Deterministic text;
+the files carry today's dates.
 """
 
 from __future__ import annotations
@@ -123,6 +124,44 @@ def alert_email(out: Path, n: int) -> None:
     (out / f"python-email-alert-{n}.eml").write_bytes(hop + msg.as_bytes().replace(b"\n", b"\r\n"))
 
 
+def xhtml2pdf_report(out: Path, n: int) -> None:
+    from xhtml2pdf import pisa  # optional: pip install xhtml2pdf
+
+    html = f"<h1>Report {n}</h1>" + "".join(f"<p>{_line(i, n)}</p>" for i in range(12))
+    with (out / f"xhtml2pdf-{n}.pdf").open("wb") as fh:
+        pisa.CreatePDF(html, dest=fh)
+
+
+def fpdf2_invoice(out: Path, n: int) -> None:
+    from fpdf import FPDF  # optional: pip install fpdf2
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.set_title(f"Invoice {n}")
+    for i in range(12):
+        pdf.cell(0, 8, _line(i, n), new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(out / f"fpdf2-{n}.pdf"))
+
+
+def pymupdf_statement(out: Path, n: int) -> None:
+    import pymupdf  # optional: pip install pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i in range(12):
+        page.insert_text((40, 60 + 18 * i), _line(i, n), fontsize=10)
+    doc.set_metadata({"title": f"Statement {n}", "author": "Bank"})
+    doc.save(str(out / f"pymupdf-{n}.pdf"))
+
+
+#: Python generators that are not dependencies of the project: used when installed.
+OPTIONAL_GENERATORS = {
+    "xhtml2pdf": xhtml2pdf_report,
+    "fpdf2": fpdf2_invoice,
+    "PyMuPDF": pymupdf_statement,
+}
+
 PYTHON_GENERATORS = {
     "xlsxwriter": xlsxwriter_books,
     "openpyxl": openpyxl_book,
@@ -187,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
             for n in range(PER_GENERATOR):
                 make(made, n)
         skipped = external_generators(made, Path(tmp), args.node_modules)
+        for name, make in OPTIONAL_GENERATORS.items():
+            try:
+                for n in range(PER_GENERATOR):
+                    make(made, n)
+            except ImportError:
+                skipped.append(f"{name} (not installed)")
         copy_corpus(dump / "corpus")
         run_scan(str(dump), str(out), Settings(workers=2), model=args.model)
         cards = [json.loads(line) for line in (out / "scorecards.jsonl").open()]
