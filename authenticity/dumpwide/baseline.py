@@ -83,7 +83,7 @@ _KNOWN = {
 
 
 @functools.lru_cache(maxsize=65536)
-def char_script(ch: str) -> str | None:
+def _char_script(ch: str) -> str | None:
     """The Unicode script of one letter ("Latin", "Cyrillic", "CJK", ...); None otherwise."""
     if not unicodedata.category(ch).startswith("L"):
         return None
@@ -99,6 +99,16 @@ def char_script(ch: str) -> str | None:
     return words[0].title()
 
 
+def script_letters(text: str) -> Counter[str]:
+    """Letters of ``text`` per Unicode script; digits, spaces and punctuation are ignored."""
+    counts: Counter[str] = Counter()
+    for ch in text:
+        script = _char_script(ch)
+        if script:
+            counts[script] += 1
+    return counts
+
+
 @functools.lru_cache(maxsize=65536)
 def script_of(text: str | None) -> str | None:
     """The script most letters of ``text`` are written in ("Latin", "Cyrillic", "CJK", ...).
@@ -107,11 +117,7 @@ def script_of(text: str | None) -> str | None:
     """
     if not text:
         return None
-    counts: Counter[str] = Counter()
-    for ch in text:
-        script = char_script(ch)
-        if script:
-            counts[script] += 1
+    counts = script_letters(text)
     if not counts:
         return None
     return counts.most_common(1)[0][0]

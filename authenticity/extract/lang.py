@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from typing import Any
 
-from authenticity.dumpwide.baseline import char_script, script_of
+from authenticity.dumpwide.baseline import script_letters, script_of
 
 __all__ = [
     "MAX_CHARS",
@@ -57,12 +56,7 @@ _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 def script_counts(text: str | None) -> dict[str, int]:
     """Letters per Unicode script in the first :data:`MAX_CHARS` characters of ``text``
     (``(cid:N)`` placeholders of unmapped PDF glyphs left out)."""
-    counts: Counter[str] = Counter()
-    for ch in _UNMAPPED_GLYPH.sub(" ", (text or "")[:MAX_CHARS]):
-        script = char_script(ch)
-        if script:
-            counts[script] += 1
-    return dict(counts)
+    return dict(script_letters(_UNMAPPED_GLYPH.sub(" ", (text or "")[:MAX_CHARS])))
 
 
 def detect(text: str | None, min_letters: int = 1) -> tuple[str, float] | None:
