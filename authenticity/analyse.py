@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from authenticity import __version__
@@ -27,6 +27,15 @@ from authenticity.sniff import detect_mime
 log = logging.getLogger(__name__)
 
 
+def files_digest(files: Iterable[tuple[str, Path]]) -> str:
+    """Short sha256 of ``(label, path)`` pairs: each label, then the file's bytes."""
+    digest = hashlib.sha256()
+    for label, path in files:
+        digest.update(label.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _code_fingerprint() -> str:
     """Hash of the code that decides what an analysis contains (extractors, checks, this file).
 
@@ -34,15 +43,11 @@ def _code_fingerprint() -> str:
     extractor) never serves stale results, while an unchanged install reuses everything.
     """
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
     files = [root / "analyse.py", root / "sniff.py", root / "timeutil.py", root / "model.py"]
     files.append(root / "dkim.py")  # decides facts["dkim"]
     for sub in ("extract", "heuristics"):
         files.extend(sorted((root / sub).glob("*.py")))
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return files_digest((path.name, path) for path in files)
 
 
 #: Version of extraction + content checks; results stored under another version are redone.

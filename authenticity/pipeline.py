@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from authenticity import classifier, scoring
-from authenticity.analyse import ANALYSER_VERSION, analysis_key
+from authenticity.analyse import ANALYSER_VERSION, analysis_key, files_digest
 from authenticity.config import Settings
 from authenticity.dumpwide import DumpWide
 from authenticity.features import to_features
@@ -509,11 +509,7 @@ def scoring_code() -> str:
     only when the code that made them (dump-wide pass, features, scoring, this module) is
     the same; an upgrade rescores an unchanged dump instead of serving its old verdicts."""
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return files_digest((p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*.py")))
 
 
 def scorer_id(spec: str | os.PathLike[str] | None) -> str:
