@@ -15,6 +15,7 @@ from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings,
 from authenticity.dumpwide.email import EmailCollector, email_findings
 from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
+from authenticity.dumpwide.numbering import NumberingCollector
 from authenticity.dumpwide.pdf import PdfCollector
 from authenticity.model import Analysis, Document, Finding
 
@@ -33,9 +34,10 @@ __all__ = [
 class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
-    facts, image fingerprints, PDF creation dates and writers), then :meth:`findings`
-    returns the extra findings per sha256, fetching the few texts (and pictures) it needs
-    again through a :class:`Resolver` (the results store, and the source, at scan time)."""
+    facts, image fingerprints, PDF creation dates and writers, photos' cameras and capture
+    times), then :meth:`findings` returns the extra findings per sha256, fetching the few
+    texts (and pictures, and photos' names) it needs again through a :class:`Resolver`
+    (the results store, and the source, at scan time)."""
 
     def __init__(self) -> None:
         self.baseline = BaselineCollector()
@@ -43,6 +45,7 @@ class DumpWide:
         self.email = EmailCollector()
         self.images = ImageCollector()
         self.pdfs = PdfCollector()
+        self.numbering = NumberingCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -52,6 +55,7 @@ class DumpWide:
         self.email.add(sha256, analysis)
         self.images.add(sha256, analysis)
         self.pdfs.add(sha256, analysis)
+        self.numbering.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -61,6 +65,7 @@ class DumpWide:
             self.email.findings(),
             self.images.findings(resolver),
             self.pdfs.findings(resolver),
+            self.numbering.findings(resolver),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -70,8 +75,8 @@ class DumpWide:
 def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
-    """Provenance path -> extra findings from the baseline, near-duplicate, email and image
-    passes.
+    """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
+    PDF and camera-numbering passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths
