@@ -17,6 +17,7 @@ from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
 from authenticity.dumpwide.numbering import NumberingCollector
 from authenticity.dumpwide.pdf import PdfCollector
+from authenticity.dumpwide.quotes import QuoteCollector
 from authenticity.model import Analysis, Document, Finding
 
 __all__ = [
@@ -35,9 +36,9 @@ class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
     facts, image fingerprints, PDF creation dates and writers, photos' cameras and capture
-    times), then :meth:`findings` returns the extra findings per sha256, fetching the few
-    texts (and pictures, and photos' names) it needs again through a :class:`Resolver`
-    (the results store, and the source, at scan time)."""
+    times, email thread ids), then :meth:`findings` returns the extra findings per sha256,
+    fetching the few texts (and pictures, and photos' names) it needs again through a
+    :class:`Resolver` (the results store, and the source, at scan time)."""
 
     def __init__(self) -> None:
         self.baseline = BaselineCollector()
@@ -46,6 +47,7 @@ class DumpWide:
         self.images = ImageCollector()
         self.pdfs = PdfCollector()
         self.numbering = NumberingCollector()
+        self.quotes = QuoteCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -56,6 +58,7 @@ class DumpWide:
         self.images.add(sha256, analysis)
         self.pdfs.add(sha256, analysis)
         self.numbering.add(sha256, analysis)
+        self.quotes.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -66,6 +69,7 @@ class DumpWide:
             self.images.findings(resolver),
             self.pdfs.findings(resolver),
             self.numbering.findings(resolver),
+            self.quotes.findings(resolver),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -76,7 +80,7 @@ def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
     """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
-    PDF and camera-numbering passes.
+    PDF, camera-numbering and quoted-text passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths

@@ -1,0 +1,298 @@
+"""Dump-level email evidence: a body against the text its replies quote of it.
+
+A reply quotes the message it answers (``> ...`` lines, or the whole message below an
+``On ... wrote:`` / ``-----Original Message-----`` / ``From: ... Sent:`` header, as
+Gmail, Outlook and Apple Mail write them). That quote is a second copy of the original's
+text, made when the reply was written and kept in another mailbox, which a forger who
+changes a figure in the original does not think of (the 2017 leak's analysts compared
+such copies by hand).
+
+``EMAIL_BODY_DIFFERS_FROM_QUOTE``: an email of the dump answers another email of the dump
+(``parent_message_id``: In-Reply-To, else the last References id) and a quoted block of
+it matches the answered body word for word over at least :data:`MIN_MATCH` of its words
+(:data:`MIN_WORDS` at least), but inside the matching stretch words differ: a number or a
+name replaced, or words present in the quote and missing from the body. Words the quote
+leaves out are not counted (repliers trim quotes), nor addresses, links, inline image and
+attachment placeholders (clients render them differently), nor words only split or
+joined otherwise. Medium on the answered email: its body was changed after the reply was
+written (or the reply's quote was); info on the reply, with the same differences, as a
+pointer. When the answered email's body is covered by a DKIM
+body hash that still verifies, its body is as sent, so it is the reply that gets the
+medium finding (its quote was altered) and the original the pointer.
+
+Kept in memory: per email a sha256 and two 64-bit hashes (its Message-ID and the id it
+answers). At the end the texts of at most :data:`MAX_PAIRS` reply/original pairs are read
+back through the resolver, :data:`BATCH` pairs at a time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from authenticity.dumpwide._common import Resolver, other_copy
+from authenticity.dumpwide.email import _hash64, _norm_id
+from authenticity.model import Analysis, Finding, Severity
+
+#: Words a quoted block must have to be compared.
+MIN_WORDS = 8
+#: Share of a block's words that must match the answered body in order.
+MIN_MATCH = 0.7
+#: Longest run of differing words counted as a change (longer: another text).
+MAX_CHANGE = 12
+#: Reply/original pairs whose texts are compared per dump.
+MAX_PAIRS = 20_000
+#: Pairs whose texts are fetched at once.
+BATCH = 200
+#: Changes listed in a finding.
+MAX_LISTED = 5
+#: Words before a change shown as its context.
+CONTEXT_WORDS = 4
+#: Words of a body, and of a quoted block, compared (the alignment is quadratic at worst).
+MAX_WORDS = 2_000
+#: Quoted blocks of one reply compared.
+MAX_BLOCKS = 20
+#: Longer lines are not read as a reply header.
+_MAX_HEADER_LINE = 300
+
+#: Lines after which a top-posted reply holds the answered message unprefixed.
+_HEADER_MARKERS = re.compile(
+    r"^\s*(?:-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|"
+    r"mensaje original|messaggio originale|forwarded message|message transféré)\s*-{2,}"
+    r"|(?:on|le|am|el|il|op)\s.{4,200}\s(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef)"
+    r"\s*:"
+    r"|(?:from|de|von|da)\s*:\s.+)\s*$",
+    re.IGNORECASE,
+)
+#: Links, addresses and inline-image placeholders (every repetition bounded: no backtracking
+#: across a long run of letters).
+_NOISE = re.compile(
+    r"(?<![\w+.-])[A-Za-z][\w+.-]{0,15}://\S{0,2000}|mailto:\S{0,500}"
+    r"|\[(?:cid|image):[^\]]{0,500}\]|<[^<>\s]{1,200}@[^<>\s]{1,200}>"
+    r"|<[^<>\n]{1,200}\.[A-Za-z0-9]{2,5}>"
+    r"|(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
+)
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text, addresses, links and image placeholders left out."""
+    return _WORD.findall(_NOISE.sub(" ", text).lower())
+
+
+def quoted_blocks(text: str) -> list[str]:
+    """The quoted stretches of a reply's text: runs of ``>`` lines (one level of ``>``
+    removed, so the answered message's own quotes stay as it wrote them), else what follows
+    the first ``On ... wrote:`` / original-message header of a top-posted reply."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(">"):
+            current.append(stripped[1:])
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    if blocks:
+        return blocks[:MAX_BLOCKS]
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if len(line) <= _MAX_HEADER_LINE and _HEADER_MARKERS.match(line):
+            rest = "\n".join(lines[i + 1 :])
+            return [rest] if rest.strip() else []
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One stretch where a quote and the answered body differ."""
+
+    body: str  # the body's words there ("" when the quote has words the body lacks)
+    quoted: str
+    context: str  # the matching words before it
+
+
+def compare(body: str, quote: str) -> tuple[list[Change], int] | None:
+    """(changes, words compared) when ``quote`` is a copy of (part of) ``body``; None when
+    it is too short or not from that body."""
+    q = words(quote)[:MAX_WORDS]
+    if len(q) < MIN_WORDS:
+        return None
+    b = words(body)[: 2 * MAX_WORDS]
+    sm = difflib.SequenceMatcher(None, b, q, autojunk=False)
+    blocks = [m for m in sm.get_matching_blocks() if m.size]
+    matched = sum(m.size for m in blocks)
+    if not blocks or matched < MIN_MATCH * len(q):
+        return None
+    first_q, last_q = blocks[0].b, blocks[-1].b + blocks[-1].size
+    changes: list[Change] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag in ("equal", "delete") or j1 < first_q or j2 > last_q:
+            continue  # matching, trimmed by the replier, or outside the quoted stretch
+        if max(i2 - i1, j2 - j1) > MAX_CHANGE:
+            return None  # a rewritten passage: not a copy of this body
+        if "".join(b[i1:i2]) == "".join(q[j1:j2]):
+            continue  # words split or joined differently (an HTML body turned into text)
+        context = " ".join(b[max(0, i1 - CONTEXT_WORDS) : i1])
+        changes.append(Change(" ".join(b[i1:i2]), " ".join(q[j1:j2]), context))
+    return changes, last_q - first_q
+
+
+def _body_signed(analysis: Analysis) -> bool:
+    """Whether a DKIM body hash covering the whole body still verifies."""
+    dkim = analysis.facts.get("dkim") if isinstance(analysis.facts, dict) else None
+    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
+    return any(
+        isinstance(s, dict)
+        and s.get("body_hash_valid") is True
+        and not s.get("unsigned_body_bytes")
+        for s in sigs or ()
+    )
+
+
+class QuoteCollector:
+    """Streaming form of the pass: per email its sha256, Message-ID and answered id.
+
+    Emails are what the email extractor read, whatever the detected type: a message saved
+    with its DKIM-Signature header first is sniffed as text and still read as an email."""
+
+    def __init__(self) -> None:
+        self._shas: list[str] = []
+        self._mid = array("Q")
+        self._parent = array("Q")
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        facts = analysis.facts if isinstance(analysis.facts, dict) else {}
+        if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
+            return  # not read as an email (every email the extractor reads has that fact)
+        mid, parent = analysis.facts.get("message_id"), analysis.facts.get("parent_message_id")
+        if not (isinstance(mid, str) and mid.strip()) and not (
+            isinstance(parent, str) and parent.strip()
+        ):
+            return
+        self._shas.append(sha256)
+        self._mid.append(_hash64(_norm_id(mid)) if isinstance(mid, str) and mid.strip() else 0)
+        self._parent.append(
+            _hash64(_norm_id(parent)) if isinstance(parent, str) and parent.strip() else 0
+        )
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(reply sha256, answered sha256) for every answered email held in the dump."""
+        by_mid: dict[int, list[int]] = {}
+        for i, mid in enumerate(self._mid):
+            if mid:
+                by_mid.setdefault(mid, []).append(i)
+        out: list[tuple[str, str]] = []
+        for i, parent in enumerate(self._parent):
+            for j in by_mid.get(parent, []) if parent else []:
+                if self._shas[j] != self._shas[i]:
+                    out.append((self._shas[i], self._shas[j]))
+        return sorted(set(out))[:MAX_PAIRS]
+
+    def findings(self, resolver: Resolver | None = None) -> dict[str, list[Finding]]:
+        """sha256 -> EMAIL_BODY_DIFFERS_FROM_QUOTE findings."""
+        pairs = self.pairs()
+        if not pairs or resolver is None:
+            return {}
+        out: dict[str, list[Finding]] = {}
+        for start in range(0, len(pairs), BATCH):
+            batch = pairs[start : start + BATCH]
+            texts = resolver.analyses({s for pair in batch for s in pair})
+            differing = list(_differing(batch, texts))
+            if not differing:
+                continue
+            paths = resolver.paths(
+                {s for reply, original, *_ in differing for s in (reply, original)}
+            )
+            for reply, original, changes, compared, signed in differing:
+                for sha, found in _findings(reply, original, changes, compared, signed, paths):
+                    out.setdefault(sha, []).append(found)
+        return out
+
+
+def _differing(
+    pairs: Iterable[tuple[str, str]], analyses: dict[str, Analysis]
+) -> Iterable[tuple[str, str, list[Change], int, bool]]:
+    for reply, original in pairs:
+        r, o = analyses.get(reply), analyses.get(original)
+        if r is None or o is None or not r.text or not o.text:
+            continue
+        for block in quoted_blocks(r.text):
+            result = compare(o.text, block)
+            if result is not None and result[0]:
+                yield reply, original, result[0], result[1], _body_signed(o)
+                break
+
+
+def _findings(
+    reply: str,
+    original: str,
+    changes: list[Change],
+    compared: int,
+    signed: bool,
+    paths: dict[str, list[str]],
+) -> Iterable[tuple[str, Finding]]:
+    listed = changes[:MAX_LISTED]
+    shown = "; ".join(
+        f"after \u201c{c.context}\u201d the body has \u201c{c.body or '(nothing)'}\u201d, "
+        f"the quote \u201c{c.quoted}\u201d"
+        for c in listed[:2]
+    )
+    evidence: dict[str, Any] = {
+        "changes": [{"body": c.body, "quoted": c.quoted, "context": c.context} for c in listed],
+        "n_changes": len(changes),
+        "words_compared": compared,
+        "body_signed": signed,
+    }
+    reply_paths, reply_name = other_copy(paths, reply, "a reply in the dump")
+    orig_paths, orig_name = other_copy(paths, original, "the email it answers")
+    count = f"{len(changes)} difference(s) in {compared} quoted words"
+    if signed:
+        on_original = (
+            f"A reply in the dump ({reply_name}) quotes this email with other words ({count}: "
+            f"{shown}). This body still matches its DKIM body hash, so it is as sent: the "
+            "reply's quote was altered."
+        )
+        on_reply = (
+            f"This reply quotes {orig_name} with other words than that email holds ({count}: "
+            f"{shown}), and that email's body still matches its DKIM signature: the quote "
+            "here was altered after the reply was written, or the reply was made up."
+        )
+        sev_original, sev_reply = Severity.INFO, Severity.MEDIUM
+    else:
+        on_original = (
+            f"A reply in the dump ({reply_name}) quotes this email, and its quote differs from "
+            f"this body where the rest agrees word for word ({count}: {shown}). The quote was "
+            "written when the reply was sent, so this body was changed after that (or the "
+            "reply's quote was)."
+        )
+        on_reply = (
+            f"This reply's quote of {orig_name} differs from that email's body ({count}: "
+            f"{shown}): one of the two texts was changed after the reply was written; the "
+            "answered email gets the finding that counts."
+        )
+        sev_original, sev_reply = Severity.MEDIUM, Severity.INFO
+    yield (
+        original,
+        Finding(
+            "EMAIL_BODY_DIFFERS_FROM_QUOTE",
+            sev_original,
+            on_original,
+            {**evidence, "role": "quoted", "other_sha256": reply, "other_paths": reply_paths},
+        ),
+    )
+    yield (
+        reply,
+        Finding(
+            "EMAIL_BODY_DIFFERS_FROM_QUOTE",
+            sev_reply,
+            on_reply,
+            {**evidence, "role": "reply", "other_sha256": original, "other_paths": orig_paths},
+        ),
+    )

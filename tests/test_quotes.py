@@ -1,0 +1,193 @@
+"""The quoted-text pass (authenticity.dumpwide.quotes): a body against its replies' quotes.
+
+Messages are made by Python's email package (what the stdlib writes) and, for the signed
+case, taken from ../shared/corpus (RFC 6376's example, DKIM-signed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.dumpwide import dump_findings
+from authenticity.dumpwide.quotes import compare, quoted_blocks
+from authenticity.model import Document, Severity
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+SIGNED = CORPUS / "email" / "kitterma__dkim_tests_data_rfc6376.signed.msg"
+CODE = "EMAIL_BODY_DIFFERS_FROM_QUOTE"
+ORIGINAL_ID = "<budget-avril@campagne.example>"
+BODY = (
+    "Bonjour Julien,\n\n"
+    "Le virement pour la salle de Lyon est de 12 500 euros, a regler avant le 14 avril.\n"
+    "Merci de confirmer avec la tresorerie et de m'envoyer le devis signe.\n"
+    "Le detail est sur https://intranet.campagne.example/budget/lyon.\n\n"
+    "Alice\n"
+)
+
+
+def _mail(*, body: str, sender: str, when: dt.datetime, mid: str, answers: str | None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "julien@campagne.example"
+    msg["Subject"] = ("Re: " if answers else "") + "Salle de Lyon"
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = mid
+    if answers:
+        msg["In-Reply-To"] = answers
+        msg["References"] = answers
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def _original(body: str = BODY) -> bytes:
+    when = dt.datetime(2017, 4, 10, 9, 0, tzinfo=dt.UTC)
+    return _mail(
+        body=body, sender="alice@campagne.example", when=when, mid=ORIGINAL_ID, answers=None
+    )
+
+
+def _gmail_reply(quoted_body: str = BODY) -> bytes:
+    """A bottom-quoting reply: the answered body under an "On ... wrote:" line, with ``> ``."""
+    quote = "\n".join("> " + line if line else ">" for line in quoted_body.splitlines())
+    body = (
+        "C'est note, je m'en occupe demain.\n\nJulien\n\n"
+        "Le lun. 10 avr. 2017 a 11:00, Alice <alice@campagne.example> a ecrit :\n" + quote + "\n"
+    )
+    when = dt.datetime(2017, 4, 10, 15, 0, tzinfo=dt.UTC)
+    return _mail(
+        body=body, sender="julien@campagne.example", when=when, mid="<re-1@campagne.example>",
+        answers=ORIGINAL_ID,
+    )  # fmt: skip
+
+
+def _findings(files: dict[str, bytes]) -> dict[str, list]:
+    items = []
+    for path, data in files.items():
+        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        items.append((doc, analyse_document(doc, Settings(workers=0))))
+    out = dump_findings(items)
+    return {p: [f for f in out.get(p, []) if f.code == CODE] for p in files}
+
+
+def test_quoted_blocks_of_bottom_and_top_posted_replies():
+    assert quoted_blocks("Ok.\n\n> line one\n> > older\n>\n> line two\n\nJ.") == [
+        " line one\n > older\n\n line two"
+    ]
+    assert quoted_blocks("Ok\n> a\nmy answer\n> b\n") == [" a", " b"]  # inline replies
+    outlook = "Vu.\n\n-----Original Message-----\nFrom: Alice\nSent: Monday\n\nLe texte."
+    assert quoted_blocks(outlook) == ["From: Alice\nSent: Monday\n\nLe texte."]
+    assert quoted_blocks("Vu.\n\nDe : Alice Martin\nEnvoye : lundi\nObjet : x\n\nTexte") == [
+        "Envoye : lundi\nObjet : x\n\nTexte"
+    ]
+    assert quoted_blocks("Just a message, nothing quoted.\nOn the other hand, no.") == []
+
+
+def test_compare_reports_a_changed_figure_and_ignores_trimming_links_and_addresses():
+    changed = BODY.replace("12 500", "21 500")
+    changes, compared = compare(changed, BODY)
+    assert [(c.body, c.quoted) for c in changes] == [("21", "12")]
+    assert changes[0].context == "de lyon est de"  # the 4 words before it
+    assert compared >= 30
+    # the replier cut the last lines; the client wrote the link and an address its own way
+    trimmed = "\n".join(BODY.splitlines()[:3]).replace(
+        "Bonjour Julien,", "Bonjour Julien <julien@campagne.example>,"
+    )
+    trimmed += "\nLe detail est sur <https://intranet.campagne.example/budget/lyon>"
+    assert compare(BODY, trimmed) == ([], compare(BODY, trimmed)[1])
+    assert (
+        compare(BODY, "Tout autre chose: le programme de la semaine prochaine, jour par jour.")
+        is None
+    )
+    assert compare(BODY, "Trop court.") is None
+
+
+def test_an_original_changed_after_the_reply_is_flagged():
+    forged = _original(BODY.replace("12 500", "21 500"))
+    found = _findings({"alice/sent/lyon.eml": forged, "julien/inbox/re-lyon.eml": _gmail_reply()})
+    (mine,) = found["alice/sent/lyon.eml"]
+    assert mine.severity is Severity.MEDIUM
+    assert (
+        mine.evidence["changes"][0]["body"] == "21"
+        and mine.evidence["changes"][0]["quoted"] == "12"
+    )
+    assert mine.evidence["other_paths"] == ["julien/inbox/re-lyon.eml"]
+    assert mine.evidence["body_signed"] is False
+    assert "this body was changed after that" in mine.message
+    (pointer,) = found["julien/inbox/re-lyon.eml"]
+    assert pointer.severity is Severity.INFO and pointer.evidence["role"] == "reply"
+
+
+def test_an_untouched_thread_and_an_unanswered_email_raise_nothing():
+    found = _findings({"a/lyon.eml": _original(), "b/re-lyon.eml": _gmail_reply()})
+    assert found == {"a/lyon.eml": [], "b/re-lyon.eml": []}
+    # the reply trimmed the quote and answers inline: still nothing to say
+    lines = BODY.splitlines()
+    inline = "\n".join(["> " + lines[2], "Oui.", "> " + lines[3], "Je l'envoie."])
+    when = dt.datetime(2017, 4, 10, 15, 0, tzinfo=dt.UTC)
+    reply = _mail(
+        body=inline, sender="julien@campagne.example", when=when, mid="<re-2@x.example>",
+        answers=ORIGINAL_ID,
+    )  # fmt: skip
+    assert _findings({"a/lyon.eml": _original(), "b/re.eml": reply})["a/lyon.eml"] == []
+
+
+def test_only_the_altered_copy_of_an_email_is_flagged():
+    """The sender's and the recipient's copies share the Message-ID; the forger edited one."""
+    forged = _original(BODY.replace("14 avril", "24 avril"))
+    found = _findings(
+        {"alice/sent.eml": _original(), "bob/inbox.eml": forged, "julien/re.eml": _gmail_reply()}
+    )
+    assert found["alice/sent.eml"] == []
+    (mine,) = found["bob/inbox.eml"]
+    assert (mine.evidence["changes"][0]["body"], mine.evidence["changes"][0]["quoted"]) == (
+        "24",
+        "14",
+    )
+
+
+def test_a_reply_misquoting_a_signed_original_is_the_one_flagged():
+    """RFC 6376's signed example still matches its body hash: its body is as sent, so a
+    reply quoting it with another word is where the change is."""
+    if not SIGNED.is_file():
+        pytest.skip(f"corpus file missing: {SIGNED}")
+    original = SIGNED.read_bytes()
+    misquoted = "> Hi.\n>\n> We won the game.  Are you hungry yet?\n>\n> Joe.\n"
+    when = dt.datetime(2003, 7, 12, 9, 0, tzinfo=dt.UTC)
+    reply = _mail(
+        body="Yes!\n\n" + misquoted, sender="suzie@shopping.example.net", when=when,
+        mid="<re@shopping.example.net>", answers="<20030712040037.46341.5F8J@football.example.com>",
+    )  # fmt: skip
+    found = _findings({"joe/dinner.msg": original, "suzie/re-dinner.eml": reply})
+    (on_reply,) = found["suzie/re-dinner.eml"]
+    assert on_reply.severity is Severity.MEDIUM and on_reply.evidence["body_signed"] is True
+    assert on_reply.evidence["changes"][0] == {"body": "lost", "quoted": "won", "context": "hi we"}
+    (on_original,) = found["joe/dinner.msg"]
+    assert on_original.severity is Severity.INFO
+
+
+def test_a_scan_compares_quotes_read_back_from_the_store(tmp_path):
+    from authenticity.pipeline import run_scan
+
+    dump = tmp_path / "dump"
+    (dump / "alice").mkdir(parents=True)
+    (dump / "julien").mkdir()
+    (dump / "alice" / "lyon.eml").write_bytes(_original(BODY.replace("12 500", "21 500")))
+    (dump / "julien" / "re-lyon.eml").write_bytes(_gmail_reply())
+    run_scan(str(dump), tmp_path / "out", Settings(workers=1))
+    cards = {
+        c["path"]: c
+        for c in map(json.loads, (tmp_path / "out" / "scorecards.jsonl").read_text().splitlines())
+    }
+    (finding,) = [f for f in cards["alice/lyon.eml"]["findings"] if f["code"] == CODE]
+    assert finding["severity"] == "medium"
+    assert finding["evidence"]["other_paths"] == ["julien/re-lyon.eml"]
+    assert cards["alice/lyon.eml"]["score"] > cards["julien/re-lyon.eml"]["score"]
