@@ -1,7 +1,11 @@
 """Time the dump-wide pass on synthetic documents: ``python benchmarks/dumpwide.py [N]``.
 
 Builds N text documents (10 % of them modified copies of another) plus metadata for the
-baseline, then times each module of :mod:`authenticity.dumpwide`.
+baseline, then times each module of :mod:`authenticity.dumpwide`. Then N emails, half of
+them replies quoting the message they answer (1 % of the answered bodies changed after
+the reply: the quoted-text pass must find those and nothing else), and N/2 camera photos
+numbered in series (1 % of them moved in time), timed through the streaming collectors
+with an in-memory resolver.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ import random
 import sys
 import time
 
-from authenticity.dumpwide import dump_findings
+from authenticity.dumpwide import MemoryResolver, dump_findings
+from authenticity.dumpwide._common import distinct_contents
 from authenticity.dumpwide.baseline import baseline_findings
 from authenticity.dumpwide.email import email_findings
 from authenticity.dumpwide.neardup import neardup_findings
+from authenticity.dumpwide.numbering import NumberingCollector
+from authenticity.dumpwide.quotes import QuoteCollector
 from authenticity.model import Analysis, Document, Metadata
 
 MIMES = [
@@ -60,6 +67,73 @@ def build(n: int, seed: int = 1) -> list[tuple[Document, Analysis]]:
     return items
 
 
+def _doc(path: str, text: str, mime: str, meta: Metadata, facts: dict) -> tuple:
+    sha = hashlib.sha256(f"{path}{text}{sorted(facts.items())}".encode()).hexdigest()
+    return Document(path, sha, len(text)), Analysis(
+        sha, len(text), mime, "ok", meta, [], facts, text
+    )
+
+
+def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]], int, int]:
+    """(occurrences, altered answered emails, moved photos): n emails, n // 2 photos."""
+    rng = random.Random(seed)
+    vocab = [f"mot{i}" for i in range(5_000)] + [str(i) for i in range(1000)]
+    items: list[tuple[Document, Analysis]] = []
+    bodies: list[tuple[str, str]] = []  # (Message-ID, body as sent)
+    altered = 0
+    for i in range(n):
+        mid = f"<{i}@campagne.example>"
+        facts: dict = {"message_id": mid, "has_dkim_signature": False}
+        own = "\n".join(" ".join(rng.choices(vocab, k=12)) for _ in range(rng.randint(2, 12)))
+        if bodies and rng.random() < 0.5:
+            parent, quoted = rng.choice(bodies)
+            facts["parent_message_id"] = parent
+            text = (
+                own
+                + "\n\nOn Monday, Alice wrote:\n"
+                + "\n".join("> " + line for line in quoted.splitlines())
+            )
+        else:
+            text = own
+        bodies.append((mid, text))
+        items.append(_doc(f"mail/{i:06d}.eml", text, "message/rfc822", Metadata(), facts))
+    answered = {a.facts.get("parent_message_id") for _d, a in items}
+    for k, (doc, analysis) in enumerate(items):  # change a word of 1 % of the answered ones
+        if k % 100 == 7 and analysis.facts["message_id"] in answered:
+            words = analysis.text.split(" ")
+            words[5] = "9999"
+            text = " ".join(words)
+            items[k] = _doc(doc.path, text, analysis.mime, analysis.metadata, analysis.facts)
+            altered += 1
+    moved = 0
+    start = dt.datetime(2016, 1, 1)
+    for i in range(n // 2):
+        camera = i % 4
+        counter = 1000 + i // 4
+        taken = start + dt.timedelta(hours=6 * (i // 4), minutes=camera)
+        if i % 997 == 500:  # a few hundred numbers apart, on each camera in turn
+            taken += dt.timedelta(days=270)
+            moved += 1
+        meta = Metadata(make="Canon", model=f"Canon EOS {camera}D")
+        facts = {"exif_datetime_original": taken}
+        items.append(_doc(f"photos/{camera}/IMG_{counter:04d}.JPG", "", "image/jpeg", meta, facts))
+    return items, altered, moved
+
+
+def time_collector(name: str, collector, items: list[tuple[Document, Analysis]], code: str) -> int:
+    contents = distinct_contents(items)
+    started = time.perf_counter()
+    for content in contents:
+        collector.add(content.sha256, content.analysis)
+    found = collector.findings(MemoryResolver(contents))
+    took = time.perf_counter() - started
+    flagged = sum(
+        1 for fs in found.values() if any(f.code == code and f.severity != "info" for f in fs)
+    )
+    print(f"{name:9s} {took:7.2f} s  ({flagged} documents flagged)")
+    return flagged
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     items = build(n)
@@ -75,6 +149,10 @@ def main() -> None:
     started = time.perf_counter()
     dump_findings(items)
     print(f"{'total':9s} {time.perf_counter() - started:7.2f} s  for {n:,} documents")
+    threads, altered, moved = build_threads(n)
+    print(f"\n{n:,} emails ({altered} answered bodies altered), {n // 2:,} photos ({moved} moved)")
+    time_collector("quotes", QuoteCollector(), threads, "EMAIL_BODY_DIFFERS_FROM_QUOTE")
+    time_collector("numbering", NumberingCollector(), threads, "TS_OUT_OF_CAMERA_SEQUENCE")
 
 
 if __name__ == "__main__":
