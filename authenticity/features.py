@@ -95,7 +95,9 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 #:   training dump holds every forgery's source file, so the model would learn "part of a
 #:   pair = forged"
 #:   (``EMAIL_COPIES_DATES_DIFFER`` is one: a careful ``email_alter_signed`` moves the Date
-#:   of a copy of its source, so in training every such pair holds a forgery);
+#:   of a copy of its source, so in training every such pair holds a forgery;
+#:   ``EMAIL_COPIES_BODIES_DIFFER`` likewise: two copies of one message whose texts
+#:   differ, undirected);
 #: - ``OOXML_RESAVED_BY_LIBRARY``: only forgeries raise it in training (the corpus has no
 #:   report pipeline's output), while real dumps hold many workbooks a script filled in;
 #:   the model made every such workbook of a generated 5,000-file dump likely_forged;
@@ -120,6 +122,7 @@ UNREAD = frozenset(
         "NEARDUP_IMAGE_DATES_DIFFER",
         "NEARDUP_IMAGE_PIXELS_DIFFER",
         "EMAIL_COPIES_DATES_DIFFER",
+        "EMAIL_COPIES_BODIES_DIFFER",
         "OOXML_RESAVED_BY_LIBRARY",
         "NEARDUP_PDF_REWRITTEN_COPY",
         "EMAIL_AUTOMATED_SENDER",

@@ -191,3 +191,73 @@ def test_a_scan_compares_quotes_read_back_from_the_store(tmp_path):
     assert finding["severity"] == "medium"
     assert finding["evidence"]["other_paths"] == ["julien/re-lyon.eml"]
     assert cards["alice/lyon.eml"]["score"] > cards["julien/re-lyon.eml"]["score"]
+
+
+def _copy_findings(files: dict[str, bytes]) -> dict[str, list]:
+    items = []
+    for path, data in files.items():
+        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        items.append((doc, analyse_document(doc, Settings(workers=0))))
+    out = dump_findings(items)
+    codes = ("EMAIL_COPY_BODY_ALTERED", "EMAIL_COPIES_BODIES_DIFFER")
+    return {p: [f for f in out.get(p, []) if f.code in codes] for p in files}
+
+
+def _delivered(data: bytes, relay: str) -> bytes:
+    """The copy a recipient's server stores: a Received header on top, text untouched."""
+    return (
+        f"Received: from mx.campagne.example by {relay}; Mon, 10 Apr 2017 09:00:05 +0000\n".encode()
+        + data
+    )
+
+
+def test_two_copies_of_one_message_with_different_texts_are_both_pointed_out():
+    sent = _original()
+    forged = _delivered(_original(BODY.replace("12 500", "21 500")), "imap.julien.example")
+    found = _copy_findings({"alice/sent/lyon.eml": sent, "julien/inbox/lyon.eml": forged})
+    (a,) = found["alice/sent/lyon.eml"]
+    (b,) = found["julien/inbox/lyon.eml"]
+    assert a.code == b.code == "EMAIL_COPIES_BODIES_DIFFER" and a.severity is Severity.LOW
+    assert b.evidence["changes"][0] == {"here": "21", "other": "12", "context": "de lyon est de"}
+    assert b.evidence["other_paths"] == ["alice/sent/lyon.eml"]
+    assert "cannot tell which" in b.message
+    # the same text delivered to two mailboxes: nothing
+    twin = _delivered(sent, "imap.bob.example")
+    assert _copy_findings({"alice/sent/lyon.eml": sent, "bob/inbox/lyon.eml": twin}) == {
+        "alice/sent/lyon.eml": [],
+        "bob/inbox/lyon.eml": [],
+    }
+
+
+def test_the_copy_that_disagrees_with_all_others_is_the_altered_one():
+    sent = _original()
+    files = {
+        "alice/sent/lyon.eml": sent,
+        "bob/inbox/lyon.eml": _delivered(sent, "imap.bob.example"),
+        "julien/inbox/lyon.eml": _delivered(
+            _original(BODY.replace("avant le 14 avril", "avant le 24 avril sans faute")),
+            "imap.julien.example",
+        ),
+    }
+    found = _copy_findings(files)
+    (altered,) = found["julien/inbox/lyon.eml"]
+    assert altered.code == "EMAIL_COPY_BODY_ALTERED" and altered.severity is Severity.MEDIUM
+    assert altered.evidence["copies"] == 3 and altered.evidence["other_signed"] is False
+    assert [(c["here"], c["other"]) for c in altered.evidence["changes"]] == [
+        ("24", "14"),
+        ("sans faute", ""),
+    ]
+    assert "this copy was altered" in altered.message
+    assert found["alice/sent/lyon.eml"] == [] and found["bob/inbox/lyon.eml"] == []
+
+
+def test_a_copy_unlike_the_signed_one_is_the_altered_one():
+    if not SIGNED.is_file():
+        pytest.skip(f"corpus file missing: {SIGNED}")
+    signed = SIGNED.read_bytes()
+    altered = signed.replace(b"We lost the game.", b"We won the game.")
+    found = _copy_findings({"suzie/inbox.msg": signed, "joe/sent.msg": altered})
+    assert found["suzie/inbox.msg"] == []
+    (finding,) = found["joe/sent.msg"]
+    assert finding.code == "EMAIL_COPY_BODY_ALTERED" and finding.evidence["other_signed"] is True
+    assert finding.evidence["changes"][0] == {"here": "won", "other": "lost", "context": "hi we"}

@@ -1,4 +1,4 @@
-"""Dump-level email evidence: a body against the text its replies quote of it.
+"""Dump-level email evidence: a body against its replies' quotes and its other copies.
 
 A reply quotes the message it answers (``> ...`` lines, or the whole message below an
 ``On ... wrote:`` / ``-----Original Message-----`` / ``From: ... Sent:`` header, as
@@ -20,6 +20,10 @@ pointer. When the answered email's body is covered by a DKIM
 body hash that still verifies, its body is as sent, so it is the reply that gets the
 medium finding (its quote was altered) and the original the pointer.
 
+``EMAIL_COPY_BODY_ALTERED`` / ``EMAIL_COPIES_BODIES_DIFFER``: copies of one message
+(same Message-ID: the sender's and the recipients' mailboxes, a forward as attachment)
+whose texts differ (:func:`copy_verdicts`).
+
 Kept in memory: per email a sha256 and two 64-bit hashes (its Message-ID and, for a reply
 whose text quotes something, the id it answers). At the end the texts of at most
 :data:`MAX_PAIRS` reply/original pairs are read back through the resolver, :data:`BATCH`
@@ -28,6 +32,7 @@ pairs at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from array import array
@@ -48,6 +53,10 @@ MAX_CHANGE = 12
 #: Reply/original pairs whose texts are compared per dump (the 2017 leak's 72,000 emails
 #: hold fewer replies than that).
 MAX_PAIRS = 100_000
+#: Longest run of differing words between two copies of one message (a sentence or two).
+MAX_COPY_CHANGE = 60
+#: Copies of one Message-ID compared with each other (more: a template, not a message).
+MAX_COPIES = 20
 #: Pairs whose texts are fetched at once.
 BATCH = 200
 #: Changes listed in a finding.
@@ -122,23 +131,44 @@ class Change:
 
 def compare(body: str, quote: str) -> tuple[list[Change], int] | None:
     """(changes, words compared) when ``quote`` is a copy of (part of) ``body``; None when
-    it is too short or not from that body."""
+    it is too short or not from that body. Words the quote leaves out are not changes."""
     q = words(quote)[:MAX_WORDS]
     if len(q) < MIN_WORDS:
         return None
     b = words(body)[: 2 * MAX_WORDS]
+    return _changes(b, q, len(q), MAX_CHANGE, trimmed=True)
+
+
+def compare_copies(a: str, b: str) -> tuple[list[Change], int] | None:
+    """(changes, words compared) between two copies of one message's text (``body``: the
+    first's words, ``quoted``: the second's); None when either is too short or they are
+    not the same text (rendered differently, e.g. an Outlook file against its .eml)."""
+    wa, wb = words(a)[: 2 * MAX_WORDS], words(b)[: 2 * MAX_WORDS]
+    if min(len(wa), len(wb)) < MIN_WORDS:
+        return None
+    return _changes(wa, wb, min(len(wa), len(wb)), MAX_COPY_CHANGE, trimmed=False)
+
+
+def _changes(
+    b: list[str], q: list[str], base: int, max_change: int, *, trimmed: bool
+) -> tuple[list[Change], int] | None:
+    """Differences between ``b`` and ``q`` inside the stretch where they match (at least
+    :data:`MIN_MATCH` of ``base`` words); ``trimmed``: words only ``b`` has do not count."""
     sm = difflib.SequenceMatcher(None, b, q, autojunk=False)
     blocks = [m for m in sm.get_matching_blocks() if m.size]
     matched = sum(m.size for m in blocks)
-    if not blocks or matched < MIN_MATCH * len(q):
+    if not blocks or matched < MIN_MATCH * base:
         return None
+    first_b, last_b = blocks[0].a, blocks[-1].a + blocks[-1].size
     first_q, last_q = blocks[0].b, blocks[-1].b + blocks[-1].size
     changes: list[Change] = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if tag in ("equal", "delete") or j1 < first_q or j2 > last_q:
-            continue  # matching, trimmed by the replier, or outside the quoted stretch
-        if max(i2 - i1, j2 - j1) > MAX_CHANGE:
-            return None  # a rewritten passage: not a copy of this body
+        if tag == "equal" or (trimmed and tag == "delete"):
+            continue  # matching, or trimmed by a replier
+        if j1 < first_q or j2 > last_q or i1 < first_b or i2 > last_b:
+            continue  # outside the matching stretch (a banner, a footer, a cut)
+        if max(i2 - i1, j2 - j1) > max_change:
+            return None  # a rewritten passage: not a copy of this text
         if "".join(b[i1:i2]) == "".join(q[j1:j2]):
             continue  # words split or joined differently (an HTML body turned into text)
         context = " ".join(b[max(0, i1 - CONTEXT_WORDS) : i1])
@@ -201,12 +231,50 @@ class QuoteCollector:
                     out.append((self._shas[i], self._shas[j]))
         return sorted(set(out))[:MAX_PAIRS]
 
+    def copy_groups(self) -> list[list[str]]:
+        """The distinct contents of each Message-ID held more than once (sorted)."""
+        by_mid: dict[int, set[str]] = {}
+        for sha, mid in zip(self._shas, self._mid, strict=True):
+            if mid:
+                by_mid.setdefault(mid, set()).add(sha)
+        return sorted(sorted(g) for g in by_mid.values() if 1 < len(g) <= MAX_COPIES)
+
     def findings(self, resolver: Resolver | None = None) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_BODY_DIFFERS_FROM_QUOTE findings."""
-        pairs = self.pairs()
-        if not pairs or resolver is None:
-            return {}
+        """sha256 -> EMAIL_BODY_DIFFERS_FROM_QUOTE, EMAIL_COPY_BODY_ALTERED and
+        EMAIL_COPIES_BODIES_DIFFER findings."""
         out: dict[str, list[Finding]] = {}
+        if resolver is None:
+            return out
+        self._quote_findings(resolver, out)
+        self._copy_findings(resolver, out)
+        return out
+
+    def _copy_findings(self, resolver: Resolver, out: dict[str, list[Finding]]) -> None:
+        groups = self.copy_groups()
+        start = 0
+        while start < len(groups):
+            batch: list[list[str]] = []
+            while start < len(groups) and sum(map(len, batch)) < 2 * BATCH:
+                batch.append(groups[start])
+                start += 1
+            texts = resolver.analyses({s for group in batch for s in group})
+            found = [f for group in batch for f in copy_verdicts(group, texts)]
+            if not found:
+                continue
+            paths = resolver.paths({s for sha, _f, others in found for s in (sha, *others)})
+            for sha, finding, others in found:
+                listed = [p for o in others for p in paths.get(o, [])[:1]]
+                where = ", ".join(listed) if listed else "another copy"
+                out.setdefault(sha, []).append(
+                    dataclasses.replace(
+                        finding,
+                        message=finding.message.replace("{others}", where),
+                        evidence={**finding.evidence, "other_paths": listed},
+                    )
+                )
+
+    def _quote_findings(self, resolver: Resolver, out: dict[str, list[Finding]]) -> None:
+        pairs = self.pairs()
         for start in range(0, len(pairs), BATCH):
             batch = pairs[start : start + BATCH]
             texts = resolver.analyses({s for pair in batch for s in pair})
@@ -219,7 +287,90 @@ class QuoteCollector:
             for reply, original, changes, compared, signed in differing:
                 for sha, found in _findings(reply, original, changes, compared, signed, paths):
                     out.setdefault(sha, []).append(found)
-        return out
+
+
+def copy_verdicts(
+    group: list[str], analyses: dict[str, Analysis]
+) -> Iterable[tuple[str, Finding, list[str]]]:
+    """(sha256, finding, other copies' sha256) for the copies of one message whose texts
+    differ. The copy that disagrees with a copy whose DKIM body hash verifies, or with
+    every other copy while those agree (three or more), was altered:
+    ``EMAIL_COPY_BODY_ALTERED`` (medium). Otherwise each differing copy gets
+    ``EMAIL_COPIES_BODIES_DIFFER`` (low): one of them was altered, this check cannot tell
+    which. The message text holds ``{others}`` for the other copies' paths."""
+    members = [s for s in group if s in analyses and analyses[s].text and analyses[s].text.strip()]
+    signed = {s for s in members if _body_signed(analyses[s])}
+    diff: dict[tuple[str, str], list[Change]] = {}
+    same: dict[str, set[str]] = {s: set() for s in members}
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            result = compare_copies(analyses[a].text, analyses[b].text)
+            if result is None:
+                continue
+            if result[0]:
+                diff[(a, b)] = result[0]
+                diff[(b, a)] = [Change(c.quoted, c.body, c.context) for c in result[0]]
+            else:
+                same[a].add(b)
+                same[b].add(a)
+    differing = {x: [y for y in members if (x, y) in diff] for x in members}
+    altered = {
+        x
+        for x, others in differing.items()
+        if others
+        and x not in signed
+        and (
+            any(y in signed for y in others)
+            or (
+                len(others) >= 2
+                and not same[x]
+                and all(same[y] >= set(others) - {y} for y in others)
+            )
+        )
+    }
+    for x in members:
+        others = differing[x]
+        if not others or x in signed or (x not in altered and set(others) <= altered):
+            continue  # as sent, or its differences are the altered copies'
+        against_signed = [y for y in others if y in signed]
+        changes = diff[(x, against_signed[0] if against_signed else others[0])]
+        shown = "; ".join(
+            f"after \u201c{c.context}\u201d this copy has \u201c{c.body or '(nothing)'}\u201d, "
+            f"the other \u201c{c.quoted or '(nothing)'}\u201d"
+            for c in changes[:2]
+        )
+        evidence: dict[str, Any] = {
+            "changes": [
+                {"here": c.body, "other": c.quoted, "context": c.context}
+                for c in changes[:MAX_LISTED]
+            ],
+            "n_changes": len(changes),
+            "other_sha256": others[:MAX_LISTED],
+            "copies": len(members),
+            "other_signed": bool(against_signed),
+        }
+        if x in altered:
+            if against_signed:
+                where = (
+                    "Another copy of this message (same Message-ID) is in the dump ({others}), "
+                    "whose body still matches its DKIM body hash, so it is as sent; this "
+                    f"copy's text differs from it ({shown})."
+                )
+            else:
+                where = (
+                    f"{len(others)} other copies of this message (same Message-ID) are in the "
+                    "dump ({others}) and agree with each other; this copy's text differs from "
+                    f"them ({shown})."
+                )
+            message = f"{where} Relays do not rewrite a message's text: this copy was altered."
+            yield x, Finding("EMAIL_COPY_BODY_ALTERED", Severity.MEDIUM, message, evidence), others
+        else:
+            message = (
+                f"Another copy of this message (same Message-ID) is in the dump ({{others}}) "
+                f"with a different text ({shown}). Relays do not rewrite a message's text: "
+                "one of the copies was altered. This check cannot tell which."
+            )
+            yield x, Finding("EMAIL_COPIES_BODIES_DIFFER", Severity.LOW, message, evidence), others
 
 
 def _differing(
