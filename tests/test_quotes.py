@@ -261,3 +261,54 @@ def test_a_copy_unlike_the_signed_one_is_the_altered_one():
     (finding,) = found["joe/sent.msg"]
     assert finding.code == "EMAIL_COPY_BODY_ALTERED" and finding.evidence["other_signed"] is True
     assert finding.evidence["changes"][0] == {"here": "won", "other": "lost", "context": "hi we"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On Mon, Apr 10, 2017 at 11:00 AM, Alice <alice@x.example> wrote:", "2017-04-10"),
+        ("Le lun. 10 avr. 2017 à 11:00, Alice <alice@x.example> a écrit :", "2017-04-10"),
+        ("Am 10.04.2017 um 11:00 schrieb Alice Martin <alice@x.example>:", "2017-04-10"),
+        ("El lun, 10 abr 2017 a las 11:00, Alice escribió:", "2017-04-10"),
+        ("> On Apr 10, 2017, at 11:00, Alice <a@x.example> wrote:", "2017-04-10"),
+        ("Le 1er mai 2017 à 09:00, Bob a écrit :", "2017-05-01"),
+        ("On 13/04/2017 11:00, Alice wrote:", "2017-04-13"),
+        ("From: Alice Martin\nSent: Monday, April 10, 2017 11:00 AM\nTo: Julien", "2017-04-10"),
+        ("De : Alice Martin\nEnvoyé : lundi 10 avril 2017 11:00\nÀ : Julien", "2017-04-10"),
+        # the first header is the answered message's; an event date in the text is not one
+        ("Date: 14 avril 2017\n\nLe 10 avr. 2017 à 11:00, A a écrit :\n> x", "2017-04-10"),
+        ("On 10/04/2017 11:00, Alice wrote:", None),  # day and month cannot be told apart
+        ("Sent: Monday, April 10, 2017 11:00 AM", None),  # no From line above it
+        ("On the other hand, nobody wrote: that", None),
+    ],
+)
+def test_attribution_date(text, expected):
+    from authenticity.dumpwide.attribution import attribution_date
+
+    found = attribution_date(text)
+    assert (found[0].isoformat() if found else None) == expected
+
+
+def test_an_original_whose_date_was_moved_after_the_reply_is_flagged():
+    moved = _mail(
+        body=BODY, sender="alice@campagne.example",
+        when=dt.datetime(2017, 4, 4, 9, 0, tzinfo=dt.UTC), mid=ORIGINAL_ID, answers=None,
+    )  # fmt: skip
+    items = []
+    for path, data in {"alice/lyon.eml": moved, "julien/re.eml": _gmail_reply()}.items():
+        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        items.append((doc, analyse_document(doc, Settings(workers=0))))
+    out = dump_findings(items)
+    code = "EMAIL_DATE_DIFFERS_FROM_QUOTE"
+    (mine,) = [f for f in out["alice/lyon.eml"] if f.code == code]
+    assert mine.severity is Severity.MEDIUM
+    assert mine.evidence["header_date"] == "2017-04-10" and mine.evidence["gap_days"] == 6
+    assert mine.evidence["other_paths"] == ["julien/re.eml"]
+    (pointer,) = [f for f in out["julien/re.eml"] if f.code == code]
+    assert pointer.severity is Severity.INFO
+    # the same thread with the Date as sent: nothing
+    items = []
+    for path, data in {"alice/lyon.eml": _original(), "julien/re.eml": _gmail_reply()}.items():
+        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        items.append((doc, analyse_document(doc, Settings(workers=0))))
+    assert not any(f.code == code for fs in dump_findings(items).values() for f in fs)

@@ -20,6 +20,11 @@ pointer. When the answered email's body is covered by a DKIM
 body hash that still verifies, its body is as sent, so it is the reply that gets the
 medium finding (its quote was altered) and the original the pointer.
 
+``EMAIL_DATE_DIFFERS_FROM_QUOTE``: the date in the reply's quote header (``On Mon, Apr 10,
+2017 ... wrote:``, Outlook's ``Sent:`` line; :mod:`authenticity.dumpwide.attribution`) is
+more than a day from the answered email's Date: medium on the answered email (its Date
+was moved after the reply was written), info on the reply.
+
 ``EMAIL_COPY_BODY_ALTERED`` / ``EMAIL_COPIES_BODIES_DIFFER``: copies of one message
 (same Message-ID: the sender's and the recipients' mailboxes, a forward as attachment)
 whose texts differ (:func:`copy_verdicts`).
@@ -33,6 +38,7 @@ pairs at a time.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import re
 from array import array
@@ -41,8 +47,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from authenticity.dumpwide._common import Resolver, other_copy
+from authenticity.dumpwide.attribution import attribution_date
 from authenticity.dumpwide.email import _hash64, _norm_id
 from authenticity.model import Analysis, Finding, Severity
+from authenticity.timeutil import as_utc, stored_datetime
 
 #: Words a quoted block must have to be compared.
 MIN_WORDS = 8
@@ -57,6 +65,9 @@ MAX_PAIRS = 100_000
 MAX_COPY_CHANGE = 60
 #: Copies of one Message-ID compared with each other (more: a template, not a message).
 MAX_COPIES = 20
+#: Calendar days a reply's quote header may differ from the answered Date (the header is
+#: in the replier's time zone, up to a day off).
+HEADER_DATE_SLACK_DAYS = 1
 #: Pairs whose texts are fetched at once.
 BATCH = 200
 #: Changes listed in a finding.
@@ -279,13 +290,17 @@ class QuoteCollector:
             batch = pairs[start : start + BATCH]
             texts = resolver.analyses({s for pair in batch for s in pair})
             differing = list(_differing(batch, texts))
-            if not differing:
+            redated = list(_redated(batch, texts))
+            if not differing and not redated:
                 continue
             paths = resolver.paths(
-                {s for reply, original, *_ in differing for s in (reply, original)}
+                {s for reply, original, *_ in differing + redated for s in (reply, original)}
             )
             for reply, original, changes, compared, signed in differing:
                 for sha, found in _findings(reply, original, changes, compared, signed, paths):
+                    out.setdefault(sha, []).append(found)
+            for reply, original, header, line, sent in redated:
+                for sha, found in _date_findings(reply, original, header, line, sent, paths):
                     out.setdefault(sha, []).append(found)
 
 
@@ -385,6 +400,68 @@ def _differing(
             if result is not None and result[0]:
                 yield reply, original, result[0], result[1], _body_signed(o)
                 break
+
+
+def _redated(
+    pairs: Iterable[tuple[str, str]], analyses: dict[str, Analysis]
+) -> Iterable[tuple[str, str, dt.date, str, dt.datetime]]:
+    """(reply, original, date in the reply's quote header, that line, original's Date) when
+    the two calendar dates are more than :data:`HEADER_DATE_SLACK_DAYS` apart."""
+    for reply, original in pairs:
+        r, o = analyses.get(reply), analyses.get(original)
+        if r is None or o is None or not r.text:
+            continue
+        sent = stored_datetime(o.facts.get("date")) if isinstance(o.facts, dict) else None
+        header = attribution_date(r.text)
+        if sent is None or header is None:
+            continue
+        day = as_utc(sent).date() if sent.tzinfo else sent.date()
+        if abs((header[0] - day).days) > HEADER_DATE_SLACK_DAYS:
+            yield reply, original, header[0], header[1], sent
+
+
+def _date_findings(
+    reply: str,
+    original: str,
+    header: dt.date,
+    line: str,
+    sent: dt.datetime,
+    paths: dict[str, list[str]],
+) -> Iterable[tuple[str, Finding]]:
+    reply_paths, reply_name = other_copy(paths, reply, "a reply in the dump")
+    orig_paths, orig_name = other_copy(paths, original, "the email it answers")
+    gap = abs((header - (as_utc(sent).date() if sent.tzinfo else sent.date())).days)
+    evidence: dict[str, Any] = {
+        "header_date": header.isoformat(),
+        "header_line": line[:300],
+        "date": sent.isoformat(),
+        "gap_days": gap,
+    }
+    yield (
+        original,
+        Finding(
+            "EMAIL_DATE_DIFFERS_FROM_QUOTE",
+            Severity.MEDIUM,
+            f"A reply in the dump ({reply_name}) heads its quote of this email with "
+            f"\u201c{line[:200]}\u201d: sent on {header.isoformat()}, {gap} days from this "
+            f"email's Date ({sent.isoformat()}). The reply's client wrote that line from the "
+            "Date it received, so this Date was changed afterwards (or the reply's header "
+            "line was).",
+            {**evidence, "role": "quoted", "other_sha256": reply, "other_paths": reply_paths},
+        ),
+    )
+    yield (
+        reply,
+        Finding(
+            "EMAIL_DATE_DIFFERS_FROM_QUOTE",
+            Severity.INFO,
+            f"This reply's quote header (\u201c{line[:200]}\u201d) dates {orig_name} "
+            f"{header.isoformat()}, {gap} days from that email's Date ({sent.isoformat()}): "
+            "one of the two was changed after the reply was written; the answered email gets "
+            "the finding that counts.",
+            {**evidence, "role": "reply", "other_sha256": original, "other_paths": orig_paths},
+        ),
+    )
 
 
 def _findings(

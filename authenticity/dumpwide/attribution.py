@@ -1,0 +1,125 @@
+"""The date a reply's quote header gives the message it answers.
+
+Mail clients head the quoted message with its sender and date, in the replier's language
+and time zone: ``On Mon, Apr 10, 2017 at 11:00 AM, Alice <alice@x> wrote:`` (Gmail),
+``Le lun. 10 avr. 2017 à 11:00, Alice a écrit :``, ``Am 10.04.2017 um 11:00 schrieb
+Alice:``, or Outlook's block ``From: ... Sent: Monday, April 10, 2017 11:00 AM`` /
+``Envoyé : lundi 10 avril 2017 11:00``. :func:`attribution_date` reads the calendar date of
+the first such header of a text (the message the reply answers; older ones follow it).
+
+Only unambiguous dates are read: a month written as a word (English, French, German,
+Spanish, Italian, Dutch, Portuguese), German ``dd.mm.yyyy``, ISO ``yyyy-mm-dd``, or
+``dd/mm/yyyy`` / ``mm/dd/yyyy`` when one of the two numbers is above 12 and the header
+carries the year with four digits. Anything else gives None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+#: Header lines searched, at most (the attribution sits above the quote, near the top of a
+#: short reply or under the reply's own text).
+MAX_LINES = 400
+#: Longer lines are not read as a header.
+MAX_LINE = 300
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "jan january janv janvier januar enero ene gennaio gen januari janeiro",
+        "feb february fevr févr fevrier février februar febrero febbraio februari fevereiro fev",
+        "mar march mars märz maerz marzo mrt maart março marco",
+        "apr april avr avril abril abr aprile",
+        "may mai mayo maggio mag mei maio",
+        "jun june juin juni junio giugno giu junho",
+        "jul july juil juillet juli julio luglio lug julho",
+        "aug august aout août agosto ago augustus",
+        "sep sept september septembre septiembre settembre set setembro",
+        "oct october octobre oktober okt octubre ottobre ott okt outubro out",
+        "nov november novembre noviembre novembro",
+        "dec december décembre decembre dez dezember diciembre dic dicembre dezembro",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+#: Lines that head a quoted message: "On ... wrote:" in several languages, or the date
+#: line of Outlook's header block.
+_ATTRIBUTION = re.compile(
+    r"^\s*>*\s*(?:on|le|am|el|il|op|em)\s.{4,200}?\s"
+    r"(?:wrote|a écrit|a ecrit|schrieb|escribió|escribio|ha scritto|schreef|escreveu)"
+    r"(?:\s[^:]{1,120})?\s*:\s*$",
+    re.IGNORECASE,
+)
+#: Outlook's header block: a From line, then (within a few lines) the date line.
+_BLOCK_FROM = re.compile(r"^\s*>*\s*\*?(?:from|de|von|da|van)\s*:\*?\s", re.IGNORECASE)
+_BLOCK_DATE = re.compile(
+    r"^\s*>*\s*\*?(?:sent|envoyé|envoye|gesendet|enviado|inviato|verzonden|date|datum|fecha"
+    r"|data)\s*:\*?\s.{6,120}$",
+    re.IGNORECASE,
+)
+#: Lines between an Outlook block's From line and its date line, at most.
+BLOCK_GAP = 3
+_WORD_DATE_DMY = re.compile(
+    r"(?<!\d)(\d{1,2})(?:er|\.)?\s+(?:de\s+)?([^\W\d_]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)(?!\d)"
+)
+_WORD_DATE_MDY = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+((?:19|20)\d\d)(?!\d)"
+)
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)(?!\d)")
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)")
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?!\d)")
+
+
+def _date(year: str, month: int | None, day: str | int) -> dt.date | None:
+    if month is None:
+        return None
+    try:
+        return dt.date(int(year), month, int(day))
+    except ValueError:
+        return None
+
+
+def parse_header_date(line: str) -> dt.date | None:
+    """The unambiguous calendar date in one attribution line, or None."""
+    for pattern, order in ((_WORD_DATE_DMY, "dmy"), (_WORD_DATE_MDY, "mdy")):
+        for m in pattern.finditer(line):
+            if order == "dmy":
+                day, name, year = m.groups()
+            else:
+                name, day, year = m.groups()
+            found = _date(year, _MONTHS.get(name.casefold().rstrip(".")), day)
+            if found is not None:
+                return found
+    if m := _ISO.search(line):
+        return _date(m[1], int(m[2]), m[3])
+    if m := _DOTTED.search(line):
+        return _date(m[3], int(m[2]), m[1])
+    if m := _SLASHED.search(line):
+        a, b = int(m[1]), int(m[2])
+        if a > 12 >= b:
+            return _date(m[3], b, a)
+        if b > 12 >= a:
+            return _date(m[3], a, b)
+    return None
+
+
+def attribution_date(text: str) -> tuple[dt.date, str] | None:
+    """(date, header line) of the first quote header of a reply's text that states an
+    unambiguous date; None when there is none."""
+    last_from = -BLOCK_GAP - 1
+    for n, line in enumerate(text.splitlines()):
+        if n >= MAX_LINES:
+            break
+        if len(line) > MAX_LINE:
+            continue
+        if _BLOCK_FROM.match(line):
+            last_from = n
+            continue
+        if _ATTRIBUTION.match(line) or (n - last_from <= BLOCK_GAP and _BLOCK_DATE.match(line)):
+            found = parse_header_date(line)
+            if found is not None:
+                return found, line.strip()
+    return None
