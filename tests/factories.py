@@ -124,3 +124,19 @@ def make_email(
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg.as_bytes()
+
+
+def dump_findings_of(files: dict[str, bytes], *codes: str) -> dict[str, list]:
+    """Each path's dump-wide findings with one of ``codes``, the files analysed in this
+    process as a scan would (the dump-wide pass over them all at once)."""
+    from authenticity.analyse import analyse_document
+    from authenticity.config import Settings
+    from authenticity.dumpwide import dump_findings
+    from authenticity.model import Document
+
+    items = []
+    for path, data in files.items():
+        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
+        items.append((doc, analyse_document(doc, Settings(workers=0))))
+    out = dump_findings(items)
+    return {p: [f for f in out.get(p, []) if f.code in codes] for p in files}

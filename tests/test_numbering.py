@@ -8,7 +8,6 @@ forged one has its dates moved by ExifTool, as the outside-tools benchmark's rec
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import subprocess
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from authenticity.analyse import analyse_document
 from authenticity.config import Settings
-from authenticity.dumpwide import dump_findings
 from authenticity.dumpwide.numbering import camera_counter
-from authenticity.model import Document, Severity
+from authenticity.model import Severity
 from tests.conftest import require_exiftool
+from tests.factories import dump_findings_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 #: Canon EOS 7D, no body serial number in its EXIF.
@@ -95,12 +93,7 @@ def _series(source: bytes, names: list[str], gap: dt.timedelta) -> dict[str, byt
 
 
 def _findings(files: dict[str, bytes]) -> dict[str, list]:
-    items = []
-    for path, data in files.items():
-        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
-        items.append((doc, analyse_document(doc, Settings(workers=0))))
-    out = dump_findings(items)
-    return {p: [f for f in out.get(p, []) if f.code == CODE] for p in files}
+    return dump_findings_of(files, CODE)
 
 
 def test_a_photo_moved_forward_breaks_its_cameras_series(tmp_path):

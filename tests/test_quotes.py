@@ -7,7 +7,6 @@ case, taken from ../shared/corpus (RFC 6376's example, DKIM-signed).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -15,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from authenticity.analyse import analyse_document
 from authenticity.config import Settings
-from authenticity.dumpwide import dump_findings
 from authenticity.dumpwide.quotes import compare, quoted_blocks
-from authenticity.model import Document, Severity
+from authenticity.model import Severity
+from tests.factories import dump_findings_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SIGNED = CORPUS / "email" / "kitterma__dkim_tests_data_rfc6376.signed.msg"
@@ -70,12 +68,7 @@ def _gmail_reply(quoted_body: str = BODY) -> bytes:
 
 
 def _findings(files: dict[str, bytes]) -> dict[str, list]:
-    items = []
-    for path, data in files.items():
-        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
-        items.append((doc, analyse_document(doc, Settings(workers=0))))
-    out = dump_findings(items)
-    return {p: [f for f in out.get(p, []) if f.code == CODE] for p in files}
+    return dump_findings_of(files, CODE)
 
 
 def test_quoted_blocks_of_bottom_and_top_posted_replies():
@@ -194,13 +187,7 @@ def test_a_scan_compares_quotes_read_back_from_the_store(tmp_path):
 
 
 def _copy_findings(files: dict[str, bytes]) -> dict[str, list]:
-    items = []
-    for path, data in files.items():
-        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
-        items.append((doc, analyse_document(doc, Settings(workers=0))))
-    out = dump_findings(items)
-    codes = ("EMAIL_COPY_BODY_ALTERED", "EMAIL_COPIES_BODIES_DIFFER")
-    return {p: [f for f in out.get(p, []) if f.code in codes] for p in files}
+    return dump_findings_of(files, "EMAIL_COPY_BODY_ALTERED", "EMAIL_COPIES_BODIES_DIFFER")
 
 
 def _delivered(data: bytes, relay: str) -> bytes:
@@ -294,21 +281,14 @@ def test_an_original_whose_date_was_moved_after_the_reply_is_flagged():
         body=BODY, sender="alice@campagne.example",
         when=dt.datetime(2017, 4, 4, 9, 0, tzinfo=dt.UTC), mid=ORIGINAL_ID, answers=None,
     )  # fmt: skip
-    items = []
-    for path, data in {"alice/lyon.eml": moved, "julien/re.eml": _gmail_reply()}.items():
-        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
-        items.append((doc, analyse_document(doc, Settings(workers=0))))
-    out = dump_findings(items)
     code = "EMAIL_DATE_DIFFERS_FROM_QUOTE"
-    (mine,) = [f for f in out["alice/lyon.eml"] if f.code == code]
+    found = dump_findings_of({"alice/lyon.eml": moved, "julien/re.eml": _gmail_reply()}, code)
+    (mine,) = found["alice/lyon.eml"]
     assert mine.severity is Severity.MEDIUM
     assert mine.evidence["header_date"] == "2017-04-10" and mine.evidence["gap_days"] == 6
     assert mine.evidence["other_paths"] == ["julien/re.eml"]
-    (pointer,) = [f for f in out["julien/re.eml"] if f.code == code]
+    (pointer,) = found["julien/re.eml"]
     assert pointer.severity is Severity.INFO
     # the same thread with the Date as sent: nothing
-    items = []
-    for path, data in {"alice/lyon.eml": _original(), "julien/re.eml": _gmail_reply()}.items():
-        doc = Document(path, hashlib.sha256(data).hexdigest(), len(data), data=data)
-        items.append((doc, analyse_document(doc, Settings(workers=0))))
-    assert not any(f.code == code for fs in dump_findings(items).values() for f in fs)
+    thread = {"alice/lyon.eml": _original(), "julien/re.eml": _gmail_reply()}
+    assert dump_findings_of(thread, code) == {"alice/lyon.eml": [], "julien/re.eml": []}
