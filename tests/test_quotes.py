@@ -292,3 +292,29 @@ def test_an_original_whose_date_was_moved_after_the_reply_is_flagged():
     # the same thread with the Date as sent: nothing
     thread = {"alice/lyon.eml": _original(), "julien/re.eml": _gmail_reply()}
     assert dump_findings_of(thread, code) == {"alice/lyon.eml": [], "julien/re.eml": []}
+
+
+def test_an_outlook_html_reply_is_read_through_its_header_block():
+    """Outlook quotes in HTML under a From/Sent/To/Subject block, without ``>``."""
+    quoted = "".join(f"<p class=MsoNormal>{line}</p>" for line in BODY.splitlines() if line)
+    html = (
+        "<html><body><p>Vu, merci.</p><div style='border-top:solid #E1E1E1 1.0pt'>"
+        "<p class=MsoNormal><b>From:</b> Alice &lt;alice@campagne.example&gt;<br>"
+        "<b>Sent:</b> Monday, April 10, 2017 11:00 AM<br><b>To:</b> Julien<br>"
+        f"<b>Subject:</b> Salle de Lyon</p></div>{quoted}</body></html>"
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "julien@campagne.example", "alice@campagne.example"
+    msg["Subject"], msg["Message-ID"] = "RE: Salle de Lyon", "<re-3@campagne.example>"
+    msg["Date"] = format_datetime(dt.datetime(2017, 4, 10, 15, 0, tzinfo=dt.UTC))
+    msg["In-Reply-To"] = ORIGINAL_ID
+    msg.set_content(html, subtype="html")
+    forged = _original(BODY.replace("12 500", "12 900"))
+    codes = ("EMAIL_BODY_DIFFERS_FROM_QUOTE", "EMAIL_DATE_DIFFERS_FROM_QUOTE")
+    found = dump_findings_of({"alice/lyon.eml": forged, "julien/re.eml": msg.as_bytes()}, *codes)
+    (mine,) = found["alice/lyon.eml"]
+    assert mine.code == "EMAIL_BODY_DIFFERS_FROM_QUOTE"
+    assert (mine.evidence["changes"][0]["body"], mine.evidence["changes"][0]["quoted"]) == (
+        "900",
+        "500",
+    )
