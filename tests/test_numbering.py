@@ -177,3 +177,31 @@ def test_a_scan_reports_the_photo_out_of_sequence(tmp_path):
     # the classifier reads it as timeline evidence: the moved photo scores above its series
     others = [c["score"] for p, c in cards.items() if p.endswith(".JPG") and p not in flagged]
     assert len(others) == 5 and card["score"] > max(others)
+
+
+def test_a_rescan_reads_the_series_back_from_the_store(tmp_path):
+    """Second scan of a grown dump: the photos' analyses come from the results store (their
+    EXIF serial number and capture time as stored JSON) and give the same finding."""
+    import json
+
+    from authenticity.pipeline import run_scan
+
+    names = [f"IMG_{n:04d}.JPG" for n in range(301, 306)]
+    files = _series(_corpus(WITH_SERIAL), names, dt.timedelta(hours=1))
+    files["IMG_0303.JPG"] = _shift(files["IMG_0303.JPG"], tmp_path, "+=0:0:9 0:0:0")
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    for name, data in files.items():
+        (dump / name).write_bytes(data)
+    out, store = tmp_path / "out", f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+    def flagged() -> dict[str, str]:
+        cards = map(json.loads, (out / "scorecards.jsonl").read_text().splitlines())
+        return {c["path"]: f["severity"] for c in cards for f in c["findings"] if f["code"] == CODE}
+
+    run_scan(str(dump), out, Settings(workers=1), store)
+    assert flagged() == {"IMG_0303.JPG": "high"}
+    (dump / "notes.txt").write_text("a new file: the dump-wide pass runs again")
+    second = run_scan(str(dump), out, Settings(workers=1), store)
+    assert second.analysed == 1 and not second.unchanged  # only notes.txt analysed
+    assert flagged() == {"IMG_0303.JPG": "high"}
