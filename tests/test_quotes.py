@@ -81,6 +81,8 @@ def test_quoted_blocks_of_bottom_and_top_posted_replies():
     assert quoted_blocks("Vu.\n\nDe : Alice Martin\nEnvoye : lundi\nObjet : x\n\nTexte") == [
         "Envoye : lundi\nObjet : x\n\nTexte"
     ]
+    german = "Gut.\n\nAm 10.04.2017 um 11:00 schrieb Alice <alice@x.example>:\nDer Text."
+    assert quoted_blocks(german) == ["Der Text."]
     assert quoted_blocks("Just a message, nothing quoted.\nOn the other hand, no.") == []
 
 

@@ -1,4 +1,4 @@
-"""The date a reply's quote header gives the message it answers.
+"""The header a reply puts above the message it quotes, and the date it gives that message.
 
 Mail clients head the quoted message with its sender and date, in the replier's language
 and time zone: ``On Mon, Apr 10, 2017 at 11:00 AM, Alice <alice@x> wrote:`` (Gmail),
@@ -62,6 +62,12 @@ _BLOCK_DATE = re.compile(
 )
 #: Lines between an Outlook block's From line and its date line, at most.
 BLOCK_GAP = 3
+#: The separator line some clients put above a quoted or forwarded message.
+_SEPARATOR = re.compile(
+    r"^\s*-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|mensaje original"
+    r"|messaggio originale|forwarded message|message transféré)\s*-{2,}\s*$",
+    re.IGNORECASE,
+)
 _WORD_DATE_DMY = re.compile(
     r"(?<!\d)(\d{1,2})(?:er|\.)?\s+(?:de\s+)?([^\W\d_]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)(?!\d)"
 )
@@ -80,6 +86,14 @@ def _date(year: str, month: int | None, day: str | int) -> dt.date | None:
         return dt.date(int(year), month, int(day))
     except ValueError:
         return None
+
+
+def is_quote_header(line: str) -> bool:
+    """Whether a line heads a quoted message: an ``On ... wrote:`` line, an original-message
+    separator, or the From line of Outlook's header block."""
+    return len(line) <= MAX_LINE and bool(
+        _ATTRIBUTION.match(line) or _SEPARATOR.match(line) or _BLOCK_FROM.match(line)
+    )
 
 
 def parse_header_date(line: str) -> dt.date | None:

@@ -196,7 +196,7 @@ class EmailCollector:
         if "@" not in addr:
             return
         mid = facts.get("message_id")
-        key = _hash64(_norm_id(mid)) if isinstance(mid, str) and mid.strip() else _hash64(sha256)
+        key = id_hash(mid) or _hash64(sha256)
         scripted = bool(facts.get("python_email_traces")) and not (
             facts.get("x_mailer") or facts.get("user_agent")
         )
@@ -245,10 +245,8 @@ class EmailCollector:
             return
         parent = facts.get("parent_message_id")
         self._dated.append(sha256)
-        self._dated_mid.append(_hash64(_norm_id(mid)))
-        self._dated_parent.append(
-            _hash64(_norm_id(parent)) if isinstance(parent, str) and parent.strip() else 0
-        )
+        self._dated_mid.append(id_hash(mid))
+        self._dated_parent.append(id_hash(parent))
         self._dated_when.append(as_utc(when).timestamp())
 
     def thread_dates(self) -> dict[str, list[Finding]]:
@@ -454,6 +452,14 @@ def _finding(domain: str, total_signed: int, others: int, received: bool) -> Fin
 
 def _norm_id(value: str) -> str:
     return value.strip().strip("<>").strip().lower()
+
+
+def id_hash(message_id: object) -> int:
+    """64-bit hash of a Message-ID as threads match it (no angle brackets, lower case);
+    0 for a missing or empty one."""
+    if not isinstance(message_id, str) or not message_id.strip():
+        return 0
+    return _hash64(_norm_id(message_id))
 
 
 def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:

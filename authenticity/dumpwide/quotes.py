@@ -47,8 +47,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from authenticity.dumpwide._common import Resolver, other_copy
-from authenticity.dumpwide.attribution import attribution_date
-from authenticity.dumpwide.email import _hash64, _norm_id
+from authenticity.dumpwide.attribution import attribution_date, is_quote_header
+from authenticity.dumpwide.email import id_hash
 from authenticity.model import Analysis, Finding, Severity
 from authenticity.timeutil import as_utc, stored_datetime
 
@@ -78,18 +78,7 @@ CONTEXT_WORDS = 4
 MAX_WORDS = 2_000
 #: Quoted blocks of one reply compared.
 MAX_BLOCKS = 20
-#: Longer lines are not read as a reply header.
-_MAX_HEADER_LINE = 300
 
-#: Lines after which a top-posted reply holds the answered message unprefixed.
-_HEADER_MARKERS = re.compile(
-    r"^\s*(?:-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|"
-    r"mensaje original|messaggio originale|forwarded message|message transféré)\s*-{2,}"
-    r"|(?:on|le|am|el|il|op)\s.{4,200}\s(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef)"
-    r"\s*:"
-    r"|(?:from|de|von|da)\s*:\s.+)\s*$",
-    re.IGNORECASE,
-)
 #: Links, addresses and inline-image placeholders (every repetition bounded: no backtracking
 #: across a long run of letters).
 _NOISE = re.compile(
@@ -125,7 +114,7 @@ def quoted_blocks(text: str) -> list[str]:
         return blocks[:MAX_BLOCKS]
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if len(line) <= _MAX_HEADER_LINE and _HEADER_MARKERS.match(line):
+        if is_quote_header(line):
             rest = "\n".join(lines[i + 1 :])
             return [rest] if rest.strip() else []
     return []
@@ -219,15 +208,14 @@ class QuoteCollector:
         facts = analysis.facts if isinstance(analysis.facts, dict) else {}
         if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
             return  # not read as an email (every email the extractor reads has that fact)
-        mid, parent = analysis.facts.get("message_id"), analysis.facts.get("parent_message_id")
-        if not (isinstance(mid, str) and mid.strip()) and not (
-            isinstance(parent, str) and parent.strip()
-        ):
-            return
-        quotes = isinstance(parent, str) and parent.strip() and _quotes(analysis.text)
-        self._shas.append(sha256)
-        self._mid.append(_hash64(_norm_id(mid)) if isinstance(mid, str) and mid.strip() else 0)
-        self._parent.append(_hash64(_norm_id(parent)) if quotes else 0)
+        mid = id_hash(facts.get("message_id"))
+        parent = id_hash(facts.get("parent_message_id"))
+        if parent and not _quotes(analysis.text):
+            parent = 0  # only a reply that quotes is read back
+        if mid or parent:
+            self._shas.append(sha256)
+            self._mid.append(mid)
+            self._parent.append(parent)
 
     def pairs(self) -> list[tuple[str, str]]:
         """(reply sha256, answered sha256) for every answered email held in the dump."""
