@@ -187,9 +187,9 @@ def in_order(items: list[_Numbered]) -> bool:
 
 
 def _between(item: _Numbered, around: list[_Numbered]) -> bool:
-    """Whether photos are numbered both just before and just after ``item`` (``around``
-    sorted by counter): one contradiction then sits between two photos that agree with each
-    other, so ``item`` is the odd one out, not its neighbour."""
+    """Whether photos of the ordered run are numbered both before and after ``item``: one
+    contradiction then sits between photos that agree with each other, so ``item`` is the
+    odd one out, not its neighbour."""
     return any(o.counter < item.counter for o in around) and any(
         o.counter > item.counter for o in around
     )
