@@ -13,6 +13,8 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from authenticity.config import Settings
 from authenticity.dumpwide.quotes import compare, quoted_blocks
@@ -320,3 +322,46 @@ def test_an_outlook_html_reply_is_read_through_its_header_block():
         "900",
         "500",
     )
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "> ",
+        ">> ",
+        "On Mon, Apr 10, 2017 at 11:00 AM, Alice <a@x.example> wrote:",
+        "Le 10 avr. 2017 à 11:00, A a écrit :",
+        "From: Alice",
+        "Sent: Monday, April 10, 2017",
+        "-----Original Message-----",
+        "https://x.example/" + "a" * 300,
+        "a@b.example",
+        "12 500",
+        "Date: 2017-04-10",
+        "\u00a0",
+        "a" * 5000,
+        "é" * 200,
+        "<img.png>",
+        ":" * 50,
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(_LINE_PIECES, st.text(max_size=80)), max_size=40),
+    st.lists(st.one_of(_LINE_PIECES, st.text(max_size=80)), max_size=40),
+)
+def test_quote_parsing_survives_any_text(reply_lines, body_lines):
+    """Any text: no exception, and each call stays fast (bounded patterns, capped words)."""
+    import time
+
+    from authenticity.dumpwide.attribution import attribution_date
+    from authenticity.dumpwide.quotes import compare_copies
+
+    reply, body = "\n".join(reply_lines), "\n".join(body_lines)
+    started = time.perf_counter()
+    for block in quoted_blocks(reply):
+        compare(body, block)
+    compare_copies(body, reply)
+    attribution_date(reply)
+    assert time.perf_counter() - started < 2.0
