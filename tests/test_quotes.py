@@ -333,6 +333,9 @@ _LINE_PIECES = st.sampled_from(
         "From: Alice",
         "Sent: Monday, April 10, 2017",
         "-----Original Message-----",
+        "---------- Forwarded message ---------",
+        "Subject: Salle",
+        "Objet : RE: Salle",
         "https://x.example/" + "a" * 300,
         "a@b.example",
         "12 500",
@@ -356,6 +359,7 @@ def test_quote_parsing_survives_any_text(reply_lines, body_lines):
     import time
 
     from authenticity.dumpwide.attribution import attribution_date
+    from authenticity.dumpwide.forwards import forwarded
     from authenticity.dumpwide.quotes import compare_copies
 
     reply, body = "\n".join(reply_lines), "\n".join(body_lines)
@@ -364,4 +368,77 @@ def test_quote_parsing_survives_any_text(reply_lines, body_lines):
         compare(body, block)
     compare_copies(body, reply)
     attribution_date(reply)
+    forwarded(reply)
     assert time.perf_counter() - started < 2.0
+
+
+def _forward(body: str, *, header: str, mid: str = "<fwd-1@campagne.example>") -> bytes:
+    when = dt.datetime(2017, 4, 12, 8, 0, tzinfo=dt.UTC)
+    text = "Pour info, vois le montant.\n\n" + header + "\n\n" + body
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "julien@campagne.example", "hugo@campagne.example"
+    msg["Subject"], msg["Message-ID"] = "Fwd: Salle de Lyon", mid
+    msg["Date"] = format_datetime(when)
+    msg.set_content(text)
+    return msg.as_bytes()
+
+
+GMAIL_FORWARD = (
+    "---------- Forwarded message ---------\nFrom: Alice <alice@campagne.example>\n"
+    "Date: Mon, Apr 10, 2017 at 11:00 AM\nSubject: Salle de Lyon\n"
+    "To: <julien@campagne.example>"
+)
+OUTLOOK_FORWARD = (
+    "-----Original Message-----\nDe : alice@campagne.example\n"
+    "Envoyé : lundi 10 avril 2017 11:00\nÀ : Julien\nObjet : RE: Salle de Lyon"
+)
+
+
+def test_forwarded_header_is_read():
+    from authenticity.dumpwide.forwards import forwarded, same_sender, subject_key
+
+    held = forwarded("Pour info.\n\n" + GMAIL_FORWARD + "\n\n" + BODY)
+    assert held is not None
+    assert (held.sender, held.subject, held.day.isoformat()) == (
+        "Alice <alice@campagne.example>",
+        "Salle de Lyon",
+        "2017-04-10",
+    )
+    assert held.text.strip().startswith("Bonjour Julien")
+    assert same_sender(held.sender, "Alice Martin <ALICE@campagne.example>")
+    assert same_sender("Alice Martin", "Alice Martin <alice@campagne.example>")
+    assert not same_sender("Bob <bob@campagne.example>", "Alice <alice@campagne.example>")
+    assert subject_key("RE: TR: Salle de  Lyon") == subject_key("Salle de Lyon") != 0
+    assert forwarded("Vu.\n\n" + GMAIL_FORWARD.replace("Date: Mon, Apr 10, 2017", "")) is None
+
+
+@pytest.mark.parametrize("header", [GMAIL_FORWARD, OUTLOOK_FORWARD])
+def test_an_original_changed_after_it_was_forwarded_is_flagged(header):
+    forged = _original(BODY.replace("12 500", "12 900"))
+    files = {"alice/lyon.eml": forged, "hugo/fwd.eml": _forward(BODY, header=header)}
+    found = dump_findings_of(files, CODE)
+    (mine,) = found["alice/lyon.eml"]
+    assert mine.severity is Severity.MEDIUM and mine.evidence["other_paths"] == ["hugo/fwd.eml"]
+    assert (mine.evidence["changes"][0]["body"], mine.evidence["changes"][0]["quoted"]) == (
+        "900",
+        "500",
+    )
+    assert "A forward in the dump (hugo/fwd.eml) forwards this email" in mine.message
+    (pointer,) = found["hugo/fwd.eml"]
+    assert pointer.severity is Severity.INFO and pointer.evidence["role"] == "forward"
+    # untouched: nothing
+    untouched = {"alice/lyon.eml": _original(), "hugo/fwd.eml": _forward(BODY, header=header)}
+    assert dump_findings_of(untouched, CODE) == {"alice/lyon.eml": [], "hugo/fwd.eml": []}
+
+
+def test_a_corrected_message_sent_again_the_same_day_is_not_flagged():
+    """Alice sent the figure wrong, then again corrected under the same subject; the forward
+    holds the second word for word, so the first is another message, not an altered one."""
+    first = _original(BODY.replace("12 500", "21 500"))
+    second = _mail(
+        body=BODY, sender="alice@campagne.example",
+        when=dt.datetime(2017, 4, 10, 9, 30, tzinfo=dt.UTC), mid="<budget-avril-2@x.example>",
+        answers=None,
+    )  # fmt: skip
+    files = {"a/1.eml": first, "a/2.eml": second, "h/fwd.eml": _forward(BODY, header=GMAIL_FORWARD)}
+    assert all(v == [] for v in dump_findings_of(files, CODE).values())

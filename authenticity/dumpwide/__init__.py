@@ -13,6 +13,7 @@ from typing import Any
 from authenticity.dumpwide._common import MemoryResolver, Resolver, by_path, distinct_contents
 from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings, script_of
 from authenticity.dumpwide.email import EmailCollector, email_findings
+from authenticity.dumpwide.forwards import ForwardCollector
 from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
 from authenticity.dumpwide.numbering import NumberingCollector
@@ -36,9 +37,9 @@ class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
     facts, image fingerprints, PDF creation dates and writers, photos' cameras and capture
-    times, email thread ids), then :meth:`findings` returns the extra findings per sha256,
-    fetching the few texts (and pictures, and photos' names) it needs again through a
-    :class:`Resolver` (the results store, and the source, at scan time)."""
+    times, email thread ids and subjects), then :meth:`findings` returns the extra findings
+    per sha256, fetching the few texts (and pictures, and photos' names) it needs again
+    through a :class:`Resolver` (the results store, and the source, at scan time)."""
 
     def __init__(self) -> None:
         self.baseline = BaselineCollector()
@@ -48,6 +49,7 @@ class DumpWide:
         self.pdfs = PdfCollector()
         self.numbering = NumberingCollector()
         self.quotes = QuoteCollector()
+        self.forwards = ForwardCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -59,6 +61,7 @@ class DumpWide:
         self.pdfs.add(sha256, analysis)
         self.numbering.add(sha256, analysis)
         self.quotes.add(sha256, analysis)
+        self.forwards.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -70,6 +73,7 @@ class DumpWide:
             self.pdfs.findings(resolver),
             self.numbering.findings(resolver),
             self.quotes.findings(resolver),
+            self.forwards.findings(resolver),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -80,7 +84,7 @@ def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
     """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
-    PDF, camera-numbering and quoted-text passes.
+    PDF, camera-numbering, quoted-text and forwarded-text passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths

@@ -99,7 +99,7 @@ AUTOMATED_EXPLAINS = ("EMAIL_WRITTEN_BY_SCRIPT",)
 _VERSION_LIKE = re.compile(r"^\d+(?:\.\d+)+$")
 
 
-def _hash64(text: str) -> int:
+def hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
@@ -196,7 +196,7 @@ class EmailCollector:
         if "@" not in addr:
             return
         mid = facts.get("message_id")
-        key = id_hash(mid) or _hash64(sha256)
+        key = id_hash(mid) or hash64(sha256)
         scripted = bool(facts.get("python_email_traces")) and not (
             facts.get("x_mailer") or facts.get("user_agent")
         )
@@ -233,10 +233,10 @@ class EmailCollector:
         index = len(self._emails)
         self._emails.append(sha256)
         mid = facts.get("message_id")
-        self._email_mid.append(_hash64(mid.strip().lower()) if isinstance(mid, str) else index)
+        self._email_mid.append(hash64(mid.strip().lower()) if isinstance(mid, str) else index)
         self._email_signed.append(1 if facts.get("has_dkim_signature") else 0)
         for by, qid in dict.fromkeys(ids):
-            self._qid_keys.append(_hash64(f"{by} {qid}"))
+            self._qid_keys.append(hash64(f"{by} {qid}"))
             self._qid_owner.append(index)
 
     def _add_thread(self, sha256: str, facts: dict) -> None:
@@ -459,7 +459,7 @@ def id_hash(message_id: object) -> int:
     0 for a missing or empty one."""
     if not isinstance(message_id, str) or not message_id.strip():
         return 0
-    return _hash64(_norm_id(message_id))
+    return hash64(_norm_id(message_id))
 
 
 def email_findings(items: Sequence[tuple[Document, Analysis]]) -> dict[str, list[Finding]]:

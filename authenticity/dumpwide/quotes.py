@@ -176,7 +176,7 @@ def _changes(
     return changes, last_q - first_q
 
 
-def _body_signed(analysis: Analysis) -> bool:
+def body_signed(analysis: Analysis) -> bool:
     """Whether a DKIM body hash covering the whole body still verifies."""
     dkim = analysis.facts.get("dkim") if isinstance(analysis.facts, dict) else None
     sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
@@ -285,7 +285,7 @@ class QuoteCollector:
                 {s for reply, original, *_ in differing + redated for s in (reply, original)}
             )
             for reply, original, changes, compared, signed in differing:
-                for sha, found in _findings(reply, original, changes, compared, signed, paths):
+                for sha, found in pair_findings(reply, original, changes, compared, signed, paths):
                     out.setdefault(sha, []).append(found)
             for reply, original, header, line, sent in redated:
                 for sha, found in _date_findings(reply, original, header, line, sent, paths):
@@ -302,7 +302,7 @@ def copy_verdicts(
     ``EMAIL_COPIES_BODIES_DIFFER`` (low): one of them was altered, this check cannot tell
     which. The message text holds ``{others}`` for the other copies' paths."""
     members = [s for s in group if s in analyses and analyses[s].text and analyses[s].text.strip()]
-    signed = {s for s in members if _body_signed(analyses[s])}
+    signed = {s for s in members if body_signed(analyses[s])}
     diff: dict[tuple[str, str], list[Change]] = {}
     same: dict[str, set[str]] = {s: set() for s in members}
     for i, a in enumerate(members):
@@ -386,7 +386,7 @@ def _differing(
         for block in quoted_blocks(r.text):
             result = compare(o.text, block)
             if result is not None and result[0]:
-                yield reply, original, result[0], result[1], _body_signed(o)
+                yield reply, original, result[0], result[1], body_signed(o)
                 break
 
 
@@ -452,18 +452,29 @@ def _date_findings(
     )
 
 
-def _findings(
+#: How a finding names the email holding the copy of the text, by kind.
+_HOLDER = {
+    "reply": ("reply", "quotes", "the email it answers"),
+    "forward": ("forward", "forwards", "the email it forwards"),
+}
+
+
+def pair_findings(
     reply: str,
     original: str,
     changes: list[Change],
     compared: int,
     signed: bool,
     paths: dict[str, list[str]],
+    kind: str = "reply",
 ) -> Iterable[tuple[str, Finding]]:
+    """The pair of findings for an answered (or forwarded) email whose text differs from
+    the copy a reply quotes (or a forward holds); ``kind``: "reply" or "forward"."""
+    noun, verb, answered = _HOLDER[kind]
     listed = changes[:MAX_LISTED]
     shown = "; ".join(
         f"after \u201c{c.context}\u201d the body has \u201c{c.body or '(nothing)'}\u201d, "
-        f"the quote \u201c{c.quoted}\u201d"
+        f"the {noun} \u201c{c.quoted}\u201d"
         for c in listed[:2]
     )
     evidence: dict[str, Any] = {
@@ -472,32 +483,32 @@ def _findings(
         "words_compared": compared,
         "body_signed": signed,
     }
-    reply_paths, reply_name = other_copy(paths, reply, "a reply in the dump")
-    orig_paths, orig_name = other_copy(paths, original, "the email it answers")
+    reply_paths, reply_name = other_copy(paths, reply, f"a {noun} in the dump")
+    orig_paths, orig_name = other_copy(paths, original, answered)
     count = f"{len(changes)} difference(s) in {compared} quoted words"
     if signed:
         on_original = (
-            f"A reply in the dump ({reply_name}) quotes this email with other words ({count}: "
+            f"A {noun} in the dump ({reply_name}) {verb} this email with other words ({count}: "
             f"{shown}). This body still matches its DKIM body hash, so it is as sent: the "
-            "reply's quote was altered."
+            f"{noun}'s copy was altered."
         )
         on_reply = (
-            f"This reply quotes {orig_name} with other words than that email holds ({count}: "
-            f"{shown}), and that email's body still matches its DKIM signature: the quote "
-            "here was altered after the reply was written, or the reply was made up."
+            f"This {noun} {verb} {orig_name} with other words than that email holds ({count}: "
+            f"{shown}), and that email's body still matches its DKIM signature: the copy "
+            f"here was altered after the {noun} was written, or the {noun} was made up."
         )
         sev_original, sev_reply = Severity.INFO, Severity.MEDIUM
     else:
         on_original = (
-            f"A reply in the dump ({reply_name}) quotes this email, and its quote differs from "
-            f"this body where the rest agrees word for word ({count}: {shown}). The quote was "
-            "written when the reply was sent, so this body was changed after that (or the "
-            "reply's quote was)."
+            f"A {noun} in the dump ({reply_name}) {verb} this email, and its copy differs from "
+            f"this body where the rest agrees word for word ({count}: {shown}). That copy was "
+            f"written when the {noun} was sent, so this body was changed after that (or the "
+            f"{noun}'s copy was)."
         )
         on_reply = (
-            f"This reply's quote of {orig_name} differs from that email's body ({count}: "
-            f"{shown}): one of the two texts was changed after the reply was written; the "
-            "answered email gets the finding that counts."
+            f"This {noun}'s copy of {orig_name} differs from that email's body ({count}: "
+            f"{shown}): one of the two texts was changed after the {noun} was written; the "
+            f"{answered[4:]} gets the finding that counts."
         )
         sev_original, sev_reply = Severity.MEDIUM, Severity.INFO
     yield (
@@ -515,6 +526,6 @@ def _findings(
             "EMAIL_BODY_DIFFERS_FROM_QUOTE",
             sev_reply,
             on_reply,
-            {**evidence, "role": "reply", "other_sha256": original, "other_paths": orig_paths},
+            {**evidence, "role": kind, "other_sha256": original, "other_paths": orig_paths},
         ),
     )
