@@ -3,7 +3,9 @@
 Builds N text documents (10 % of them modified copies of another) plus metadata for the
 baseline, then times each module of :mod:`authenticity.dumpwide`. Then N emails, half of
 them replies quoting the message they answer (1 % of the answered bodies changed after
-the reply: the quoted-text pass must find those and nothing else), and N/2 camera photos
+the reply: the quoted-text pass must find those and nothing else; a tenth of the emails
+forward an earlier one, and the forwarded-text pass must find the altered ones among
+those), and N/2 camera photos
 numbered in series (1 % of them moved in time), timed through the streaming collectors
 with an in-memory resolver.
 """
@@ -20,6 +22,7 @@ from authenticity.dumpwide import MemoryResolver, dump_findings
 from authenticity.dumpwide._common import distinct_contents
 from authenticity.dumpwide.baseline import baseline_findings
 from authenticity.dumpwide.email import email_findings
+from authenticity.dumpwide.forwards import ForwardCollector
 from authenticity.dumpwide.neardup import neardup_findings
 from authenticity.dumpwide.numbering import NumberingCollector
 from authenticity.dumpwide.quotes import QuoteCollector
@@ -74,18 +77,29 @@ def _doc(path: str, text: str, mime: str, meta: Metadata, facts: dict) -> tuple:
     )
 
 
-def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]], int, int]:
-    """(occurrences, altered answered emails, moved photos): n emails, n // 2 photos."""
+def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]], dict[str, int]]:
+    """(occurrences, expected counts): n emails (half of them replies quoting what they
+    answer, a tenth forwards of an earlier message) and n // 2 numbered photos; 1 % of
+    the answered emails altered afterwards, a few photos moved in time."""
     rng = random.Random(seed)
     vocab = [f"mot{i}" for i in range(5_000)] + [str(i) for i in range(1000)]
     items: list[tuple[Document, Analysis]] = []
     bodies: list[tuple[str, str]] = []  # (Message-ID, body as sent)
-    altered = 0
+    forwarded: set[int] = set()
+    start = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
     for i in range(n):
         mid = f"<{i}@campagne.example>"
-        facts: dict = {"message_id": mid, "has_dkim_signature": False}
+        when = start + dt.timedelta(hours=i)
+        facts: dict = {
+            "message_id": mid,
+            "has_dkim_signature": False,
+            "subject": f"Sujet {i}",
+            "from": "Alice <alice@campagne.example>",
+            "date": when,
+        }
         own = "\n".join(" ".join(rng.choices(vocab, k=12)) for _ in range(rng.randint(2, 12)))
-        if bodies and rng.random() < 0.5:
+        roll = rng.random()
+        if bodies and roll < 0.5:
             parent, quoted = rng.choice(bodies)
             facts["parent_message_id"] = parent
             text = (
@@ -93,31 +107,43 @@ def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]
                 + "\n\nOn Monday, Alice wrote:\n"
                 + "\n".join("> " + line for line in quoted.splitlines())
             )
+        elif bodies and roll < 0.6:
+            j = rng.randrange(len(bodies))
+            forwarded.add(j)
+            sent = start + dt.timedelta(hours=j)
+            text = (
+                own
+                + "\n\n---------- Forwarded message ---------\nFrom: Alice "
+                + f"<alice@campagne.example>\nDate: {sent:%a, %b %d, %Y at %H:%M}\n"
+                + f"Subject: Sujet {j}\n\n"
+                + bodies[j][1]
+            )
         else:
             text = own
         bodies.append((mid, text))
         items.append(_doc(f"mail/{i:06d}.eml", text, "message/rfc822", Metadata(), facts))
     answered = {a.facts.get("parent_message_id") for _d, a in items}
+    expected = {"altered answered": 0, "altered forwarded": 0, "moved photos": 0}
     for k, (doc, analysis) in enumerate(items):  # change a word of 1 % of the answered ones
         if k % 100 == 7 and analysis.facts["message_id"] in answered:
             words = analysis.text.split(" ")
             words[5] = "9999"
             text = " ".join(words)
             items[k] = _doc(doc.path, text, analysis.mime, analysis.metadata, analysis.facts)
-            altered += 1
-    moved = 0
-    start = dt.datetime(2016, 1, 1)
+            expected["altered answered"] += 1
+            expected["altered forwarded"] += k in forwarded
+    photo_start = dt.datetime(2016, 1, 1)
     for i in range(n // 2):
         camera = i % 4
         counter = 1000 + i // 4
-        taken = start + dt.timedelta(hours=6 * (i // 4), minutes=camera)
+        taken = photo_start + dt.timedelta(hours=6 * (i // 4), minutes=camera)
         if i % 997 == 500:  # a few hundred numbers apart, on each camera in turn
             taken += dt.timedelta(days=270)
-            moved += 1
+            expected["moved photos"] += 1
         meta = Metadata(make="Canon", model=f"Canon EOS {camera}D")
         facts = {"exif_datetime_original": taken}
         items.append(_doc(f"photos/{camera}/IMG_{counter:04d}.JPG", "", "image/jpeg", meta, facts))
-    return items, altered, moved
+    return items, expected
 
 
 def time_collector(name: str, collector, items: list[tuple[Document, Analysis]], code: str) -> int:
@@ -149,9 +175,10 @@ def main() -> None:
     started = time.perf_counter()
     dump_findings(items)
     print(f"{'total':9s} {time.perf_counter() - started:7.2f} s  for {n:,} documents")
-    threads, altered, moved = build_threads(n)
-    print(f"\n{n:,} emails ({altered} answered bodies altered), {n // 2:,} photos ({moved} moved)")
+    threads, expected = build_threads(n)
+    print(f"\n{n:,} emails, {n // 2:,} photos; expected: {expected}")
     time_collector("quotes", QuoteCollector(), threads, "EMAIL_BODY_DIFFERS_FROM_QUOTE")
+    time_collector("forwards", ForwardCollector(), threads, "EMAIL_BODY_DIFFERS_FROM_QUOTE")
     time_collector("numbering", NumberingCollector(), threads, "TS_OUT_OF_CAMERA_SEQUENCE")
 
 
