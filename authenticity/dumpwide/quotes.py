@@ -68,6 +68,12 @@ MAX_COPIES = 20
 #: Calendar days a reply's quote header may differ from the answered Date (the header is
 #: in the replier's time zone, up to a day off).
 HEADER_DATE_SLACK_DAYS = 1
+#: A quote-header date further than this from the Date makes the date finding high.
+HEADER_DATE_HIGH_DAYS = 30
+#: A changed figure is high evidence when at least this many quoted words agree around it
+#: and there are no more than MAX_CHANGES_HIGH changes.
+MIN_WORDS_HIGH = 20
+MAX_CHANGES_HIGH = 3
 #: Pairs whose texts are fetched at once.
 BATCH = 200
 #: Changes listed in a finding.
@@ -174,6 +180,21 @@ def _changes(
         context = " ".join(b[max(0, i1 - CONTEXT_WORDS) : i1])
         changes.append(Change(" ".join(b[i1:i2]), " ".join(q[j1:j2]), context))
     return changes, last_q - first_q
+
+
+def changed_figure(changes: list[Change], compared: int) -> bool:
+    """Whether a comparison shows a number replaced by another number in a stretch that
+    otherwise agrees (at least :data:`MIN_WORDS_HIGH` words, at most
+    :data:`MAX_CHANGES_HIGH` changes): the forger's usual edit, and one no client's
+    rendering makes (renderings differ in spaces, punctuation, links, accents, not digits)."""
+    return (
+        compared >= MIN_WORDS_HIGH
+        and 0 < len(changes) <= MAX_CHANGES_HIGH
+        and any(
+            any(ch.isdigit() for ch in c.body) and any(ch.isdigit() for ch in c.quoted)
+            for c in changes
+        )
+    )
 
 
 def body_signed(analysis: Analysis) -> bool:
@@ -304,6 +325,7 @@ def copy_verdicts(
     members = [s for s in group if s in analyses and analyses[s].text and analyses[s].text.strip()]
     signed = {s for s in members if body_signed(analyses[s])}
     diff: dict[tuple[str, str], list[Change]] = {}
+    span: dict[tuple[str, str], int] = {}  # words compared
     same: dict[str, set[str]] = {s: set() for s in members}
     for i, a in enumerate(members):
         for b in members[i + 1 :]:
@@ -313,6 +335,7 @@ def copy_verdicts(
             if result[0]:
                 diff[(a, b)] = result[0]
                 diff[(b, a)] = [Change(c.quoted, c.body, c.context) for c in result[0]]
+                span[(a, b)] = span[(b, a)] = result[1]
             else:
                 same[a].add(b)
                 same[b].add(a)
@@ -336,7 +359,8 @@ def copy_verdicts(
         if not others or x in signed or (x not in altered and set(others) <= altered):
             continue  # as sent, or its differences are the altered copies'
         against_signed = [y for y in others if y in signed]
-        changes = diff[(x, against_signed[0] if against_signed else others[0])]
+        other = against_signed[0] if against_signed else others[0]
+        changes = diff[(x, other)]
         shown = "; ".join(
             f"after \u201c{c.context}\u201d this copy has \u201c{c.body or '(nothing)'}\u201d, "
             f"the other \u201c{c.quoted or '(nothing)'}\u201d"
@@ -366,7 +390,9 @@ def copy_verdicts(
                     f"them ({shown})."
                 )
             message = f"{where} Relays do not rewrite a message's text: this copy was altered."
-            yield x, Finding("EMAIL_COPY_BODY_ALTERED", Severity.MEDIUM, message, evidence), others
+            figure = changed_figure(changes, span[(x, other)])
+            severity = Severity.HIGH if figure else Severity.MEDIUM
+            yield x, Finding("EMAIL_COPY_BODY_ALTERED", severity, message, evidence), others
         else:
             message = (
                 f"Another copy of this message (same Message-ID) is in the dump ({{others}}) "
@@ -429,7 +455,7 @@ def _date_findings(
         original,
         Finding(
             "EMAIL_DATE_DIFFERS_FROM_QUOTE",
-            Severity.MEDIUM,
+            Severity.HIGH if gap > HEADER_DATE_HIGH_DAYS else Severity.MEDIUM,
             f"A reply in the dump ({reply_name}) heads its quote of this email with "
             f"\u201c{line[:200]}\u201d: sent on {header.isoformat()}, {gap} days from this "
             f"email's Date ({sent.isoformat()}). The reply's client wrote that line from the "
@@ -471,6 +497,7 @@ def pair_findings(
     """The pair of findings for an answered (or forwarded) email whose text differs from
     the copy a reply quotes (or a forward holds); ``kind``: "reply" or "forward"."""
     noun, verb, answered = _HOLDER[kind]
+    strong = Severity.HIGH if changed_figure(changes, compared) else Severity.MEDIUM
     listed = changes[:MAX_LISTED]
     shown = "; ".join(
         f"after \u201c{c.context}\u201d the body has \u201c{c.body or '(nothing)'}\u201d, "
@@ -497,7 +524,7 @@ def pair_findings(
             f"{shown}), and that email's body still matches its DKIM signature: the copy "
             f"here was altered after the {noun} was written, or the {noun} was made up."
         )
-        sev_original, sev_reply = Severity.INFO, Severity.MEDIUM
+        sev_original, sev_reply = Severity.INFO, strong
     else:
         on_original = (
             f"A {noun} in the dump ({reply_name}) {verb} this email, and its copy differs from "
@@ -510,7 +537,7 @@ def pair_findings(
             f"{shown}): one of the two texts was changed after the {noun} was written; the "
             f"{answered[4:]} gets the finding that counts."
         )
-        sev_original, sev_reply = Severity.MEDIUM, Severity.INFO
+        sev_original, sev_reply = strong, Severity.INFO
     yield (
         original,
         Finding(
