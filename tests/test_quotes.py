@@ -81,9 +81,10 @@ def test_quoted_blocks_of_bottom_and_top_posted_replies():
     ]
     assert quoted_blocks("Ok\n> a\nmy answer\n> b\n") == [" a", " b"]  # inline replies
     outlook = "Vu.\n\n-----Original Message-----\nFrom: Alice\nSent: Monday\n\nLe texte."
-    assert quoted_blocks(outlook) == ["From: Alice\nSent: Monday\n\nLe texte."]
+    # the header block's fields are not part of the quoted text
+    assert quoted_blocks(outlook) == ["\nLe texte."]
     assert quoted_blocks("Vu.\n\nDe : Alice Martin\nEnvoye : lundi\nObjet : x\n\nTexte") == [
-        "Envoye : lundi\nObjet : x\n\nTexte"
+        "\nTexte"
     ]
     german = "Gut.\n\nAm 10.04.2017 um 11:00 schrieb Alice <alice@x.example>:\nDer Text."
     assert quoted_blocks(german) == ["Der Text."]
@@ -513,3 +514,19 @@ def test_a_real_email_changed_after_a_reply_quoted_it(tmp_path, old, new, severi
     ] == []
     if severity == "high":
         assert card["verdict"] in ("suspicious", "likely_forged")
+
+
+def test_an_outlook_reply_is_compared_once():
+    """An Outlook reply heads its quote with the -----Original Message----- block a forward
+    has; it answers by In-Reply-To, so only the quoted-text pass compares it."""
+    forged = _original(BODY.replace("12 500", "12 900"))
+    text = "Vu.\n\n" + OUTLOOK_FORWARD + "\n\n" + BODY
+    reply = _mail(
+        body=text, sender="julien@campagne.example",
+        when=dt.datetime(2017, 4, 10, 15, 0, tzinfo=dt.UTC), mid="<re-4@campagne.example>",
+        answers=ORIGINAL_ID,
+    )  # fmt: skip
+    found = dump_findings_of({"a/lyon.eml": forged, "j/re.eml": reply}, CODE)
+    (mine,) = found["a/lyon.eml"]
+    assert mine.evidence["other_paths"] == ["j/re.eml"]
+    assert [f.evidence["role"] for f in found["j/re.eml"]] == ["reply"]

@@ -88,6 +88,16 @@ def _date(year: str, month: int | None, day: str | int) -> dt.date | None:
         return None
 
 
+#: A field line of a quoted or forwarded message's header block (From, Sent, To, Cc,
+#: Subject, Date... in the languages above); ``name`` and ``value`` groups.
+HEADER_FIELD = re.compile(
+    r"^\s*\*?(?P<name>from|de|von|da|van|to|à|a|an|para|aan|cc|bcc|cci|subject|objet|betreff"
+    r"|asunto|oggetto|onderwerp|date|sent|envoyé|envoye|gesendet|datum|fecha|enviado|inviato"
+    r"|data|verzonden|importance|priorité|reply-to)\s*:\*?\s*(?P<value>.{0,300})$",
+    re.IGNORECASE,
+)
+
+
 def is_quote_header(line: str) -> bool:
     """Whether a line heads a quoted message: an ``On ... wrote:`` line, an original-message
     separator, or the From line of Outlook's header block."""

@@ -12,6 +12,10 @@ differences give ``EMAIL_BODY_DIFFERS_FROM_QUOTE`` with ``role`` ``forward`` on 
 forward's side: medium on the original, info on the forward (reversed when the original's
 DKIM body hash verifies).
 
+Emails that answer another (In-Reply-To or References) are left to the quoted-text pass,
+which finds their original by its Message-ID: an Outlook reply heads its quote with the
+same ``-----Original Message-----`` block and would otherwise be compared twice.
+
 When several emails of the dump fit one header (a message sent again the same day with a
 correction) and one of them matches the forwarded text exactly, the others are different
 messages, not altered copies, and nothing is said about them.
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from authenticity.dumpwide._common import Resolver
-from authenticity.dumpwide.attribution import MAX_LINE, parse_header_date
+from authenticity.dumpwide.attribution import HEADER_FIELD, MAX_LINE, parse_header_date
 from authenticity.dumpwide.email import hash64
 from authenticity.dumpwide.quotes import BATCH, body_signed, compare, pair_findings
 from authenticity.model import Analysis, Finding
@@ -52,13 +56,9 @@ _SEPARATOR = re.compile(
     r"|anfang der weitergeleiteten nachricht)\s*:)\s*$",
     re.IGNORECASE,
 )
-_FIELD = re.compile(
-    r"^\s*\*?(?P<name>from|de|von|da|van|subject|objet|betreff|asunto|oggetto|onderwerp|date"
-    r"|sent|envoyé|envoye|gesendet|datum|fecha|enviado|inviato|data|verzonden)\s*:\*?\s*"
-    r"(?P<value>.{0,300})$",
-    re.IGNORECASE,
-)
 _FROM = {"from", "de", "von", "da", "van"}
+_DATE = {"date", "sent", "envoyé", "envoye", "gesendet", "datum", "fecha", "enviado", "inviato"}
+_DATE |= {"data", "verzonden"}
 _SUBJECT = {"subject", "objet", "betreff", "asunto", "oggetto", "onderwerp"}
 _SUBJECT_PREFIX = re.compile(
     r"^(?:\s*(?:re|fw|fwd|tr|aw|wg|rv|r|sv|vs|antw|res|enc|rif|i)\s*(?:\[\d{1,3}\])?\s*:\s*)+",
@@ -100,7 +100,7 @@ def forwarded(text: str) -> Forwarded | None:
                 if fields:
                     break
                 continue
-            m = _FIELD.match(current) if len(current) <= MAX_LINE else None
+            m = HEADER_FIELD.match(current) if len(current) <= MAX_LINE else None
             if m is None:
                 continue
             name = m["name"].casefold()
@@ -108,7 +108,7 @@ def forwarded(text: str) -> Forwarded | None:
                 fields.setdefault("from", m["value"].strip())
             elif name in _SUBJECT:
                 fields.setdefault("subject", m["value"].strip())
-            elif day is None:
+            elif day is None and name in _DATE:
                 day = parse_header_date(current)
         if fields.get("from") and fields.get("subject") and day is not None:
             return Forwarded(fields["from"], fields["subject"], day, "\n".join(lines[end + 1 :]))
@@ -154,6 +154,8 @@ class ForwardCollector:
             self._shas.append(sha256)
             self._subject.append(key)
             self._day.append(day)
+        if facts.get("parent_message_id"):
+            return  # a reply (or a forward within a thread): the quoted-text pass has it
         found = forwarded(analysis.text) if analysis.text else None
         if found is not None and len(self._forwards) < MAX_FORWARDS:
             fkey = subject_key(found.subject)

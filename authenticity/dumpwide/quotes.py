@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authenticity.dumpwide._common import Resolver, other_copy
-from authenticity.dumpwide.attribution import attribution_date, is_quote_header
+from authenticity.dumpwide.attribution import HEADER_FIELD, attribution_date, is_quote_header
 from authenticity.dumpwide.email import id_hash
 from authenticity.model import Analysis, Finding, Severity
 from authenticity.timeutil import as_utc, stored_datetime
@@ -121,7 +121,12 @@ def quoted_blocks(text: str) -> list[str]:
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if is_quote_header(line):
-            rest = "\n".join(lines[i + 1 :])
+            start = i + 1  # past the header block's fields (From, Sent, To, Subject...)
+            while start < len(lines) and (
+                HEADER_FIELD.match(lines[start]) or (start == i + 1 and not lines[start].strip())
+            ):
+                start += 1
+            rest = "\n".join(lines[start:])
             return [rest] if rest.strip() else []
     return []
 
