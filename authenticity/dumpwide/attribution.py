@@ -63,9 +63,12 @@ _BLOCK_DATE = re.compile(
 #: Lines between an Outlook block's From line and its date line, at most.
 BLOCK_GAP = 3
 #: The separator line some clients put above a quoted or forwarded message.
-_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:original message|message d'origine|ursprüngliche nachricht|mensaje original"
-    r"|messaggio originale|forwarded message|message transféré)\s*-{2,}\s*$",
+SEPARATOR = re.compile(
+    r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|message transfere"
+    r"|message d'origine|weitergeleitete nachricht|ursprüngliche nachricht|mensaje reenviado"
+    r"|mensaje original|messaggio inoltrato|messaggio originale|doorgestuurd bericht)\s*-{2,}"
+    r"|(?:begin forwarded message|début du message réexpédié|debut du message reexpedie"
+    r"|anfang der weitergeleiteten nachricht)\s*:)\s*$",
     re.IGNORECASE,
 )
 _WORD_DATE_DMY = re.compile(
@@ -102,7 +105,7 @@ def is_quote_header(line: str) -> bool:
     """Whether a line heads a quoted message: an ``On ... wrote:`` line, an original-message
     separator, or the From line of Outlook's header block."""
     return len(line) <= MAX_LINE and bool(
-        _ATTRIBUTION.match(line) or _SEPARATOR.match(line) or _BLOCK_FROM.match(line)
+        _ATTRIBUTION.match(line) or SEPARATOR.match(line) or _BLOCK_FROM.match(line)
     )
 
 

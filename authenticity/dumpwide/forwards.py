@@ -31,7 +31,12 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from authenticity.dumpwide._common import Resolver
-from authenticity.dumpwide.attribution import HEADER_FIELD, MAX_LINE, parse_header_date
+from authenticity.dumpwide.attribution import (
+    HEADER_FIELD,
+    MAX_LINE,
+    SEPARATOR,
+    parse_header_date,
+)
 from authenticity.dumpwide.email import hash64
 from authenticity.dumpwide.quotes import BATCH, body_signed, compare, pair_findings
 from authenticity.model import Analysis, Finding
@@ -48,17 +53,11 @@ DAY_SLACK = 1
 #: Forwards whose originals are looked for, per dump.
 MAX_FORWARDS = 50_000
 
-_SEPARATOR = re.compile(
-    r"^\s*(?:-{2,}\s*(?:forwarded message|original message|message transféré|message transfere"
-    r"|message d'origine|weitergeleitete nachricht|ursprüngliche nachricht|mensaje reenviado"
-    r"|mensaje original|messaggio inoltrato|messaggio originale|doorgestuurd bericht)\s*-{2,}"
-    r"|(?:begin forwarded message|début du message réexpédié|debut du message reexpedie"
-    r"|anfang der weitergeleiteten nachricht)\s*:)\s*$",
-    re.IGNORECASE,
-)
 _FROM = {"from", "de", "von", "da", "van"}
-_DATE = {"date", "sent", "envoyé", "envoye", "gesendet", "datum", "fecha", "enviado", "inviato"}
-_DATE |= {"data", "verzonden"}
+_DATE = {
+    "date", "sent", "envoyé", "envoye", "gesendet", "datum", "fecha", "enviado", "inviato",
+    "data", "verzonden",
+}  # fmt: skip
 _SUBJECT = {"subject", "objet", "betreff", "asunto", "oggetto", "onderwerp"}
 _SUBJECT_PREFIX = re.compile(
     r"^(?:\s*(?:re|fw|fwd|tr|aw|wg|rv|r|sv|vs|antw|res|enc|rif|i)\s*(?:\[\d{1,3}\])?\s*:\s*)+",
@@ -89,7 +88,7 @@ def forwarded(text: str) -> Forwarded | None:
     """The first forwarded message of a text that names its sender, subject and date."""
     lines = text.splitlines()
     for n, line in enumerate(lines[:MAX_LINES]):
-        if len(line) > MAX_LINE or not _SEPARATOR.match(line):
+        if len(line) > MAX_LINE or not SEPARATOR.match(line):
             continue
         fields: dict[str, str] = {}
         day: dt.date | None = None
