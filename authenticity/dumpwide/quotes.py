@@ -324,7 +324,8 @@ def copy_verdicts(
     """(sha256, finding, other copies' sha256) for the copies of one message whose texts
     differ. The copy that disagrees with a copy whose DKIM body hash verifies, or with
     every other copy while those agree (three or more), was altered:
-    ``EMAIL_COPY_BODY_ALTERED`` (medium). Otherwise each differing copy gets
+    ``EMAIL_COPY_BODY_ALTERED`` (medium; high for a changed figure, :func:`changed_figure`).
+    Otherwise each differing copy gets
     ``EMAIL_COPIES_BODIES_DIFFER`` (low): one of them was altered, this check cannot tell
     which. The message text holds ``{others}`` for the other copies' paths."""
     members = [s for s in group if s in analyses and analyses[s].text and analyses[s].text.strip()]
