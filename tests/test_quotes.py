@@ -530,3 +530,44 @@ def test_an_outlook_reply_is_compared_once():
     (mine,) = found["a/lyon.eml"]
     assert mine.evidence["other_paths"] == ["j/re.eml"]
     assert [f.evidence["role"] for f in found["j/re.eml"]] == ["reply"]
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (dt.datetime(2017, 4, 10, 15, 0, tzinfo=dt.UTC), None),  # as sent
+        (dt.datetime(2017, 4, 11, 1, 0, tzinfo=dt.UTC), None),  # within a day
+        (dt.datetime(2017, 4, 5, 9, 0, tzinfo=dt.UTC), "medium"),  # moved back 5 days
+        (dt.datetime(2017, 2, 1, 9, 0, tzinfo=dt.UTC), "high"),  # more than a month
+    ],
+)
+def test_a_reply_dated_before_the_message_it_quotes(when, expected):
+    """Found in the reply alone: the original need not be in the dump."""
+    quote = "\n".join("> " + line if line else ">" for line in BODY.splitlines())
+    body = "Vu.\n\nLe lun. 10 avr. 2017 a 11:00, Alice <alice@campagne.example> a ecrit :\n"
+    reply = _mail(
+        body=body + quote, sender="julien@campagne.example", when=when,
+        mid="<re-5@campagne.example>", answers=ORIGINAL_ID,
+    )  # fmt: skip
+    found = dump_findings_of({"j/re.eml": reply}, "EMAIL_DATE_BEFORE_QUOTED_MESSAGE")["j/re.eml"]
+    assert [f.severity.value for f in found] == ([expected] if expected else [])
+    if expected:
+        assert found[0].evidence["header_date"] == "2017-04-10"
+        assert "Nobody quotes a message before it was written" in found[0].message
+
+
+def test_a_whole_mbox_read_as_one_message_is_not_compared():
+    """The sample dump's mbox is also read as its first message, whose text carries the
+    next messages' raw headers (From:, Date:): those are no quote headers. Its messages
+    are scanned one by one as members."""
+    from authenticity.dumpwide.quotes import holds_mailbox
+
+    mbox = Path(__file__).resolve().parents[1] / "data" / "sample_dump" / "mail"
+    data = (mbox / "archive-2017-04.mbox").read_bytes()
+    assert holds_mailbox(data.decode("utf-8", "replace"))
+    codes = ("EMAIL_DATE_BEFORE_QUOTED_MESSAGE", "EMAIL_BODY_DIFFERS_FROM_QUOTE")
+    assert dump_findings_of({"mail/archive-2017-04.mbox": data}, *codes) == {
+        "mail/archive-2017-04.mbox": []
+    }
+    single = _gmail_reply()
+    assert not holds_mailbox(b"From julien@x Mon Apr 10 15:00:00 2017\n".decode() + single.decode())

@@ -38,7 +38,7 @@ from authenticity.dumpwide.attribution import (
     parse_header_date,
 )
 from authenticity.dumpwide.email import hash64
-from authenticity.dumpwide.quotes import BATCH, body_signed, compare, pair_findings
+from authenticity.dumpwide.quotes import BATCH, body_signed, compare, holds_mailbox, pair_findings
 from authenticity.model import Analysis, Finding
 from authenticity.timeutil import as_utc, stored_datetime
 
@@ -148,6 +148,8 @@ class ForwardCollector:
         facts = analysis.facts if isinstance(analysis.facts, dict) else {}
         if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
             return
+        if holds_mailbox(analysis.text):
+            return  # an mbox file; its messages are scanned one by one
         key, day = subject_key(facts.get("subject")), _day(analysis)
         if key and day:
             self._shas.append(sha256)

@@ -25,6 +25,10 @@ medium finding (its quote was altered) and the original the pointer.
 more than a day from the answered email's Date: medium on the answered email (its Date
 was moved after the reply was written), info on the reply.
 
+``EMAIL_DATE_BEFORE_QUOTED_MESSAGE`` needs no other file: an email whose own Date is
+more than a day before the date its quote header gives the quoted message
+(:func:`quoted_later`).
+
 ``EMAIL_COPY_BODY_ALTERED`` / ``EMAIL_COPIES_BODIES_DIFFER``: copies of one message
 (same Message-ID: the sender's and the recipients' mailboxes, a forward as attachment)
 whose texts differ (:func:`copy_verdicts`).
@@ -187,6 +191,34 @@ def _changes(
     return changes, last_q - first_q
 
 
+def quoted_later(text: str, sent: dt.datetime | None) -> Finding | None:
+    """``EMAIL_DATE_BEFORE_QUOTED_MESSAGE`` when an email's own Date is more than a day
+    before the date its first quote header gives the message it quotes: nobody quotes a
+    message before it was written, so this Date was moved back (or the header line was
+    edited). Medium; high beyond :data:`HEADER_DATE_HIGH_DAYS`. Needs no other file."""
+    header = attribution_date(text) if sent is not None else None
+    if header is None or sent is None:
+        return None
+    day = as_utc(sent).date() if sent.tzinfo else sent.date()
+    gap = (header[0] - day).days
+    if gap <= HEADER_DATE_SLACK_DAYS:
+        return None
+    return Finding(
+        "EMAIL_DATE_BEFORE_QUOTED_MESSAGE",
+        Severity.HIGH if gap > HEADER_DATE_HIGH_DAYS else Severity.MEDIUM,
+        f"This email quotes a message that its quote header dates {header[0].isoformat()} "
+        f"(\u201c{header[1][:200]}\u201d), {gap} days after this email's own Date "
+        f"({sent.isoformat()}). Nobody quotes a message before it was written: this Date was "
+        "moved back, or the header line was edited.",
+        {
+            "header_date": header[0].isoformat(),
+            "header_line": header[1][:300],
+            "date": sent.isoformat(),
+            "gap_days": gap,
+        },
+    )
+
+
 def changed_figure(changes: list[Change], compared: int) -> bool:
     """Whether a comparison shows a number replaced by another number in a stretch that
     otherwise agrees (at least :data:`MIN_WORDS_HIGH` words, at most
@@ -214,6 +246,17 @@ def body_signed(analysis: Analysis) -> bool:
     )
 
 
+#: An mbox envelope line ("From sender weekday month day hh:mm:ss year").
+_ENVELOPE = re.compile(r"^From \S{1,300} +\w{3} \w{3} +\d{1,2} \d\d:\d\d:\d\d \d{4}\s*$", re.M)
+
+
+def holds_mailbox(text: str) -> bool:
+    """Whether a text holds further messages of an mbox (an envelope line after its
+    start): a whole mailbox read as its first message, whose text carries the other
+    messages' raw headers. Such a text is not one email's and is not compared."""
+    return any(m.start() > 0 for m in _ENVELOPE.finditer(text or ""))
+
+
 def _quotes(text: str) -> bool:
     """Whether a text holds a quoted block (only such replies are read back)."""
     return bool(text) and ("\n>" in text or text.startswith(">") or bool(quoted_blocks(text)))
@@ -229,19 +272,28 @@ class QuoteCollector:
         self._shas: list[str] = []
         self._mid = array("Q")
         self._parent = array("Q")
+        #: Emails dated before the message they quote (found in the email alone).
+        self._own: dict[str, Finding] = {}
 
     def add(self, sha256: str, analysis: Analysis) -> None:
         facts = analysis.facts if isinstance(analysis.facts, dict) else {}
         if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
             return  # not read as an email (every email the extractor reads has that fact)
+        if holds_mailbox(analysis.text):
+            return  # an mbox file; its messages are scanned one by one
         mid = id_hash(facts.get("message_id"))
         parent = id_hash(facts.get("parent_message_id"))
-        if parent and not _quotes(analysis.text):
+        quotes = _quotes(analysis.text)
+        if parent and not quotes:
             parent = 0  # only a reply that quotes is read back
         if mid or parent:
             self._shas.append(sha256)
             self._mid.append(mid)
             self._parent.append(parent)
+        if quotes:
+            found = quoted_later(analysis.text, stored_datetime(facts.get("date")))
+            if found is not None:
+                self._own[sha256] = found
 
     def pairs(self) -> list[tuple[str, str]]:
         """(reply sha256, answered sha256) for every answered email held in the dump."""
@@ -265,9 +317,12 @@ class QuoteCollector:
         return sorted(sorted(g) for g in by_mid.values() if 1 < len(g) <= MAX_COPIES)
 
     def findings(self, resolver: Resolver | None = None) -> dict[str, list[Finding]]:
-        """sha256 -> EMAIL_BODY_DIFFERS_FROM_QUOTE, EMAIL_COPY_BODY_ALTERED and
-        EMAIL_COPIES_BODIES_DIFFER findings."""
+        """sha256 -> EMAIL_DATE_BEFORE_QUOTED_MESSAGE, EMAIL_BODY_DIFFERS_FROM_QUOTE,
+        EMAIL_DATE_DIFFERS_FROM_QUOTE, EMAIL_COPY_BODY_ALTERED and EMAIL_COPIES_BODIES_DIFFER
+        findings."""
         out: dict[str, list[Finding]] = {}
+        for sha, found in self._own.items():
+            out.setdefault(sha, []).append(found)
         if resolver is None:
             return out
         self._quote_findings(resolver, out)
