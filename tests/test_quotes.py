@@ -288,7 +288,8 @@ def test_a_copy_unlike_the_signed_one_is_the_altered_one():
         ("De : Alice Martin\nEnvoyé : lundi 10 avril 2017 11:00\nÀ : Julien", "2017-04-10"),
         # the first header is the answered message's; an event date in the text is not one
         ("Date: 14 avril 2017\n\nLe 10 avr. 2017 à 11:00, A a écrit :\n> x", "2017-04-10"),
-        ("On 10/04/2017 11:00, Alice wrote:", None),  # day and month cannot be told apart
+        # day and month cannot be told apart: both readings
+        ("On 10/04/2017 11:00, Alice wrote:", "2017-04-10 2017-10-04"),
         ("Sent: Monday, April 10, 2017 11:00 AM", None),  # no From line above it
         ("On the other hand, nobody wrote: that", None),
     ],
@@ -297,7 +298,7 @@ def test_attribution_date(text, expected):
     from authenticity.dumpwide.attribution import attribution_date
 
     found = attribution_date(text)
-    assert (found[0].isoformat() if found else None) == expected
+    assert (" ".join(d.isoformat() for d in found[0]) if found else None) == expected
 
 
 def test_an_original_whose_date_was_moved_after_the_reply_is_flagged():
@@ -571,3 +572,21 @@ def test_a_whole_mbox_read_as_one_message_is_not_compared():
     }
     single = _gmail_reply()
     assert not holds_mailbox(b"From julien@x Mon Apr 10 15:00:00 2017\n".decode() + single.decode())
+
+
+def test_an_ambiguous_header_date_counts_only_when_both_readings_disagree():
+    """``05/04/2017``: 5 April or 4 May. A reply dated 20 April: 4 May is after it, but 5
+    April is not, so nothing; a reply dated 1 April: both are after it."""
+    quote = "\n".join("> " + line if line else ">" for line in BODY.splitlines())
+    header = "On 05/04/2017 11:00, Alice <alice@campagne.example> wrote:\n"
+    code = "EMAIL_DATE_BEFORE_QUOTED_MESSAGE"
+    for day, expected in ((20, []), (1, ["medium"])):
+        reply = _mail(
+            body="Ok.\n\n" + header + quote, sender="julien@campagne.example",
+            when=dt.datetime(2017, 4, day, 9, 0, tzinfo=dt.UTC), mid=f"<re-a{day}@x.example>",
+            answers=ORIGINAL_ID,
+        )  # fmt: skip
+        found = dump_findings_of({"re.eml": reply}, code)["re.eml"]
+        assert [f.severity.value for f in found] == expected
+        if expected:
+            assert found[0].evidence["header_readings"] == ["2017-04-05", "2017-05-04"]

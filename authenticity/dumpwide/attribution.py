@@ -7,10 +7,11 @@ Alice:``, or Outlook's block ``From: ... Sent: Monday, April 10, 2017 11:00 AM``
 ``Envoyé : lundi 10 avril 2017 11:00``. :func:`attribution_date` reads the calendar date of
 the first such header of a text (the message the reply answers; older ones follow it).
 
-Only unambiguous dates are read: a month written as a word (English, French, German,
-Spanish, Italian, Dutch, Portuguese), German ``dd.mm.yyyy``, ISO ``yyyy-mm-dd``, or
-``dd/mm/yyyy`` / ``mm/dd/yyyy`` when one of the two numbers is above 12 and the header
-carries the year with four digits. Anything else gives None.
+Dates are read when their order is known: a month written as a word (English, French,
+German, Spanish, Italian, Dutch, Portuguese), German ``dd.mm.yyyy``, ISO ``yyyy-mm-dd``;
+``dd/mm/yyyy`` and ``mm/dd/yyyy`` give one reading when a number is above 12, else both
+(a check on such a header holds only when both readings disagree). Years have four
+digits. Anything else gives None.
 """
 
 from __future__ import annotations
@@ -111,6 +112,14 @@ def is_quote_header(line: str) -> bool:
 
 def parse_header_date(line: str) -> dt.date | None:
     """The unambiguous calendar date in one attribution line, or None."""
+    readings = parse_header_dates(line)
+    return readings[0] if len(readings) == 1 else None
+
+
+def parse_header_dates(line: str) -> tuple[dt.date, ...]:
+    """The calendar date one attribution line states: one reading, or the two readings of
+    ``dd/mm/yyyy`` against ``mm/dd/yyyy`` when both numbers are 12 or less (``10/04/2017``:
+    10 April or 4 October); empty when it states none."""
     for pattern, order in ((_WORD_DATE_DMY, "dmy"), (_WORD_DATE_MDY, "mdy")):
         for m in pattern.finditer(line):
             if order == "dmy":
@@ -119,23 +128,22 @@ def parse_header_date(line: str) -> dt.date | None:
                 name, day, year = m.groups()
             found = _date(year, _MONTHS.get(name.casefold().rstrip(".")), day)
             if found is not None:
-                return found
-    if m := _ISO.search(line):
-        return _date(m[1], int(m[2]), m[3])
-    if m := _DOTTED.search(line):
-        return _date(m[3], int(m[2]), m[1])
+                return (found,)
+    for pattern, (y, mo, d) in ((_ISO, (1, 2, 3)), (_DOTTED, (3, 2, 1))):
+        if m := pattern.search(line):
+            found = _date(m[y], int(m[mo]), m[d])
+            return (found,) if found is not None else ()
     if m := _SLASHED.search(line):
         a, b = int(m[1]), int(m[2])
-        if a > 12 >= b:
-            return _date(m[3], b, a)
-        if b > 12 >= a:
-            return _date(m[3], a, b)
-    return None
+        readings = {_date(m[3], b, a), _date(m[3], a, b)} - {None}
+        return tuple(sorted(r for r in readings if r is not None))
+    return ()
 
 
-def attribution_date(text: str) -> tuple[dt.date, str] | None:
-    """(date, header line) of the first quote header of a reply's text that states an
-    unambiguous date; None when there is none."""
+def attribution_date(text: str) -> tuple[tuple[dt.date, ...], str] | None:
+    """(the date's readings, header line) of the first quote header of a reply's text that
+    states a date: one reading, or two for an ambiguous ``dd/mm`` date (a check then holds
+    only when both readings disagree); None when there is none."""
     last_from = -BLOCK_GAP - 1
     for n, line in enumerate(text.splitlines()):
         if n >= MAX_LINES:
@@ -146,7 +154,7 @@ def attribution_date(text: str) -> tuple[dt.date, str] | None:
             last_from = n
             continue
         if _ATTRIBUTION.match(line) or (n - last_from <= BLOCK_GAP and _BLOCK_DATE.match(line)):
-            found = parse_header_date(line)
-            if found is not None:
+            found = parse_header_dates(line)
+            if found:
                 return found, line.strip()
     return None

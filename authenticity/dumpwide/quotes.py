@@ -200,18 +200,20 @@ def quoted_later(text: str, sent: dt.datetime | None) -> Finding | None:
     if header is None or sent is None:
         return None
     day = as_utc(sent).date() if sent.tzinfo else sent.date()
-    gap = (header[0] - day).days
+    when = header[0][0]  # the earliest reading: both must be after this Date
+    gap = (when - day).days
     if gap <= HEADER_DATE_SLACK_DAYS:
         return None
     return Finding(
         "EMAIL_DATE_BEFORE_QUOTED_MESSAGE",
         Severity.HIGH if gap > HEADER_DATE_HIGH_DAYS else Severity.MEDIUM,
-        f"This email quotes a message that its quote header dates {header[0].isoformat()} "
+        f"This email quotes a message that its quote header dates {when.isoformat()} "
         f"(\u201c{header[1][:200]}\u201d), {gap} days after this email's own Date "
         f"({sent.isoformat()}). Nobody quotes a message before it was written: this Date was "
         "moved back, or the header line was edited.",
         {
-            "header_date": header[0].isoformat(),
+            "header_date": when.isoformat(),
+            "header_readings": [d.isoformat() for d in header[0]],
             "header_line": header[1][:300],
             "date": sent.isoformat(),
             "gap_days": gap,
@@ -491,8 +493,9 @@ def _redated(
         if sent is None or header is None:
             continue
         day = as_utc(sent).date() if sent.tzinfo else sent.date()
-        if abs((header[0] - day).days) > HEADER_DATE_SLACK_DAYS:
-            yield reply, original, header[0], header[1], sent
+        nearest = min(header[0], key=lambda d: abs((d - day).days))  # every reading must differ
+        if abs((nearest - day).days) > HEADER_DATE_SLACK_DAYS:
+            yield reply, original, nearest, header[1], sent
 
 
 def _date_findings(
