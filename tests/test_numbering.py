@@ -111,6 +111,7 @@ def test_a_photo_moved_forward_breaks_its_cameras_series(tmp_path):
     assert ev["other_paths"][0] == "photos/IMG_0104.JPG"
     assert ev["camera"] == {"make": "canon", "model": "canon eos 7d", "serial": None}
     assert "numbered after it were taken before it" in finding.message
+    assert "in a Canon EOS 7D's series (IMG)" in finding.message
     assert all(found[p] == [] for p in names if p != forged)
 
 

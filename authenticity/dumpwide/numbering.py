@@ -84,6 +84,7 @@ class _Photo:
     sha256: str
     camera: tuple[str, str, str]  # make, model, serial ("" when the EXIF has none)
     taken: dt.datetime  # EXIF capture time, local clock (naive)
+    label: str = ""  # make and model as the EXIF writes them, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,15 @@ def _camera(analysis: Analysis) -> tuple[str, str, str] | None:
     return make, model, serial
 
 
+def _label(make: str | None, model: str | None) -> str:
+    """ "Canon EOS 7D" from make "Canon" and model "Canon EOS 7D" (many models repeat the
+    make), "NIKON CORPORATION NIKON D70" kept as written otherwise."""
+    make, model = " ".join((make or "").split()), " ".join((model or "").split())
+    if make and model.casefold().startswith(make.split()[0].casefold()):
+        return model
+    return " ".join(w for w in (make, model) if w)
+
+
 class NumberingCollector:
     """Streaming form of the pass: make, model, serial and capture time per photo."""
 
@@ -119,7 +129,9 @@ class NumberingCollector:
         camera = _camera(analysis)
         if taken is None or camera is None:
             return
-        self.photos.append(_Photo(sha256, camera, taken.replace(tzinfo=None)))
+        meta = analysis.metadata
+        label = _label(meta.make, meta.model)
+        self.photos.append(_Photo(sha256, camera, taken.replace(tzinfo=None), label))
 
     def findings(self, resolver: Resolver | None = None) -> dict[str, list[Finding]]:
         """sha256 -> TS_OUT_OF_CAMERA_SEQUENCE findings."""
@@ -213,7 +225,7 @@ def _check(
     if not contradicted or (len(contradicted) < MIN_CONTRADICTED and not _between(item, around)):
         return None
     make, model, serial = camera
-    who = " ".join(w for w in (make, model) if w) or "camera"
+    who = item.photo.label or " ".join(w for w in (make, model) if w) or "camera"
     if later_before:
         how = (
             f"{len(later_before)} photo(s) numbered before it were taken after it (the nearest, "
