@@ -107,8 +107,8 @@ def _camera(analysis: Analysis) -> tuple[str, str, str] | None:
 
 
 def _label(make: str | None, model: str | None) -> str:
-    """ "Canon EOS 7D" from make "Canon" and model "Canon EOS 7D" (many models repeat the
-    make), "NIKON CORPORATION NIKON D70" kept as written otherwise."""
+    """The camera as a reader names it: the model alone when it starts with the make's
+    first word ("Canon EOS 7D", "NIKON D70"), else make and model ("Apple iPhone 7")."""
     make, model = " ".join((make or "").split()), " ".join((model or "").split())
     if make and model.casefold().startswith(make.split()[0].casefold()):
         return model
