@@ -38,7 +38,7 @@ from authenticity.dumpwide.attribution import (
     parse_header_date,
 )
 from authenticity.dumpwide.email import hash64
-from authenticity.dumpwide.quotes import BATCH, body_signed, compare, holds_mailbox, pair_findings
+from authenticity.dumpwide.quotes import BATCH, body_signed, compare, pair_findings, single_email
 from authenticity.model import Analysis, Finding
 from authenticity.timeutil import as_utc, stored_datetime
 
@@ -131,7 +131,7 @@ def _day(analysis: Analysis) -> int:
     sent = stored_datetime(analysis.facts.get("date"))
     if sent is None:
         return 0
-    return (as_utc(sent) if sent.tzinfo else sent).date().toordinal()
+    return as_utc(sent).date().toordinal()  # a naive Date is read as UTC
 
 
 class ForwardCollector:
@@ -145,11 +145,9 @@ class ForwardCollector:
         self._forwards: list[tuple[str, int, int]] = []  # sha256, subject key, header day
 
     def add(self, sha256: str, analysis: Analysis) -> None:
-        facts = analysis.facts if isinstance(analysis.facts, dict) else {}
-        if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
-            return
-        if holds_mailbox(analysis.text):
-            return  # an mbox file; its messages are scanned one by one
+        if not single_email(analysis):
+            return  # not an email, or an mbox file whose messages are scanned one by one
+        facts = analysis.facts
         key, day = subject_key(facts.get("subject")), _day(analysis)
         if key and day:
             self._shas.append(sha256)

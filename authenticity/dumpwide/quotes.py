@@ -199,7 +199,7 @@ def quoted_later(text: str, sent: dt.datetime | None) -> Finding | None:
     header = attribution_date(text) if sent is not None else None
     if header is None or sent is None:
         return None
-    day = as_utc(sent).date() if sent.tzinfo else sent.date()
+    day = as_utc(sent).date()  # a naive Date is read as UTC
     when = header[0][0]  # the earliest reading: both must be after this Date
     gap = (when - day).days
     if gap <= HEADER_DATE_SLACK_DAYS:
@@ -259,6 +259,16 @@ def holds_mailbox(text: str) -> bool:
     return any(m.start() > 0 for m in _ENVELOPE.finditer(text or ""))
 
 
+def single_email(analysis: Analysis) -> bool:
+    """Whether an analysis is one email's: read by the email extractor (whatever the
+    detected type: a message saved with its DKIM-Signature header first is sniffed as text),
+    and not a whole mbox read as its first message (:func:`holds_mailbox`)."""
+    facts = analysis.facts if isinstance(analysis.facts, dict) else {}
+    if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
+        return False  # every email the extractor reads has that fact
+    return not holds_mailbox(analysis.text)
+
+
 def _quotes(text: str) -> bool:
     """Whether a text holds a quoted block (only such replies are read back)."""
     return bool(text) and ("\n>" in text or text.startswith(">") or bool(quoted_blocks(text)))
@@ -278,11 +288,9 @@ class QuoteCollector:
         self._own: dict[str, Finding] = {}
 
     def add(self, sha256: str, analysis: Analysis) -> None:
-        facts = analysis.facts if isinstance(analysis.facts, dict) else {}
-        if "has_dkim_signature" not in facts and facts.get("parsed_as") != "rfc822":
-            return  # not read as an email (every email the extractor reads has that fact)
-        if holds_mailbox(analysis.text):
-            return  # an mbox file; its messages are scanned one by one
+        if not single_email(analysis):
+            return  # not an email, or an mbox file whose messages are scanned one by one
+        facts = analysis.facts
         mid = id_hash(facts.get("message_id"))
         parent = id_hash(facts.get("parent_message_id"))
         quotes = _quotes(analysis.text)
@@ -492,7 +500,7 @@ def _redated(
         header = attribution_date(r.text)
         if sent is None or header is None:
             continue
-        day = as_utc(sent).date() if sent.tzinfo else sent.date()
+        day = as_utc(sent).date()  # a naive Date is read as UTC
         nearest = min(header[0], key=lambda d: abs((d - day).days))  # every reading must differ
         if abs((nearest - day).days) > HEADER_DATE_SLACK_DAYS:
             yield reply, original, nearest, header[1], sent
@@ -508,7 +516,7 @@ def _date_findings(
 ) -> Iterable[tuple[str, Finding]]:
     reply_paths, reply_name = other_copy(paths, reply, "a reply in the dump")
     orig_paths, orig_name = other_copy(paths, original, "the email it answers")
-    gap = abs((header - (as_utc(sent).date() if sent.tzinfo else sent.date())).days)
+    gap = abs((header - as_utc(sent).date()).days)
     evidence: dict[str, Any] = {
         "header_date": header.isoformat(),
         "header_line": line[:300],
