@@ -397,3 +397,26 @@ def test_openpyxl_resave_of_a_workbook_without_creation_date_is_deterministic() 
     created = core.split("<dcterms:created", 1)[1].split(">", 1)[1].split("<", 1)[0]
     modified = core.split("<dcterms:modified", 1)[1].split(">", 1)[1].split("<", 1)[0]
     assert created == modified  # the forger's clock, not the generating machine's
+
+
+@CAREFUL
+def test_email_fabricate_keeps_the_html_alternative_of_a_careful_imitation(careful: bool) -> None:
+    """A real client sends text and HTML: the careful fabrication of a corpus message that
+    has both carries both, with the same figure changed; the careless one is plain text."""
+    from email import policy
+    from email.parser import BytesParser
+
+    source = CORPUS / "email" / "SpamScope__tests_mails_mail_test_10"
+    before = original(source)
+    assert before.facts["has_html_body"]
+    forgery, after = made(source, "email_fabricate", careful)
+    msg = BytesParser(policy=policy.default).parsebytes(forgery.data)
+    html = msg.get_body(preferencelist=("html",))
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert bool(after.facts["has_html_body"]) is careful
+    if careful:
+        assert forgery.notes["html"] and html is not None
+        new = forgery.notes["new"]
+        assert new in text and new in html.get_content()
+    else:
+        assert html is None and "html" not in forgery.notes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html as html_lib
 import random
 import re
 import threading
@@ -231,6 +232,44 @@ def _mimic_id(mid: str, rng: random.Random) -> str:
     return f"<{''.join(out)}@{domain}>"
 
 
+def _body_text(msg: EmailMessage, subtype: str) -> str:
+    """The message's body part of that subtype, decoded ("" when absent or unreadable)."""
+    try:
+        part = msg.get_body(preferencelist=(subtype,))
+        text = part.get_content() if part is not None else ""
+    except Exception:
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+def _html_text(html: str) -> str:
+    """Rough text of an HTML body: tags dropped, whitespace runs folded per line."""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<br\s*/?>|</p>", "\n", html)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def _edit_html(html: str, old: str, new: str) -> str | None:
+    """``html`` with the first ``old`` of its visible text (not inside a tag, not part of a
+    longer number) replaced by ``new``; None when the text has no such occurrence (or when
+    ``old`` is empty: a sentence was added)."""
+    if not old:
+        return None
+    pattern = re.compile(r"(?<![\w.,])" + re.escape(old) + r"(?![\w])")
+    for m in re.finditer(r">([^<]+)", html):
+        hit = pattern.search(m.group(1))
+        if hit:
+            at = m.start(1) + hit.start()
+            return html[:at] + new + html[at + len(old) :]
+    return None
+
+
+def _render_html(text: str) -> str:
+    """Plain text as a mail client's HTML part shows it (escaped, a <br> per line)."""
+    lines = "<br>\n".join(html_lib.escape(line) for line in text.splitlines())
+    return f'<html><head><meta charset="utf-8"></head><body>{lines}</body></html>\n'
+
+
 _RECEIVED_DATE = re.compile(r";\s*([^;]+)$")
 
 
@@ -249,7 +288,8 @@ def _shift_received(value: str, delta: dt.timedelta) -> str:
     "body (the original's with a number changed), a new Message-ID and a Date shortly "
     "after, no DKIM signature. Careful: Message-ID of the same shape and domain, Date in "
     "the sender's time zone, the original Received chain copied with shifted times (queue "
-    "ids reused); careless: generic Message-ID, UTC Date, no Received chain at all.",
+    "ids reused), an HTML alternative when the original has one; careless: generic "
+    "Message-ID, UTC Date, no Received chain at all, plain text only.",
 )
 def email_fabricate(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
     try:
@@ -260,12 +300,11 @@ def email_fabricate(data: bytes, name: str, rng: random.Random, careful: bool) -
     date = parse_email_date(orig.get("Date"))
     if not sender or date is None:
         return None
-    try:
-        part = orig.get_body(preferencelist=("plain",))
-        text = part.get_content() if part is not None else ""
-    except Exception:
-        text = ""
-    if not isinstance(text, str) or not text.strip():
+    text = _body_text(orig, "plain")
+    html = _body_text(orig, "html") if careful else ""
+    if not text.strip() and html.strip():
+        text = _html_text(html)
+    if not text.strip():
         text = "Bonjour,\n\nCi-joint les éléments demandés.\n\nCordialement\n"
     new_body, old, new = alter_text(text, rng)
     delta = dt.timedelta(
@@ -299,6 +338,12 @@ def email_fabricate(data: bytes, name: str, rng: random.Random, careful: bool) -
         if value and (careful or key != "Content-Language"):
             msg[key] = str(value)
     msg.set_content(new_body)
+    if html.strip():
+        # A mail client sends the text and an HTML rendering of it: the same change in
+        # both, else the edited text rendered as the client's HTML would be.
+        msg.add_alternative(_edit_html(html, old, new) or _render_html(new_body), subtype="html")
+        msg.set_boundary(f"==============={rng.getrandbits(63):019d}==")  # by the seed
+        notes["html"] = True
     notes.update(message_id=mid, date=when.isoformat())
     out = msg.as_bytes(policy=policy.default)
     return make(out, data, forged_name(name, rng, "eml"), "email_fabricate", careful, **notes)
