@@ -367,3 +367,74 @@ def test_date_rewritten_months_after_the_relays_is_high():
     found = [f for f in email_findings(data) if f.code == "EMAIL_DATE_VS_RECEIVED"]
     assert [f.severity for f in found] == [Severity.HIGH]
     assert found[0].evidence["difference_seconds"] > 30 * 86400
+
+
+#: Header blocks of real messages (public mailing-list archives), each client's own
+#: Message-ID beside its Date: Outlook 2000 (FILETIME), Outlook 2003, Outlook Express 6
+#: (its id stamped when the Outbox sent the message, 12 h after the Date it was written
+#: at), Thunderbird 2 (hex Unix time), Evolution and Yahoo Mail (Unix time), Alpine's
+#: predecessor Pine (local wall clock).
+CLIENT_STAMPED = {
+    "outlook-2000": (
+        "Message-ID: <000001c0d253$f36e3b20$0101a8c0@derfel>\n"
+        "Date: Tue, 1 May 2001 16:31:47 +0100\n"
+        "X-Mailer: Microsoft Outlook CWS, Build 9.0.2416 (9.0.2910.0)\n"
+    ),
+    "outlook-2003": (
+        "Message-ID: <000001c717c0$f82b5ea0$2589030a@amr.corp.intel.com>\n"
+        "Date: Mon, 4 Dec 2006 08:26:36 -0800\n"
+        "X-Mailer: Microsoft Office Outlook 11\n"
+    ),
+    "outlook-express": (
+        "Message-ID: <000001c6047c$a2458a40$0400a8c0@dcccs>\n"
+        "Date: Sun, 18 Dec 2005 22:09:01 +0100\n"
+        "X-Mailer: Microsoft Outlook Express 6.00.2800.1437\n"
+    ),
+    "thunderbird": (
+        "Message-ID: <4ACBDD83.6080307@cwilson.fastmail.fm>\n"
+        "Date: Wed, 07 Oct 2009 00:15:00 -0000\n"
+        "User-Agent: Mozilla/5.0 (Windows; U; Windows NT 6.0; en-US; rv:1.8.1.23) "
+        "Gecko/20090812 Thunderbird/2.0.0.23\n"
+    ),
+    "evolution": (
+        "Message-ID: <1429120501.3211.88.camel@decadent.org.uk>\n"
+        "Date: Wed, 15 Apr 2015 18:55:01 +0100\n"
+    ),
+    "yahoo": (
+        "Message-ID: <1352545457.32390.YahooMailNeo@web160304.mail.bf1.yahoo.com>\n"
+        "Date: Sat, 10 Nov 2012 03:04:17 -0800 (PST)\n"
+    ),
+    "pine": (
+        "Message-ID: <Pine.LNX.4.64.0710191920210.16728@wbgn129.biozentrum.uni-wuerzburg.de>\n"
+        "Date: Fri, 19 Oct 2007 19:20:21 +0200 (CEST)\n"
+    ),
+}
+
+
+def _client_mail(headers: str) -> bytes:
+    return (
+        "From: Alice <alice@example.org>\nTo: bob@example.net\nSubject: Re: budget\n"
+        + headers
+        + "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\nOK for Friday.\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("client", sorted(CLIENT_STAMPED))
+def test_client_message_id_clocks_agree_with_real_dates_and_catch_a_moved_one(client):
+    headers = CLIENT_STAMPED[client]
+    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(_client_mail(headers))
+    day = re.search(r"^Date: \w+, 0?(\d{1,2}) ", headers, re.M)
+    assert day is not None
+    moved = int(day.group(1)) + (3 if int(day.group(1)) < 20 else -3)
+    edited = headers[: day.start(1)] + str(moved) + headers[day.end(1) :]
+    # Back- or forward-dating the message by three days leaves the id's clock behind.
+    codes = _mail_codes(_client_mail(edited))
+    assert codes.get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium", edited
+
+
+def test_mozilla_shaped_id_is_read_only_under_a_mozilla_client():
+    """Two hex numbers are not a clock unless Thunderbird (or its kin) wrote them."""
+    headers = "Message-ID: <4ACBDD83.6080307@example.org>\nDate: Wed, 01 Jan 2014 10:00:00 -0000\n"
+    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(_client_mail(headers))
+    under = headers + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Thunderbird/2.0.0.23\n"
+    assert _mail_codes(_client_mail(under)).get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium"

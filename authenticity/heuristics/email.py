@@ -421,16 +421,69 @@ _MSGID_STAMP = re.compile(r"(?:^|[<.\-_])((?:19|20)\d{10}(?:\d{2})?)(?=[.\-_@])"
 MSGID_SLACK = dt.timedelta(hours=15)
 
 
-def _stamp_of(mid: str) -> tuple[dt.datetime, str] | None:
-    """(time, form) of a timestamp embedded in a Message-ID, if it has one."""
+#: Outlook (97-2010 and Outlook Express): ``<xxxx01c4e8a2$2f8b1d40$...@host>``, the
+#: FILETIME (100 ns since 1601, UTC) of the message's creation as two hex dwords.
+_OUTLOOK_MSGID = re.compile(r"^[0-9a-f]{4}(0[0-9a-f]{7})\$([0-9a-f]{8})\$[0-9a-f]{8}", re.I)
+#: Mozilla clients before 2017 (Thunderbird, SeaMonkey, Netscape): ``<4ACBDD83.6080307@host>``,
+#: the Unix time in hex, then a random salt. Only read under a Mozilla client's name: the
+#: shape alone is any two hex numbers.
+_MOZILLA_MSGID = re.compile(r"^([0-9A-F]{8})\.[0-9A-F]{1,8}$")
+_MOZILLA_CLIENT = re.compile(r"mozilla|thunderbird|seamonkey|icedove|netscape|postbox", re.I)
+#: JavaMail: ``<hash.counterMILLIS.JavaMail.user@host>``, the clock in milliseconds as the
+#: last 13 digits of the second number.
+_JAVAMAIL_MSGID = re.compile(r"^-?\d+\.\d*?(1\d{12})\.JavaMail\.", re.I)
+#: Evolution ``<seconds.pid.counter.camel@host>``; Yahoo Mail ``<seconds.n.YahooMail...@``.
+_UNIX_MSGID = re.compile(r"^(1\d{9})\.\d+\.(?:\d+\.camel$|YahooMail)")
+#: Pine and Alpine: ``<alpine.DEB.2.20.1704180914020.1234@host>``, yymmddhhmmss wall clock.
+_PINE_MSGID = re.compile(r"^(?:Pine|alpine)\.[\w.-]*?\.(\d{12})\d\.\d+$")
+
+
+def _filetime(high: str, low: str) -> dt.datetime | None:
+    ticks = (int(high, 16) << 32) | int(low, 16)
+    try:
+        return dt.datetime(1601, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
+
+
+def _unix(seconds: float) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _clock_stamp(local: str, client: str) -> tuple[dt.datetime | None, str] | None:
+    """(UTC time, form) of a client's clock-derived Message-ID, if it is one."""
+    if m := _OUTLOOK_MSGID.match(local):
+        return _filetime(m.group(1), m.group(2)), "Outlook FILETIME"
+    if (m := _MOZILLA_MSGID.match(local)) and _MOZILLA_CLIENT.search(client):
+        return _unix(int(m.group(1), 16)), "Mozilla hex Unix time"
+    if m := _JAVAMAIL_MSGID.match(local):
+        return _unix(int(m.group(1)) / 1000), "JavaMail milliseconds"
+    if m := _UNIX_MSGID.match(local):
+        return _unix(int(m.group(1))), "Unix time"
+    return None
+
+
+def _stamp_of(mid: str, client: str = "") -> tuple[dt.datetime, str] | None:
+    """(time, form) of a timestamp embedded in a Message-ID, if it has one: aware (UTC)
+    for clock counts, naive for a calendar stamp that may be wall clock or UTC. ``client``
+    is the X-Mailer or User-Agent (some shapes are only read under their client's name)."""
     local = mid.strip().strip("<>").rpartition("@")[0]
+    clock = _clock_stamp(local, client)
+    if clock is not None:
+        return (clock[0], clock[1]) if clock[0] is not None else None
+    if m := _PINE_MSGID.match(local):
+        try:
+            return dt.datetime.strptime(m.group(1), "%y%m%d%H%M%S"), "Pine/Alpine yymmddhhmmss"
+        except ValueError:
+            return None
     m = _PYTHON_MSGID.match(mid.strip())
     if m:
         centis = int(local.split(".", 1)[0])
-        try:
-            return dt.datetime.fromtimestamp(centis / 100, dt.UTC), "python make_msgid"
-        except (OverflowError, OSError, ValueError):
-            return None
+        stamp = _unix(centis / 100)
+        return (stamp, "python make_msgid") if stamp is not None else None
     m = _MSGID_STAMP.search(local)
     if not m:
         return None
@@ -454,7 +507,8 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     date = stored_datetime(facts.get("date"))
     if not isinstance(mid, str) or date is None:
         return
-    found = _stamp_of(mid)
+    client = " ".join(str(facts.get(k) or "") for k in ("x_mailer", "user_agent"))
+    found = _stamp_of(mid, client)
     if found is None:
         return
     stamp, form = found
