@@ -438,3 +438,64 @@ def test_mozilla_shaped_id_is_read_only_under_a_mozilla_client():
     assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(_client_mail(headers))
     under = headers + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Thunderbird/2.0.0.23\n"
     assert _mail_codes(_client_mail(under)).get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium"
+
+
+THREAD = "EMAIL_DATED_BEFORE_THREAD_INDEX"
+
+
+def _move_date(data: bytes, days: int) -> bytes:
+    """The Date header's day moved by ``days`` (month arithmetic kept by parsing)."""
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    m = re.search(rb"^Date: ([^\r\n]+)", data, re.M | re.I)
+    assert m is not None
+    when = parsedate_to_datetime(m.group(1).decode()) + dt.timedelta(days=days)
+    return data[: m.start(1)] + format_datetime(when).encode() + data[m.end(1) :]
+
+
+def test_thread_index_clock_of_a_real_outlook_message():
+    """SpamScope mail_test_2 (Outlook 2010+ layout: a 0x01 byte, then five FILETIME bytes):
+    its Thread-Index says 08:44:04 UTC, its Date 09:45:18 +0100. Moving the Date back
+    shows; moving it forward (a draft sent days later) does not."""
+    from authenticity.heuristics.email import thread_index_time
+
+    path = EMAIL_CORPUS / "SpamScope__tests_mails_mail_test_2"
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    data = path.read_bytes()
+    value = re.search(rb"^thread-index: (\S+)", data, re.M | re.I)
+    assert value is not None
+    start, replies = thread_index_time(value.group(1).decode())
+    assert replies == 0 and start.isoformat(timespec="seconds") == "2015-11-29T08:44:04+00:00"
+    assert THREAD not in _mail_codes(data)
+    assert THREAD not in _mail_codes(_move_date(data, 5))
+    assert _mail_codes(_move_date(data, -3)).get(THREAD) == "medium"
+    assert _mail_codes(_move_date(data, -45)).get(THREAD) == "high"
+
+
+@pytest.mark.parametrize(
+    ("thread_index", "date", "replies"),
+    [
+        # Outlook 2003 (the FILETIME's top six bytes), a thread's first message.
+        ("AccXwPfDrkYk8cz6S22m9z4cHzJPLw==", "Mon, 4 Dec 2006 08:26:36 -0800", 0),
+        # Outlook 2016 answering a patch mailed at 17:11:25: one reply level.
+        ("AQHV6/6tz02Jn0qi+0C39L0ep1RTsagsKdKA", "Tue, 25 Feb 2020 17:30:57 +0000", 1),
+    ],
+)
+def test_thread_index_of_real_outlook_headers(thread_index, date, replies):
+    from authenticity.heuristics.email import thread_index_time
+
+    assert thread_index_time(thread_index)[1] == replies
+    headers = f"Thread-Index: {thread_index}\nDate: {date}\nX-Mailer: Microsoft Outlook\n"
+    data = _client_mail(headers)
+    assert THREAD not in _mail_codes(data)
+    assert _mail_codes(_move_date(data, -2)).get(THREAD) == "medium"
+
+
+@pytest.mark.parametrize(
+    "value", ["", "not base64!", "AAAA", "AQID", "AccXwPfDrkYk8cz6S22m9z4cHzJPLwAA"]
+)
+def test_thread_index_that_is_not_outlooks_is_not_read(value):
+    from authenticity.heuristics.email import thread_index_time
+
+    assert thread_index_time(value) is None

@@ -166,6 +166,7 @@ def _header_facts(headers: list[list[str]]) -> dict[str, Any]:
         "received": [parse_received(v) for v in _all(headers, "Received")],
         "x_mailer": _first(headers, "X-Mailer"),
         "user_agent": _first(headers, "User-Agent"),
+        "thread_index": _first(headers, "Thread-Index"),
         "has_dkim_signature": bool(dkim),
         "dkim_domains": _dkim_domains(dkim),
         "has_arc_seal": bool(_all(headers, "ARC-Seal")),

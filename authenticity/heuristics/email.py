@@ -8,6 +8,8 @@ before the checks run.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import itertools
 import re
@@ -536,6 +538,86 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     )
 
 
+#: Outlook's Thread-Index: base64 of a 22-byte header (the conversation's start as a
+#: FILETIME, then a GUID) and a 5-byte block per reply level.
+THREAD_INDEX_HEADER = 22
+THREAD_INDEX_CHILD = 5
+#: A first message's Date and Thread-Index come from one clock at once (a draft sent later
+#: only makes the Date later); a reply's thread start comes from the first sender's clock.
+THREAD_START_SLACK = dt.timedelta(hours=1)
+THREAD_REPLY_SLACK = dt.timedelta(hours=12)
+THREAD_HIGH_GAP = dt.timedelta(days=30)
+
+
+def thread_index_time(value: object) -> tuple[dt.datetime, int] | None:
+    """(conversation start in UTC, reply levels) of an Outlook Thread-Index header, or None
+    when it is not one. Outlook 2003-2007 write the FILETIME's top six bytes; later versions
+    a 0x01 byte and then its top five (the FILETIME's own top byte is 0x01 from 1973 to
+    2057, which tells the two apart)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode("".join(value.split()), validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    extra = len(raw) - THREAD_INDEX_HEADER
+    if extra < 0 or extra % THREAD_INDEX_CHILD or raw[0] != 0x01:
+        return None
+    if raw[1] == 0x01:
+        ticks = int.from_bytes(raw[1:6], "big") << 24
+    else:
+        ticks = int.from_bytes(raw[0:6], "big") << 16
+    try:
+        start = dt.datetime(1601, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ticks // 10)
+    except OverflowError:
+        return None
+    if not 1995 <= start.year <= 2100:
+        return None
+    return start, extra // THREAD_INDEX_CHILD
+
+
+def check_thread_index_time(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """The Date header before the conversation start that Outlook's Thread-Index records.
+
+    Outlook stamps a new conversation's Thread-Index from the clock when the message is
+    created and a reply carries its thread's start forward, so no message of the thread
+    can be dated before it. A Date moved back (an unsigned message has no signature to
+    break) leaves the Thread-Index behind. A later Date says nothing: a draft is sent when
+    its writer chooses.
+    """
+    found = thread_index_time(facts.get("thread_index"))
+    date = stored_datetime(facts.get("date"))
+    if found is None or date is None or date.tzinfo is None:
+        return
+    start, replies = found
+    early = start - as_utc(date)
+    if early <= (THREAD_REPLY_SLACK if replies else THREAD_START_SLACK):
+        return
+    what = (
+        f"a reply {replies} level{'s' if replies > 1 else ''} into a conversation that "
+        "Outlook's Thread-Index says began"
+        if replies
+        else "a message whose Outlook Thread-Index says it was created"
+    )
+    yield Finding(
+        "EMAIL_DATED_BEFORE_THREAD_INDEX",
+        Severity.HIGH if early > THREAD_HIGH_GAP else Severity.MEDIUM,
+        f"The Date header ({_iso(date)}) is {_fmt(early)} before the time of {what} "
+        f"({start.isoformat(timespec='seconds')}): no message is written before its "
+        "conversation starts. The Date was moved back, or the Thread-Index was copied from "
+        "a later message.",
+        {
+            "thread_index": str(facts.get("thread_index")).strip(),
+            "thread_start": start,
+            "reply_levels": replies,
+            "date": date,
+            "difference_seconds": early.total_seconds(),
+        },
+    )
+
+
 CHECKS = (
     check_dkim,
     check_received_order,
@@ -543,5 +625,6 @@ CHECKS = (
     check_received_after_leak,
     check_message_id_vs_client,
     check_message_id_time,
+    check_thread_index_time,
     check_python_layout,
 )
