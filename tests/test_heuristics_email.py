@@ -474,6 +474,28 @@ def test_thread_index_clock_of_a_real_outlook_message():
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "apache__test-data_hsmf_58214_extracted_attachment.msg",
+        "apache__test-data_hsmf_example_received_unicode.msg",
+    ],
+)
+def test_thread_index_of_outlook_msg_files_agrees_with_their_date(name):
+    """Outlook .msg files keep the transport headers: their Thread-Index is read and fits."""
+    path = EMAIL_CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    data = path.read_bytes()
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    analysis = analyse_document(doc, Settings(workers=0))
+    from authenticity.heuristics.email import thread_index_time
+
+    start, _replies = thread_index_time(analysis.facts["thread_index"])
+    assert abs((start - analysis.facts["date"]).total_seconds()) < 120
+    assert THREAD not in {f.code for f in analysis.findings}
+
+
+@pytest.mark.parametrize(
     ("thread_index", "date", "replies"),
     [
         # Outlook 2003 (the FILETIME's top six bytes), a thread's first message.
