@@ -45,6 +45,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from email import message_from_bytes, policy
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from _common import CORPUS, FLAGGED, copy_corpus, dump_parser
@@ -323,6 +324,22 @@ def email_handwritten(data: bytes, path: Path) -> bytes | None:
     return msg.as_bytes()
 
 
+def email_redate(data: bytes, path: Path) -> bytes | None:
+    """An email's Date header moved back 9 days in a text editor, every other byte kept
+    (Received chain, Message-ID, Thread-Index, any signature)."""
+    if path.suffix == ".msg":
+        return None
+    m = re.search(rb"^Date:[ \t]*([^\r\n]+)", data[:65536], re.M | re.I)
+    if m is None:
+        return None
+    try:
+        when = parsedate_to_datetime(m.group(1).decode("ascii", "strict").strip())
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return None
+    moved = format_datetime(when - dt.timedelta(days=9)).encode()
+    return data[: m.start(1)] + moved + data[m.end(1) :]
+
+
 # --- LibreOffice ---------------------------------------------------------------------------
 
 _FLAT = {".docx": "fodt", ".odt": "fodt", ".xlsx": "fods", ".ods": "fods"}
@@ -530,6 +547,7 @@ RECIPES: dict[str, tuple[str, Recipe]] = {
     "libreoffice_edit_dated": ("ooxml", libreoffice_edit_dated),
     "email_body_edit": ("email", email_body_edit),
     "email_handwritten": ("email", email_handwritten),
+    "email_redate": ("email", email_redate),
 }
 
 

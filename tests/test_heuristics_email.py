@@ -521,3 +521,59 @@ def test_thread_index_that_is_not_outlooks_is_not_read(value):
     from authenticity.heuristics.email import thread_index_time
 
     assert thread_index_time(value) is None
+
+
+CLOCKS = "EMAIL_DATE_CONTRADICTED_BY_CLOCKS"
+
+
+@pytest.mark.parametrize(
+    ("name", "clocks"),
+    [
+        # Outlook: first relay + Thread-Index.
+        ("SpamScope__tests_mails_mail_test_2", 2),
+        # Postfix-style Message-ID stamp + first relay.
+        ("SpamScope__tests_mails_mail_test_17", 2),
+        ("kitterma__dkim_tests_data_message.mbox", 2),
+    ],
+)
+def test_clocks_that_agree_against_a_moved_date(name, clocks):
+    """Real messages whose relay, id and thread stamps agree with their Date: moved either
+    way by 9 days, the clocks agree with each other and not with it (high); each clock
+    alone stays medium, and an unmoved message has no finding."""
+    from authenticity.heuristics.email import message_clocks
+
+    path = EMAIL_CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    data = path.read_bytes()
+    assert CLOCKS not in _mail_codes(data)
+    for days in (-9, 9):
+        assert _mail_codes(_move_date(data, days)).get(CLOCKS) == "high"
+    assert _mail_codes(_move_date(data, -2)).get(CLOCKS) is None  # inside an outbox's wait
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    assert len(message_clocks(analyse_document(doc, Settings(workers=0)).facts)) == clocks
+
+
+def test_one_clock_against_the_date_is_not_corroboration():
+    """A message with a Received chain and no other clock (SpamScope mail_test_10): a Date
+    nine days back is a medium Date-vs-Received finding only; 45 days back, high."""
+    path = EMAIL_CORPUS / "SpamScope__tests_mails_mail_test_10"
+    if not path.is_file():
+        pytest.skip(f"corpus file missing: {path}")
+    data = path.read_bytes()
+    nine = _mail_codes(_move_date(data, -9))
+    assert CLOCKS not in nine and nine.get("EMAIL_DATE_VS_RECEIVED") == "medium"
+    assert _mail_codes(_move_date(data, -45)).get("EMAIL_DATE_VS_RECEIVED") == "high"
+
+
+def test_clocks_that_disagree_with_each_other_say_nothing_together():
+    """A machine whose clock is a year off writes the Date and the Message-ID from it; the
+    relay's clock is right. The two clocks disagree, so no corroboration is claimed."""
+    headers = (
+        "Received: from pc.example.org by mx.example.net (Postfix) with ESMTP id 4F1A2B3C4D;"
+        " Tue, 18 Apr 2017 09:15:00 +0200\n"
+        "Message-ID: <20160418091402.GA1234@pc.example.org>\n"
+        "Date: Mon, 18 Apr 2016 09:14:02 +0200\n"
+    )
+    codes = _mail_codes(_client_mail(headers))
+    assert CLOCKS not in codes and codes.get("EMAIL_DATE_VS_RECEIVED") == "high"

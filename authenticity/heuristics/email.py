@@ -277,9 +277,11 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
             evidence,
         )
     elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date, first):
+        # A week in an outbox happens (a laptop closed over a holiday); a month does not.
+        high = -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date, first)
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
-            Severity.MEDIUM,
+            Severity.HIGH if high else Severity.MEDIUM,
             f"The Date header ({_iso(date)}) is {_fmt(-delta)} earlier than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}); mail waits in an outbox for "
             "hours, rarely over a week, so the Date looks back-dated (or the message was "
@@ -618,6 +620,77 @@ def check_thread_index_time(
     )
 
 
+#: Clocks that contradict the Date together: each at least this far from it, the same way.
+CLOCKS_GAP = dt.timedelta(days=3)
+#: ... and within this of each other (a zone-less stamp is read as UTC: 14 h either way).
+CLOCKS_AGREE = dt.timedelta(days=1)
+
+
+def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
+    """Independent records of when a message was written or sent, apart from its Date:
+    the first relay's Received time, a time stamp in the Message-ID, and the creation time
+    in Outlook's Thread-Index (for a thread's first message only). Zone-less ones as UTC."""
+    out: dict[str, dt.datetime] = {}
+    dated = _dated_hops(facts)
+    if dated:
+        out["first relay (Received)"] = dated[0][2]
+    mid = facts.get("message_id")
+    if isinstance(mid, str):
+        client = " ".join(str(facts.get(k) or "") for k in ("x_mailer", "user_agent"))
+        found = _stamp_of(mid, client)
+        if found is not None and 1990 <= found[0].year <= 2100:
+            out[f"Message-ID ({found[1]})"] = found[0]
+    thread = thread_index_time(facts.get("thread_index"))
+    if thread is not None and thread[1] == 0:
+        out["Thread-Index"] = thread[0]
+    return {name: as_utc(when) for name, when in out.items()}
+
+
+def check_date_against_clocks(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """Two or more independent clocks agree with each other and not with the Date.
+
+    One clock off the Date has innocent readings (an outbox's wait, a server's clock, an id
+    copied by a resend); the relay, the client's id generator and Outlook's thread stamp
+    agreeing to within a day on a time days away from the Date leave one: the Date was
+    changed after the message was written."""
+    date = stored_datetime(facts.get("date"))
+    if date is None:
+        return
+    clocks = message_clocks(facts)
+    if len(clocks) < 2:
+        return
+    when = as_utc(date)
+    gaps = {name: clock - when for name, clock in clocks.items()}
+    if max(clocks.values()) - min(clocks.values()) > CLOCKS_AGREE:
+        return
+    if all(g > CLOCKS_GAP for g in gaps.values()):
+        moved = "back"
+    elif all(g < -CLOCKS_GAP for g in gaps.values()):
+        moved = "forward"
+    else:
+        return
+    listed = "; ".join(
+        f"{name}: {clock.isoformat(timespec='seconds')}" for name, clock in clocks.items()
+    )
+    smallest = min(gaps.values(), key=abs)
+    yield Finding(
+        "EMAIL_DATE_CONTRADICTED_BY_CLOCKS",
+        Severity.HIGH,
+        f"The Date header ({_iso(date)}) is at least {_fmt(smallest)} "
+        f"{'before' if moved == 'back' else 'after'} {len(clocks)} independent records of "
+        f"when the message was written or sent, which agree with each other ({listed}): "
+        f"the Date was moved {moved}.",
+        {
+            "date": date,
+            "clocks": {name: clock.isoformat() for name, clock in clocks.items()},
+            "moved": moved,
+            "min_difference_seconds": abs(smallest.total_seconds()),
+        },
+    )
+
+
 CHECKS = (
     check_dkim,
     check_received_order,
@@ -626,5 +699,6 @@ CHECKS = (
     check_message_id_vs_client,
     check_message_id_time,
     check_thread_index_time,
+    check_date_against_clocks,
     check_python_layout,
 )
