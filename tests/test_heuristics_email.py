@@ -577,3 +577,26 @@ def test_clocks_that_disagree_with_each_other_say_nothing_together():
     )
     codes = _mail_codes(_client_mail(headers))
     assert CLOCKS not in codes and codes.get("EMAIL_DATE_VS_RECEIVED") == "high"
+
+
+def test_clock_readers_survive_any_header_text():
+    """Message-ID and Thread-Index readers take any text (hostile headers) quickly and
+    return a time or nothing."""
+    import time
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from authenticity.heuristics.email import _stamp_of, thread_index_time
+
+    alphabet = st.sampled_from(list("0123456789abcdefABCDEF.$<>@-_+/=PineJavaMailcamel"))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=2000), st.text(max_size=60))
+    def run(value: str, client: str) -> None:
+        started = time.monotonic()
+        for found in (_stamp_of(value, client), thread_index_time(value)):
+            assert found is None or isinstance(found[0], dt.datetime)
+        assert time.monotonic() - started < 0.5
+
+    run()

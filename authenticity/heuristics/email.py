@@ -442,6 +442,11 @@ _UNIX_MSGID = re.compile(r"^(1\d{9})\.\d+\.(?:\d+\.camel$|YahooMail)")
 _PINE_MSGID = re.compile(r"^(?:Pine|alpine)\.[\w.-]*?\.(\d{12})\d\.\d+$")
 
 
+#: Longer Message-IDs are not read for a time stamp (real ones are well under this; the
+#: shape patterns backtrack on long digit runs).
+MAX_MSGID = 512
+
+
 def _filetime(high: str, low: str) -> dt.datetime | None:
     ticks = (int(high, 16) << 32) | int(low, 16)
     try:
@@ -474,6 +479,8 @@ def _stamp_of(mid: str, client: str = "") -> tuple[dt.datetime, str] | None:
     """(time, form) of a timestamp embedded in a Message-ID, if it has one: aware (UTC)
     for clock counts, naive for a calendar stamp that may be wall clock or UTC. ``client``
     is the X-Mailer or User-Agent (some shapes are only read under their client's name)."""
+    if len(mid) > MAX_MSGID:
+        return None
     local = mid.strip().strip("<>").rpartition("@")[0]
     clock = _clock_stamp(local, client)
     if clock is not None:
