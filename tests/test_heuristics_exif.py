@@ -450,3 +450,76 @@ def test_photo_dated_before_exif_1_0_existed_is_flagged():
     forged = analyse(set_exif_date(original, "DateTimeOriginal", "1993:11:24 18:32:02"))
     finding = next(f for f in forged.findings if f.code == "TS_BEFORE_SOFTWARE_RELEASE")
     assert "0100" in finding.message and "1995-10-01" in finding.message
+
+
+MOVED = "EXIF_MAKERNOTE_MOVED"
+#: Camera originals whose Canon maker note is where the camera wrote it.
+INTACT_CANON = [
+    "image/drewnoakes__jpg_Canon_PowerShot_A40.jpg",
+    "image/drewnoakes__jpg_Canon_PowerShot_S30.jpg",
+    "image/drewnoakes__jpg_Canon_PowerShot_S230.jpg",
+]
+
+
+def _redate_with_pillow(data: bytes, *, software: str | None = None, scale: float = 1.0) -> bytes:
+    """A forger's Python date edit: all three EXIF dates moved with Pillow's Exif object
+    (the EXIF is rebuilt; the maker note travels as an opaque blob), saved at quality 95."""
+    with Image.open(io.BytesIO(data)) as im:
+        exif = im.getexif()
+        sub = exif.get_ifd(0x8769)
+        for tag in (0x9003, 0x9004):
+            sub[tag] = "2003:05:04 10:11:12"
+        exif[DATETIME] = "2003:05:04 10:11:12"
+        if software:
+            exif[SOFTWARE] = software
+        out = im if scale == 1.0 else im.resize((int(im.width * scale), int(im.height * scale)))
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=95, exif=exif)
+        return buf.getvalue()
+
+
+@pytest.mark.parametrize("name", INTACT_CANON)
+def test_maker_note_moved_by_a_python_exif_edit(name):
+    """The camera's note is intact in the original; a Pillow date edit moves it (medium at
+    full size with no editor named; low when an editor names itself or when resized)."""
+    data = corpus_file(name)
+    before = analyse(data)
+    assert before.facts["exif_makernote_shift"] == 0 and MOVED not in codes(before)
+    edited = analyse(_redate_with_pillow(data))
+    assert edited.facts["exif_makernote_shift"] > 0
+    assert codes(edited)[MOVED] == "medium"
+    assert codes(analyse(_redate_with_pillow(data, software="GIMP 2.8.2")))[MOVED] == "low"
+    assert codes(analyse(_redate_with_pillow(data, scale=0.5)))[MOVED] == "low"
+
+
+def test_maker_note_moved_by_a_collector_tool_is_low():
+    """Corpus photos that an earlier tool resized (PowerShot S300, 112 px wide, EXIF says
+    1200) or an editor re-saved (ACD Systems) carry a moved note: low, as ordinary
+    gallery software does it too."""
+    for name in (
+        "image/drewnoakes__jpg_Canon_PowerShot_S300.jpg",
+        "image/drewnoakes__jpg_Canon_IXUS_400.jpg",
+    ):
+        result = analyse(corpus_file(name))
+        assert result.facts["exif_makernote_shift"] > 200
+        assert codes(result)[MOVED] == "low"
+
+
+def test_maker_note_reader_survives_any_bytes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from authenticity.extract.makernote import canon_makernote_shift
+
+    intact = corpus_file(INTACT_CANON[0])
+    start = intact.index(b"Exif\x00\x00") + 6
+    tiff = intact[start : start + 8000]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(max_size=4000), st.integers(0, 7999), st.binary(min_size=1, max_size=64))
+    def run(noise: bytes, at: int, patch: bytes) -> None:
+        for sample in (b"II*\x00" + noise, b"MM\x00*" + noise, tiff[:at] + patch + tiff[at:]):
+            shift = canon_makernote_shift(sample)
+            assert shift is None or isinstance(shift, int)
+
+    run()

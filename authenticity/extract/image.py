@@ -21,6 +21,7 @@ import exifread
 
 from authenticity.errors import ExtractionError
 from authenticity.extract import _xml, picturehash, register, thumbcompare
+from authenticity.extract.makernote import canon_makernote_shift
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
 
@@ -395,6 +396,7 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     segments: list[str] = []
     icc_chunks: dict[int, bytes] = {}
     exif_digest: str | None = None
+    makernote_shift: int | None = None
     scan_digest: str | None = None
     for marker, pos, seg in jpeg_marker_segments(data):
         if len(segments) >= _MAX_SEGMENTS:
@@ -408,6 +410,7 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
                 xmp = seg[len(_XMP_APP1) :]
             elif marker == 0xE1 and seg.startswith(b"Exif\x00") and exif_digest is None:
                 exif_digest = _digest(seg)
+                makernote_shift = canon_makernote_shift(bytes(seg[6:]))
         elif marker == 0xDB:
             segments.append("DQT")
             i = 0
@@ -441,6 +444,8 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
         facts["jpeg_scan_digest"] = scan_digest
     if exif_digest is not None:
         facts["exif_digest"] = exif_digest
+    if makernote_shift is not None:
+        facts["exif_makernote_shift"] = makernote_shift
     if tables:
         facts["jpeg_quant_tables"] = tables
         luma = next((t for t in tables if t["id"] == 0), tables[0])

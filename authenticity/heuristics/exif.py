@@ -455,6 +455,49 @@ def check_written_by_windows(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     )
 
 
+def check_makernote_moved(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A Canon maker note moved inside the EXIF without its offsets being fixed.
+
+    The camera writes the note's values right after its directory, with offsets counted
+    from the EXIF header; a program that rebuilds the EXIF without knowing the format
+    (Pillow, piexif, web tools) copies the note to a new place and its offsets then miss
+    their values by the distance moved (fact ``exif_makernote_shift``, read by
+    :mod:`authenticity.extract.makernote`). Medium on a full-size picture whose Software
+    names no editor: the EXIF was rewritten by a script, the way a date is edited with
+    Python; low when an editor is named or the picture was resized (gallery and web tools
+    do that to ordinary photos).
+    """
+    shift = facts.get("exif_makernote_shift")
+    if not isinstance(shift, int) or shift == 0 or not _is_image(facts):
+        return
+    size = (facts.get("width"), facts.get("height"))
+    recorded = (facts.get("exif_pixel_width"), facts.get("exif_pixel_height"))
+    full_size = size == recorded and all(isinstance(v, int) and v > 0 for v in size)
+    editor = _names_editor(meta)
+    why = (
+        f"{meta.application!r} rewrote it"
+        if editor
+        else "the picture was resized too"
+        if not full_size
+        else "no editor names itself, and the picture is at the size the camera recorded"
+    )
+    yield Finding(
+        "EXIF_MAKERNOTE_MOVED",
+        Severity.MEDIUM if full_size and not editor else Severity.LOW,
+        f"The camera's maker note ({meta.make}) was moved {abs(shift)} bytes inside the EXIF "
+        "without its internal offsets being fixed: a program that does not know the format "
+        "rebuilt the EXIF after the camera wrote it (Python's Pillow and piexif do that when a "
+        f"date or tag is edited; ExifTool does not); {why}.",
+        {
+            "shift_bytes": shift,
+            "make": meta.make,
+            "model": meta.model,
+            "software": meta.application,
+            "full_size": full_size,
+        },
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
@@ -467,4 +510,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_cropped_keeping_exif(meta, facts),
     lambda meta, facts, ctx: check_editor_encoder(meta, facts),
     lambda meta, facts, ctx: check_editor_software(meta, facts),
+    lambda meta, facts, ctx: check_makernote_moved(meta, facts),
 )
