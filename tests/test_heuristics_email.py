@@ -432,12 +432,34 @@ def test_client_message_id_clocks_agree_with_real_dates_and_catch_a_moved_one(cl
     assert codes.get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium", edited
 
 
-def test_mozilla_shaped_id_is_read_only_under_a_mozilla_client():
-    """Two hex numbers are not a clock unless Thunderbird (or its kin) wrote them."""
-    headers = "Message-ID: <4ACBDD83.6080307@example.org>\nDate: Wed, 01 Jan 2014 10:00:00 -0000\n"
-    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(_client_mail(headers))
-    under = headers + "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Thunderbird/2.0.0.23\n"
-    assert _mail_codes(_client_mail(under)).get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium"
+def test_mozilla_shaped_id_is_read_under_a_mozilla_client_or_with_its_salt():
+    """Two hex numbers are not a clock unless Thunderbird (or its kin) wrote them: its name
+    in User-Agent, or its salt's shape (digits with zeros between them)."""
+    date = "Date: Wed, 01 Jan 2014 10:00:00 -0000\n"
+    agent = "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Thunderbird/2.0.0.23\n"
+    random_salt = "Message-ID: <4ACBDD83.A3F29B1@example.org>\n"
+    mozilla_salt = "Message-ID: <4ACBDD83.6080307@example.org>\n"
+    assert "EMAIL_MESSAGE_ID_TIME_MISMATCH" not in _mail_codes(_client_mail(random_salt + date))
+    for headers in (random_salt + date + agent, mozilla_salt + date):
+        assert _mail_codes(_client_mail(headers)).get("EMAIL_MESSAGE_ID_TIME_MISMATCH") == "medium"
+
+
+def test_client_shaped_ids_of_random_digits_are_not_read_as_clocks():
+    """A generator that imitates Outlook's or Thunderbird's id shape with random hex spells
+    times years away from the Date: those are look-alikes, not a moved Date (seeded)."""
+    import random
+
+    rng = random.Random(5)
+    date = "Date: Tue, 18 Apr 2017 09:14:02 +0200\n"
+    agent = "User-Agent: Mozilla/5.0 Thunderbird/45.8.0\nX-Mailer: Microsoft Outlook 14.0\n"
+    fired = 0
+    for _ in range(200):
+        outlook = f"{rng.getrandbits(16):04x}0{rng.getrandbits(28):07x}${rng.getrandbits(32):08x}"
+        mozilla = f"{rng.getrandbits(32):08X}.{rng.getrandbits(28):07X}"
+        for local in (outlook + f"${rng.getrandbits(32):08x}", mozilla):
+            headers = f"Message-ID: <{local}@example.org>\n" + date + agent
+            fired += "EMAIL_MESSAGE_ID_TIME_MISMATCH" in _mail_codes(_client_mail(headers))
+    assert fired <= 12  # of 400 (9 with this seed): only those within three years of the Date
 
 
 THREAD = "EMAIL_DATED_BEFORE_THREAD_INDEX"

@@ -429,9 +429,12 @@ MSGID_SLACK = dt.timedelta(hours=15)
 #: FILETIME (100 ns since 1601, UTC) of the message's creation as two hex dwords.
 _OUTLOOK_MSGID = re.compile(r"^[0-9a-f]{4}(0[0-9a-f]{7})\$([0-9a-f]{8})\$[0-9a-f]{8}", re.I)
 #: Mozilla clients before 2017 (Thunderbird, SeaMonkey, Netscape): ``<4ACBDD83.6080307@host>``,
-#: the Unix time in hex, then a random salt. Only read under a Mozilla client's name: the
-#: shape alone is any two hex numbers.
-_MOZILLA_MSGID = re.compile(r"^([0-9A-F]{8})\.[0-9A-F]{1,8}$")
+#: the Unix time in hex, then a salt. Read under a Mozilla client's name or with Mozilla's
+#: salt shape: two hex numbers alone could be anything.
+_MOZILLA_MSGID = re.compile(r"^([0-9A-F]{8})\.([0-9A-F]{1,8})$")
+#: Mozilla's salt as it appears in real ids: decimal digits with zeros between them
+#: (``6080307``, ``5020004``); a shape that random hex seldom takes.
+_MOZILLA_SALT = re.compile(r"^(?:[1-9]0)?[0-9]0[0-9]0[0-9]$")
 _MOZILLA_CLIENT = re.compile(r"mozilla|thunderbird|seamonkey|icedove|netscape|postbox", re.I)
 #: JavaMail: ``<hash.counterMILLIS.JavaMail.user@host>``, the clock in milliseconds as the
 #: last 13 digits of the second number.
@@ -445,6 +448,15 @@ _PINE_MSGID = re.compile(r"^(?:Pine|alpine)\.[\w.-]*?\.(\d{12})\d\.\d+$")
 #: Longer Message-IDs are not read for a time stamp (real ones are well under this; the
 #: shape patterns backtrack on long digit runs).
 MAX_MSGID = 512
+
+
+#: Client id shapes read as clocks. Another program's id of the same shape (random hex
+#: digits) spells a time years off: a clock further than CLOCK_PLAUSIBLE from the Date is
+#: taken for such a look-alike, not read (a forger moves a date by days, months, a year).
+CLIENT_CLOCK_FORMS = frozenset(
+    {"Outlook FILETIME", "Mozilla hex Unix time", "JavaMail milliseconds", "Unix time"}
+)
+CLOCK_PLAUSIBLE = dt.timedelta(days=3 * 365)
 
 
 def _filetime(high: str, low: str) -> dt.datetime | None:
@@ -466,7 +478,9 @@ def _clock_stamp(local: str, client: str) -> tuple[dt.datetime | None, str] | No
     """(UTC time, form) of a client's clock-derived Message-ID, if it is one."""
     if m := _OUTLOOK_MSGID.match(local):
         return _filetime(m.group(1), m.group(2)), "Outlook FILETIME"
-    if (m := _MOZILLA_MSGID.match(local)) and _MOZILLA_CLIENT.search(client):
+    if (m := _MOZILLA_MSGID.match(local)) and (
+        _MOZILLA_CLIENT.search(client) or _MOZILLA_SALT.match(m.group(2))
+    ):
         return _unix(int(m.group(1), 16)), "Mozilla hex Unix time"
     if m := _JAVAMAIL_MSGID.match(local):
         return _unix(int(m.group(1)) / 1000), "JavaMail milliseconds"
@@ -528,7 +542,7 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     # A zone-less stamp may be local time or UTC: compare wall clocks, with the zone slack.
     wall = as_utc(date) if stamp.tzinfo is not None else date.replace(tzinfo=None)
     delta = wall - stamp
-    if abs(delta) <= MSGID_SLACK:
+    if abs(delta) <= MSGID_SLACK or (form in CLIENT_CLOCK_FORMS and abs(delta) > CLOCK_PLAUSIBLE):
         return
     yield Finding(
         "EMAIL_MESSAGE_ID_TIME_MISMATCH",
@@ -604,6 +618,8 @@ def check_thread_index_time(
     early = start - as_utc(date)
     if early <= (THREAD_REPLY_SLACK if replies else THREAD_START_SLACK):
         return
+    if early > CLOCK_PLAUSIBLE:
+        return  # random bytes in Outlook's shape (a generator's imitation), not its clock
     what = (
         f"a reply {replies} level{'s' if replies > 1 else ''} into a conversation that "
         "Outlook's Thread-Index says began"
