@@ -435,7 +435,7 @@ def test_client_message_id_clocks_agree_with_real_dates_and_catch_a_moved_one(cl
 def test_mozilla_shaped_id_is_read_under_a_mozilla_client_or_with_its_salt():
     """Two hex numbers are not a clock unless Thunderbird (or its kin) wrote them: its name
     in User-Agent, or its salt's shape (digits with zeros between them)."""
-    date = "Date: Wed, 01 Jan 2014 10:00:00 -0000\n"
+    date = "Date: Fri, 01 Jan 2010 10:00:00 -0000\n"
     agent = "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Thunderbird/2.0.0.23\n"
     random_salt = "Message-ID: <4ACBDD83.A3F29B1@example.org>\n"
     mozilla_salt = "Message-ID: <4ACBDD83.6080307@example.org>\n"
