@@ -35,6 +35,7 @@ SOURCES = {
     "openpyxl_edit": "ooxml/apache__test-data_spreadsheet_48923.xlsx",
     "email_body_edit": "email/kitterma__dkim_tests_data_test2.message",
     "email_handwritten": "email/SpamScope__tests_mails_mail_test_9",
+    "email_redate": "email/SpamScope__tests_mails_mail_test_2",
 }
 
 
@@ -74,3 +75,19 @@ def test_careful_zip_edit_keeps_every_entry_time_and_order():
     before = zipfile.ZipFile(io.BytesIO(data)).infolist()
     after = zipfile.ZipFile(io.BytesIO(forged)).infolist()
     assert [(i.filename, i.date_time) for i in before] == [(i.filename, i.date_time) for i in after]
+
+
+def test_email_redate_moves_only_the_date_back_nine_days():
+    from email.utils import parsedate_to_datetime
+
+    data = corpus_file(SOURCES["email_redate"])
+    forged = outside_tools.email_redate(data, Path("mail_test_2"))
+    assert forged is not None
+
+    def date(raw: bytes) -> str:
+        return next(line for line in raw.splitlines() if line.startswith(b"Date:")).decode()
+
+    before, after = date(data), date(forged)
+    delta = parsedate_to_datetime(before[5:].strip()) - parsedate_to_datetime(after[5:].strip())
+    assert delta.days == 9 and delta.seconds == 0
+    assert forged.replace(after.encode(), before.encode()) == data  # nothing else touched
