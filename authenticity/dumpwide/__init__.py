@@ -19,6 +19,7 @@ from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
 from authenticity.dumpwide.numbering import NumberingCollector
 from authenticity.dumpwide.pdf import PdfCollector
 from authenticity.dumpwide.quotes import QuoteCollector
+from authenticity.dumpwide.relays import RelayCollector
 from authenticity.model import Analysis, Document, Finding
 
 __all__ = [
@@ -37,9 +38,10 @@ class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
     facts, image fingerprints, PDF creation dates and writers, photos' cameras and capture
-    times, email thread ids and subjects), then :meth:`findings` returns the extra findings
-    per sha256, fetching the few texts (and pictures, and photos' names) it needs again
-    through a :class:`Resolver` (the results store, and the source, at scan time)."""
+    times, email thread ids and subjects, each email's first relay and send delay), then
+    :meth:`findings` returns the extra findings per sha256, fetching the few texts (and
+    pictures, and photos' names) it needs again through a :class:`Resolver` (the results
+    store, and the source, at scan time)."""
 
     def __init__(self) -> None:
         self.baseline = BaselineCollector()
@@ -50,6 +52,7 @@ class DumpWide:
         self.numbering = NumberingCollector()
         self.quotes = QuoteCollector()
         self.forwards = ForwardCollector()
+        self.relays = RelayCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -62,6 +65,7 @@ class DumpWide:
         self.numbering.add(sha256, analysis)
         self.quotes.add(sha256, analysis)
         self.forwards.add(sha256, analysis)
+        self.relays.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -74,6 +78,7 @@ class DumpWide:
             self.numbering.findings(resolver),
             self.quotes.findings(resolver),
             self.forwards.findings(resolver),
+            self.relays.findings(),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -84,7 +89,7 @@ def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
     """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
-    PDF, camera-numbering, quoted-text and forwarded-text passes.
+    PDF, camera-numbering, quoted-text, forwarded-text and relay-delay passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths
