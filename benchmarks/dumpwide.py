@@ -7,7 +7,8 @@ the reply: the quoted-text pass must find those and nothing else; a tenth of the
 forward an earlier one, and the forwarded-text pass must find the altered ones among
 those), and N/2 camera photos
 numbered in series (1 % of them moved in time), timed through the streaming collectors
-with an in-memory resolver.
+with an in-memory resolver; the emails go through three relays within two minutes, and
+the relay-delay pass must find the 1 in 500 whose Date was moved back nine days.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from authenticity.dumpwide.forwards import ForwardCollector
 from authenticity.dumpwide.neardup import neardup_findings
 from authenticity.dumpwide.numbering import NumberingCollector
 from authenticity.dumpwide.quotes import QuoteCollector
+from authenticity.dumpwide.relays import RelayCollector
 from authenticity.model import Analysis, Document, Metadata
 
 MIMES = [
@@ -90,12 +92,14 @@ def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]
     for i in range(n):
         mid = f"<{i}@campagne.example>"
         when = start + dt.timedelta(hours=i)
+        relayed = when + dt.timedelta(seconds=rng.uniform(1, 120))
         facts: dict = {
             "message_id": mid,
             "has_dkim_signature": False,
             "subject": f"Sujet {i}",
             "from": "Alice <alice@campagne.example>",
             "date": when,
+            "received": [{"by": f"relay{i % 3}.campagne.example", "date": relayed}],
         }
         own = "\n".join(" ".join(rng.choices(vocab, k=12)) for _ in range(rng.randint(2, 12)))
         roll = rng.random()
@@ -123,7 +127,10 @@ def build_threads(n: int, seed: int = 2) -> tuple[list[tuple[Document, Analysis]
         bodies.append((mid, text))
         items.append(_doc(f"mail/{i:06d}.eml", text, "message/rfc822", Metadata(), facts))
     answered = {a.facts.get("parent_message_id") for _d, a in items}
-    expected = {"altered answered": 0, "altered forwarded": 0, "moved photos": 0}
+    expected = {"altered answered": 0, "altered forwarded": 0, "moved photos": 0, "redated": 0}
+    for k in range(250, n, 500):  # move the Date of 1 in 500 back 9 days
+        items[k][1].facts["date"] -= dt.timedelta(days=9)
+        expected["redated"] += 1
     for k, (doc, analysis) in enumerate(items):  # change a word of 1 % of the answered ones
         if k % 100 == 7 and analysis.facts["message_id"] in answered:
             words = analysis.text.split(" ")
@@ -180,6 +187,21 @@ def main() -> None:
     time_collector("quotes", QuoteCollector(), threads, "EMAIL_BODY_DIFFERS_FROM_QUOTE")
     time_collector("forwards", ForwardCollector(), threads, "EMAIL_BODY_DIFFERS_FROM_QUOTE")
     time_collector("numbering", NumberingCollector(), threads, "TS_OUT_OF_CAMERA_SEQUENCE")
+    relays = _NoResolver(RelayCollector())
+    time_collector("relays", relays, threads, "EMAIL_SEND_DELAY_UNLIKE_RELAY")
+
+
+class _NoResolver:
+    """A collector whose findings need nothing read back, with the others' signature."""
+
+    def __init__(self, collector) -> None:
+        self.collector = collector
+
+    def add(self, sha256: str, analysis: Analysis) -> None:
+        self.collector.add(sha256, analysis)
+
+    def findings(self, _resolver: object) -> dict:
+        return self.collector.findings()
 
 
 if __name__ == "__main__":
