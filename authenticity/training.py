@@ -56,6 +56,8 @@ SAMPLE_DUMP_FORGED = frozenset(
         "documents/rapport-tresorerie-avril.pdf",
         "documents/virement-confirmation.pdf",
         "mail/0053.eml!/releve-dons-avril.pdf",
+        "mail/0061.eml",
+        "mail/0064.eml",
     }
 )
 #: Corpus bookkeeping files that are not documents of any dump.

@@ -19,6 +19,7 @@ Needs the ``producers`` extra: ``pip install -e '.[producers]'``.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import functools
 import hashlib
@@ -333,6 +334,14 @@ def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n].upper()
 
 
+def thread_index(key: str, created: dt.datetime) -> str:
+    """Outlook 2016's Thread-Index of a conversation's first message: a 0x01 byte, the top
+    five bytes of the creation time as a FILETIME (100 ns since 1601, UTC), a GUID."""
+    ticks = int((utc(created) - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)).total_seconds() * 10**7)
+    guid = hashlib.sha256((key + "g").encode()).digest()[:16]
+    return base64.b64encode(b"\x01" + ticks.to_bytes(8, "big")[:5] + guid).decode("ascii")
+
+
 def message_id(key: str, mailer: str) -> str:
     """Outlook/Exchange-like hex ids, or Apple Mail's upper-case UUIDs."""
     if mailer == "outlook":
@@ -378,7 +387,7 @@ def make_email(
     if mailer == "outlook":
         msg["Message-ID"] = message_id(key, mailer)
         msg["X-Mailer"] = "Microsoft Outlook 16.0"
-        msg["Thread-Index"] = "AdK" + _hex(key + "t", 20).lower()
+        msg["Thread-Index"] = thread_index(key, date)
         msg["Content-Language"] = "fr"
         boundary = (
             f"----=_NextPart_000_{_hex(key + 'b', 4)}_01D2{_hex(key + 'c', 4)}.{_hex(key, 8)}"
@@ -874,6 +883,69 @@ def build_dump() -> dict[str, bytes]:
             ),
         ),
     ]
+    # Forged insert (f): Sophie's approval of a quote, sent on 27 April; the forger moved its
+    # Date back to 20 March in a text editor, leaving the relay's stamp and the Thread-Index.
+    approval = make_email(
+        key="0061",
+        sender=SOPHIE,
+        to=[ALICE],
+        cc=(JULIEN,),
+        subject="Validation devis agence Horizon",
+        date=paris(2017, 4, 27, 16, 40, 12),
+        mailer="outlook",
+        client_ip="10.0.3.77",
+        body=(
+            "Bonjour Alice,\n\nJe confirme la validation du devis de l'agence Horizon pour "
+            "la campagne d'affichage : 38 500 EUR TTC, signé ce jour.\n\nSophie\n"
+        ),
+    )
+    approval.replace_header("Date", format_datetime(paris(2017, 3, 20, 10, 5, 33)))
+    emails.append(("0061", approval))
+    # Forged insert (g): Julien's message as sent said 4 800 EUR, and Alice's reply (0066,
+    # authentic) quotes it so; the forger changed the figure in his copy to 48 000 EUR.
+    deposit = (
+        "Alice,\n\nComme convenu hier, l'acompte pour le prestataire vidéo (tournage des "
+        "trois clips de fin de campagne) est de {amount} EUR. Le virement part vendredi "
+        "depuis le compte de campagne, la facture suit.\n\nJulien\n"
+    )
+    sent = paris(2017, 4, 19, 10, 12, 40)
+    emails.append(
+        (
+            "0064",
+            make_email(
+                key="0064",
+                sender=JULIEN,
+                to=[ALICE],
+                subject="Acompte prestataire vidéo",
+                date=sent,
+                mailer="outlook",
+                client_ip="10.0.4.21",
+                body=deposit.format(amount="48 000"),
+            ),
+        )
+    )
+    as_sent = deposit.format(amount="4 800")
+    quoted = "\n".join(("> " + line).rstrip() for line in as_sent.splitlines())
+    emails.append(
+        (
+            "0066",
+            make_email(
+                key="0066",
+                sender=ALICE,
+                to=[JULIEN],
+                subject="Re: Acompte prestataire vidéo",
+                date=paris(2017, 4, 19, 11, 3, 5),
+                mailer="apple",
+                client_ip="10.0.3.17",
+                in_reply_to=message_id("0064", "outlook"),
+                body=(
+                    "Julien,\n\nParfait, merci. Garde bien la facture pour le compte de "
+                    "campagne.\n\nAlice\n\nLe 19 avr. 2017 à 10:12, Julien Moreau "
+                    f"<{JULIEN.email}> a écrit :\n\n{quoted}\n"
+                ),
+            ),
+        )
+    )
     for num, msg in emails:
         files[f"mail/{num}.eml"] = bytes(msg)
 

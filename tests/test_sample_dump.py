@@ -1,6 +1,6 @@
 """The bundled sample dump (data/sample_dump, made by data/make_sample_dump.py).
 
-data/README.md lists its five forged inserts; the scan must flag exactly those.
+data/README.md lists its seven forged inserts; the scan must flag exactly those.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ FORGED = {
     "documents/rapport-tresorerie-avril.pdf",
     "documents/virement-confirmation.pdf",
     "mail/0053.eml!/releve-dons-avril.pdf",
+    "mail/0061.eml",
+    "mail/0064.eml",
 }
 
 
