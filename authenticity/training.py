@@ -998,10 +998,11 @@ outlier score and near-duplicate similarity. No free text. Pipeline: `DictVector
 - Forgeries: `authenticity.synth.forge_many(seed={data["seed"]}, per_file=2)` on every
   authentic top-level file a technique fits, shuffled by the seed and capped; careful
   {counts["careful"]}, careless {counts["careless"]}. Per technique: {techs}.
-- The sample dump's five hand-made forged inserts are **not** in the training set (they
-  stay a test); its other files are authentic training data, so the sample-dump test is not
-  a test on unseen files. Members of authentic containers (email attachments) are authentic
-  documents of the same source group; members of forged containers are left out.
+- The sample dump's {len(SAMPLE_DUMP_FORGED)} hand-made forged inserts are **not** in the
+  training set (they stay a test); its other files are authentic training data, so the
+  sample-dump test is not a test on unseen files. Members of authentic containers (email
+  attachments) are authentic documents of the same source group; members of forged
+  containers are left out.
 - Every file is analysed by the real scan pipeline (worker processes, results store,
   dump-wide pass over the whole training dump) with no leak date.
 - Techniques known to the generator: {", ".join(f"`{k}`" for k in sorted(TECHNIQUES))}.
