@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.monotonic()
     evaluation = training.evaluate(ts, args.seed)
     evaluation.pop("oof_scores")
+    evaluation.pop("oof_scores_all")
     t_eval = time.monotonic() - t1
     print(f"# Detection benchmark (seed {args.seed})\n")
     print(
