@@ -95,6 +95,7 @@ def test_tiny_training_run_scores_careless_forgery_above_source(tmp_path):
     assert result["counts"]["forged"] > 5 and result["counts"]["authentic"] > 10
     model = classifier.load(model_path)
     assert set(model.thresholds) == {"likely_forged", "suspicious", "inconclusive"}
+    assert model.info["threshold_runs"] == 1  # one fold draw without the evaluation
     # A fresh careless forgery of a sample file, scanned next to its source.
     src = SAMPLE / "mail" / "0017.eml"
     xlsx = next(
@@ -336,3 +337,11 @@ def test_traceless_forgeries_count_forgeries_no_feature_tells_from_their_source(
     assert got["all"] == {"forged": 2, "with_original": 1, "without_original": 1}
     table = training.metrics_table({"traceless": got})
     assert "1 of 2 scanned beside their originals" in table and "about 50.0 %" in table
+
+
+def test_model_card_names_data_paths_relative_to_the_repository():
+    from authenticity.training import REPO, _shown_path
+
+    assert _shown_path(REPO / "data" / "sample_dump") == "data/sample_dump"
+    assert _shown_path(REPO.parent / "shared" / "corpus") == "../shared/corpus"
+    assert _shown_path("/somewhere/else") == "/somewhere/else"
