@@ -27,6 +27,7 @@ from array import array
 from typing import Any
 
 from authenticity.dumpwide._common import EMAIL_MIMES
+from authenticity.heuristics.email import dated_hops
 from authenticity.model import Analysis, Finding, Severity
 from authenticity.timeutil import as_utc, stored_datetime
 
@@ -46,23 +47,16 @@ def _relay_and_delay(analysis: Analysis) -> tuple[str, float] | None:
     Date and a dated Received hop naming its relay."""
     if analysis.mime not in EMAIL_MIMES:
         return None
-    facts = analysis.facts
-    date = stored_datetime(facts.get("date"))
-    hops = facts.get("received")
-    if date is None or not isinstance(hops, list):
+    date = stored_datetime(analysis.facts.get("date"))
+    dated = dated_hops(analysis.facts)
+    if date is None or not dated:
         return None
-    for hop in reversed(hops):  # oldest first
-        if not isinstance(hop, dict):
-            continue
-        when = stored_datetime(hop.get("date"))
-        if when is None:
-            continue
-        by = hop.get("by")
-        host = by.split()[0].strip("[]()").lower() if isinstance(by, str) and by.split() else ""
-        if not host:
-            return None
-        return host, (as_utc(when) - as_utc(date)).total_seconds()
-    return None
+    _pos, hop, when = dated[0]  # the oldest dated hop: the first relay
+    by = hop.get("by")
+    host = by.split()[0].strip("[]()").lower() if isinstance(by, str) and by.split() else ""
+    if not host:
+        return None
+    return host, (as_utc(when) - as_utc(date)).total_seconds()
 
 
 class RelayCollector:

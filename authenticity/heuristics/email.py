@@ -207,7 +207,7 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
 # --------------------------------------------------------------------------- Received chain
 
 
-def _dated_hops(facts: dict[str, Any]) -> list[tuple[int, dict[str, Any], dt.datetime]]:
+def dated_hops(facts: dict[str, Any]) -> list[tuple[int, dict[str, Any], dt.datetime]]:
     """(position from the top, hop, date) of every hop with a date, oldest first."""
     hops = facts.get("received")
     if not isinstance(hops, list):
@@ -222,7 +222,7 @@ def _dated_hops(facts: dict[str, Any]) -> list[tuple[int, dict[str, Any], dt.dat
 
 def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """Each relay adds its Received on top: going down the list, time goes back."""
-    dated = _dated_hops(facts)
+    dated = dated_hops(facts)
     worst: tuple[dt.timedelta, Any, Any] | None = None
     for (_, older_hop, older), (pos, newer_hop, newer) in itertools.pairwise(dated):
         gap = as_utc(older) - as_utc(newer)  # > 0: the later hop claims an earlier time
@@ -252,7 +252,7 @@ def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> 
 def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The Date header is written before the first (oldest) relay receives the message."""
     date = stored_datetime(facts.get("date"))
-    dated = _dated_hops(facts)
+    dated = dated_hops(facts)
     if date is None or not dated:
         return
     _pos, hop, first = dated[0]
@@ -296,7 +296,7 @@ def check_received_after_leak(meta: Metadata, facts: dict[str, Any], ctx: Any) -
     if leak_date is None:
         return
     cutoff = dt.datetime.combine(leak_date, dt.time(23, 59, 59), tzinfo=dt.UTC)
-    dated = _dated_hops(facts)
+    dated = dated_hops(facts)
     if not dated:
         return
     _pos, hop, last = dated[-1]
@@ -522,6 +522,17 @@ def _stamp_of(mid: str, client: str = "") -> tuple[dt.datetime, str] | None:
         return None
 
 
+def message_id_stamp(facts: dict[str, Any]) -> tuple[dt.datetime, str] | None:
+    """(time, form) of the time stamp in the message's Message-ID (read under its X-Mailer
+    or User-Agent), when there is one dated 1990-2100."""
+    mid = facts.get("message_id")
+    if not isinstance(mid, str):
+        return None
+    client = " ".join(str(facts.get(k) or "") for k in ("x_mailer", "user_agent"))
+    found = _stamp_of(mid, client)
+    return found if found is not None and 1990 <= found[0].year <= 2100 else None
+
+
 def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The Date header far from the time stamped into the Message-ID.
 
@@ -530,15 +541,10 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
     """
     mid = facts.get("message_id")
     date = stored_datetime(facts.get("date"))
-    if not isinstance(mid, str) or date is None:
-        return
-    client = " ".join(str(facts.get(k) or "") for k in ("x_mailer", "user_agent"))
-    found = _stamp_of(mid, client)
-    if found is None:
+    found = message_id_stamp(facts)
+    if not isinstance(mid, str) or date is None or found is None:
         return
     stamp, form = found
-    if not 1990 <= stamp.year <= 2100:
-        return
     # A zone-less stamp may be local time or UTC: compare wall clocks, with the zone slack.
     wall = as_utc(date) if stamp.tzinfo is not None else date.replace(tzinfo=None)
     delta = wall - stamp
@@ -654,15 +660,12 @@ def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     the first relay's Received time, a time stamp in the Message-ID, and the creation time
     in Outlook's Thread-Index (for a thread's first message only). Zone-less ones as UTC."""
     out: dict[str, dt.datetime] = {}
-    dated = _dated_hops(facts)
+    dated = dated_hops(facts)
     if dated:
         out["first relay (Received)"] = dated[0][2]
-    mid = facts.get("message_id")
-    if isinstance(mid, str):
-        client = " ".join(str(facts.get(k) or "") for k in ("x_mailer", "user_agent"))
-        found = _stamp_of(mid, client)
-        if found is not None and 1990 <= found[0].year <= 2100:
-            out[f"Message-ID ({found[1]})"] = found[0]
+    found = message_id_stamp(facts)
+    if found is not None:
+        out[f"Message-ID ({found[1]})"] = found[0]
     thread = thread_index_time(facts.get("thread_index"))
     if thread is not None and thread[1] == 0:
         out["Thread-Index"] = thread[0]
