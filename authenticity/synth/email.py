@@ -15,6 +15,7 @@ from unittest import mock
 
 import dkim
 
+from authenticity.extract.text import html_to_text
 from authenticity.synth._common import Forgery, alter_text, forged_name, make, technique
 from authenticity.timeutil import parse_email_date
 
@@ -242,13 +243,6 @@ def _body_text(msg: EmailMessage, subtype: str) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _html_text(html: str) -> str:
-    """Rough text of an HTML body: tags dropped, whitespace runs folded per line."""
-    text = re.sub(r"(?is)<(script|style)\b.*?</\1>|<br\s*/?>|</p>", "\n", html)
-    text = re.sub(r"<[^>]+>", " ", text)
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
-
-
 def _edit_html(html: str, old: str, new: str) -> str | None:
     """``html`` with the first ``old`` of its visible text (not inside a tag, not part of a
     longer number) replaced by ``new``; None when the text has no such occurrence (or when
@@ -303,7 +297,7 @@ def email_fabricate(data: bytes, name: str, rng: random.Random, careful: bool) -
     text = _body_text(orig, "plain")
     html = _body_text(orig, "html") if careful else ""
     if not text.strip() and html.strip():
-        text = _html_text(html)
+        text = html_to_text(html)
     if not text.strip():
         text = "Bonjour,\n\nCi-joint les éléments demandés.\n\nCordialement\n"
     new_body, old, new = alter_text(text, rng)
