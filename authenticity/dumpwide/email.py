@@ -103,20 +103,26 @@ def hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+def relay_host(hop: dict) -> str | None:
+    """The relay a Received hop names in its ``by`` clause (first word, lower case)."""
+    by = hop.get("by")
+    words = by.split(maxsplit=1) if isinstance(by, str) else []
+    return words[0].lower() if words else None
+
+
 def queue_ids(facts: dict) -> list[tuple[str, str]]:
     """(relay, queue id) of every Received hop that states both and whose id can be unique."""
     out: list[tuple[str, str]] = []
     for hop in facts.get("received") or ():
         if not isinstance(hop, dict):
             continue
-        by, qid = hop.get("by"), hop.get("id")
-        if not isinstance(by, str) or not isinstance(qid, str):
+        host, qid = relay_host(hop), hop.get("id")
+        if host is None or not isinstance(qid, str):
             continue
         qid = qid.strip().strip(";").strip()
-        host = by.split(maxsplit=1)
-        if len(qid) < MIN_QUEUE_ID or _VERSION_LIKE.match(qid) or not host:
+        if len(qid) < MIN_QUEUE_ID or _VERSION_LIKE.match(qid):
             continue
-        out.append((host[0].lower(), qid))
+        out.append((host, qid))
     return out
 
 

@@ -27,6 +27,7 @@ from array import array
 from typing import Any
 
 from authenticity.dumpwide._common import EMAIL_MIMES
+from authenticity.dumpwide.email import relay_host
 from authenticity.heuristics.email import dated_hops
 from authenticity.model import Analysis, Finding, Severity
 from authenticity.timeutil import as_utc, stored_datetime
@@ -52,8 +53,7 @@ def _relay_and_delay(analysis: Analysis) -> tuple[str, float] | None:
     if date is None or not dated:
         return None
     _pos, hop, when = dated[0]  # the oldest dated hop: the first relay
-    by = hop.get("by")
-    host = by.split()[0].strip("[]()").lower() if isinstance(by, str) and by.split() else ""
+    host = (relay_host(hop) or "").strip("[]()")
     if not host:
         return None
     return host, (as_utc(when) - as_utc(date)).total_seconds()
@@ -105,11 +105,7 @@ def _days(seconds: float) -> str:
 
 def _finding(host: str, delay: float, prompt: int, total: int) -> Finding:
     back = delay > 0
-    when = (
-        f"its Date is {_days(delay)} before {host} received it"
-        if back
-        else f"its Date is {_days(delay)} after {host} received it"
-    )
+    when = f"its Date is {_days(delay)} {'before' if back else 'after'} {host} received it"
     evidence: dict[str, Any] = {
         "relay": host,
         "delay_seconds": delay,
