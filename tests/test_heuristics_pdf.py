@@ -843,3 +843,85 @@ def test_producer_that_records_a_modification_by_itext_is_shown_not_scored():
     features = to_features(doc, stamped, stamped.findings)
     assert not any("PDF_PRODUCER_NAMES_MODIFIER" in k for k in features)
     assert features["max_severity"] == 0.0
+
+
+#: Corpus PDFs whose producer embeds every font it draws with (LibreOffice, OpenOffice,
+#: Quartz, Skia, WeasyPrint, cairo).
+EMBEDDING_PRODUCERS = [
+    "pdf/pdfminer__samples_encryption_base.pdf",  # LibreOffice 4.1
+    "pdf/pdfminer__samples_contrib_issue-1082-annotations.pdf",  # OpenOffice.org 2.1
+    "pdf/pdfminer__samples_font-size-test.pdf",  # macOS Quartz PDFContext, 3 pages
+    "pdf/pdfminer__samples_nonfree_nlp2004slides.pdf",  # Quartz, 31 pages
+    "pdf/py-pdf__011-google-doc-document_google-doc-document.pdf",  # Skia/PDF
+    "pdf/py-pdf__015-arabic_habibi.pdf",  # WeasyPrint
+    "pdf/pdfminer__samples_scancode_patchelf.pdf",  # cairo
+    "pdf/py-pdf__012-libreoffice-form_libreoffice-form.pdf",  # LibreOffice 6.4
+]
+
+
+def stamped(data: bytes, text: str = "Montant total : 148 500 EUR", page: int = 0) -> bytes:
+    """A line drawn by ReportLab merged onto one page with pypdf, the metadata kept."""
+    from reportlab.pdfgen import canvas
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    target = writer.pages[page]
+    stamp = io.BytesIO()
+    c = canvas.Canvas(stamp, pagesize=(float(target.mediabox.width), float(target.mediabox.height)))
+    c.drawString(72, 72, text)
+    c.save()
+    target.merge_page(pypdf.PdfReader(io.BytesIO(stamp.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", EMBEDDING_PRODUCERS)
+def test_producers_that_embed_every_font_draw_with_no_standard_font(name: str):
+    result = analyse(corpus_file(name))
+    assert result.facts["standard_font_pages"] == []
+    assert "PDF_FONTS_UNLIKE_PRODUCER" not in codes(result)
+    assert "PDF_STANDARD_FONT_AMONG_EMBEDDED" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdf/pdfminer__samples_encryption_base.pdf",
+        "pdf/pdfminer__samples_font-size-test.pdf",
+        "pdf/py-pdf__015-arabic_habibi.pdf",
+    ],
+)
+def test_a_stamp_on_a_page_of_a_producer_that_embeds_every_font(name: str):
+    result = analyse(stamped(corpus_file(name)))
+    assert result.metadata.producer == analyse(corpus_file(name)).metadata.producer
+    found = [f for f in result.findings if f.code == "PDF_FONTS_UNLIKE_PRODUCER"]
+    assert [f.severity.value for f in found] == ["medium"]
+    assert found[0].evidence["standard_fonts"] == ["Helvetica"]
+    assert result.facts["standard_font_pages"] == [1]
+
+
+def test_a_stamp_on_one_page_of_a_tex_paper_next_to_its_embedded_fonts():
+    name = "pdf/pdfminer__samples_contrib_pagelabels.pdf"  # pdfTeX, 5 pages, fonts embedded
+    assert "PDF_STANDARD_FONT_AMONG_EMBEDDED" not in codes(analyse(corpus_file(name)))
+    result = analyse(stamped(corpus_file(name), page=2))
+    found = [f for f in result.findings if f.code == "PDF_STANDARD_FONT_AMONG_EMBEDDED"]
+    assert [f.severity.value for f in found] == ["low"]
+    assert found[0].evidence["pages"] == [3]
+    assert found[0].evidence["pages_walked"] == 5
+    assert found[0].evidence["embedded_fonts"] >= 1
+    assert "page(s) 3 of 5" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdf/py-pdf__013-reportlab-overlay_reportlab-overlay.pdf",  # PyPDF2 merged a stamp
+        "pdf/pdfminer__samples_contrib_issue-625-identity-cmap.pdf",  # iText form, Helvetica
+        "pdf/py-pdf__008-reportlab-inline-image_inline-image.pdf",  # ReportLab's own page
+    ],
+)
+def test_writers_that_use_standard_fonts_by_design_are_not_flagged(name: str):
+    result = analyse(corpus_file(name))
+    assert result.facts["standard_font_pages"]  # the standard font is there
+    assert "PDF_STANDARD_FONT_AMONG_EMBEDDED" not in codes(result)
+    assert "PDF_FONTS_UNLIKE_PRODUCER" not in codes(result)

@@ -447,6 +447,10 @@ MAX_FONT_PROGRAMS = 60
 MAX_FONT_PROGRAM_BYTES = 4 * 1024 * 1024
 MAX_OBJSTM_BYTES = 20 * 1024 * 1024
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
+#: The standard 14 fonts, which a PDF may reference by name without a font program.
+STANDARD_14 = re.compile(r"^(?:Helvetica|Times-|Courier|Symbol$|ZapfDingbats$)")
+#: Pages listed in :data:`STANDARD_FONT_PAGES_FACT` at most.
+MAX_LISTED_PAGES = 50
 _DELIM = rb"(?=[\s/\[\]<>(){}%]|$)"
 #: Action and attachment names reported as flags (never run): fact name -> PDF name.
 _ACTION_NAMES = {
@@ -550,28 +554,40 @@ def _font_build_dates(font: dict[str, Any], entry: dict[str, Any]) -> None:
             entry[key] = value.isoformat()
 
 
-def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
-    """Fonts named in the pages' /Resources /Font dictionaries (deduplicated, capped)."""
+def _fonts(
+    doc: PDFDocument, facts: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """Fonts named in the pages' /Resources /Font dictionaries (deduplicated, capped).
+
+    With ``facts``, also records ``standard_font_pages``: the (1-based) pages whose
+    resources name a standard-14 font without a program (at most
+    :data:`MAX_LISTED_PAGES`), and ``font_pages``: how many pages were walked.
+    """
     fonts: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
-    seen_refs: set[int | None] = set()
+    standard_refs: dict[int | None, bool] = {}  # font object id -> standard-14, no program
+    standard_pages: list[int] = []
     truncated = False
     programs = 0
+    walked = 0
     for number, page in enumerate(PDFPage.create_pages(doc)):
         if number >= MAX_FONT_PAGES:
             truncated = True
             break
+        walked = number + 1
         resources = resolve1(page.resources)
         font_dict = resolve1(resources.get("Font")) if isinstance(resources, dict) else None
         if not isinstance(font_dict, dict):
             continue
+        standard_here = False
         for ref in list(font_dict.values())[:MAX_FONTS]:
             objid = ref.objid if isinstance(ref, PDFObjRef) else None
-            if objid is not None and objid in seen_refs:
+            if objid is not None and objid in standard_refs:
+                standard_here = standard_here or standard_refs[objid]
                 continue
-            seen_refs.add(objid)
             font = resolve1(ref)
             if not isinstance(font, dict):
+                standard_refs[objid] = False
                 continue
             name = _name(font.get("BaseFont")) or _name(font.get("Name")) or ""
             entry = {
@@ -580,6 +596,9 @@ def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
                 "subset": bool(_SUBSET.match(name)),
                 "embedded": _font_embedded(font),
             }
+            standard = not entry["embedded"] and bool(STANDARD_14.match(name))
+            standard_refs[objid] = standard
+            standard_here = standard_here or standard
             key = (entry["name"], entry["subtype"], entry["embedded"])
             if key in seen:
                 continue
@@ -589,7 +608,15 @@ def _fonts(doc: PDFDocument) -> tuple[list[dict[str, Any]], bool]:
                 _font_build_dates(font, entry)
             fonts.append(entry)
             if len(fonts) >= MAX_FONTS:
-                return fonts, True
+                truncated = True
+                break
+        if standard_here and len(standard_pages) < MAX_LISTED_PAGES:
+            standard_pages.append(number + 1)
+        if truncated:
+            break
+    if facts is not None:
+        facts["standard_font_pages"] = standard_pages
+        facts["font_pages"] = walked
     return fonts, truncated
 
 
@@ -865,7 +892,7 @@ def _best_effort(facts: dict[str, Any], error_key: str, step: Callable[[], _T]) 
 
 def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
     """Fonts, revisions, object streams, linearization, actions and signatures."""
-    fonts = _best_effort(facts, "fonts_error", lambda: _fonts(doc))
+    fonts = _best_effort(facts, "fonts_error", lambda: _fonts(doc, facts))
     if fonts is not None:
         facts["fonts"], facts["fonts_truncated"] = fonts
         facts["font_count"] = len(facts["fonts"])

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.extract.pdf import STANDARD_14
 from authenticity.heuristics.dates import latest_claimed
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc, parse_pdf_date
@@ -506,7 +507,20 @@ OFFICE_EXPORT = re.compile(
     r"microsoft\W*(?:office\W*)?(?:word|powerpoint|excel|publisher|visio)\b", re.IGNORECASE
 )
 #: The standard 14 fonts, referenced by name without a font program.
-BASE14 = re.compile(r"^(?:Helvetica|Times-|Courier|Symbol$|ZapfDingbats$)")
+BASE14 = STANDARD_14
+#: Producers that embed every font they draw with (a subset under the font's own name,
+#: or a Type 3 font): LibreOffice and OpenOffice, macOS's Quartz, Chrome's Skia (Chrome's
+#: "Save as PDF", Google Docs), WeasyPrint and cairo.
+EMBEDS_EVERY_FONT = re.compile(
+    r"libreoffice|openoffice|quartz\s*pdfcontext|skia/pdf|weasyprint|\bcairo\b", re.IGNORECASE
+)
+#: Writers that reference the standard fonts without programs by design: their own pages,
+#: stamps and merges use them next to embedded fonts.
+STANDARD_FONT_WRITERS = re.compile(
+    r"reportlab|itext|fpdf|tcpdf|pdfkit|pdf-lib|jspdf|prawn|pdfsharp|\bfop\b|pdfbox|pypdf"
+    r"|pdftk|aspose|dompdf|mpdf|wkhtmltopdf|qt\s|ghostscript|gpl\s+ghostscript|acrobat\s+pdfwriter",
+    re.IGNORECASE,
+)
 #: Subset tags counted up from AAAAAA (LibreOffice BAAAAA, CAAAAA...; Chrome's Skia,
 #: ReportLab, mPDF): Office's exporter never writes them (it writes BCDEEE, BCDFEE...).
 SEQUENTIAL_SUBSET = re.compile(r"^[A-Z]AAAAA\+")
@@ -545,6 +559,73 @@ def check_fonts_unlike_office_export(meta: Metadata, facts: dict[str, Any]) -> I
         "another program wrote these pages (or stamped text onto them) under Office's name.",
         {"producer": producer, "foreign_fonts": foreign[:20]},
     )
+
+
+def _standard_fonts(facts: dict[str, Any]) -> tuple[list[str], int]:
+    """Standard-14 fonts the pages name without a program, and how many fonts are embedded."""
+    fonts = facts.get("fonts")
+    if not isinstance(fonts, list):
+        return [], 0
+    entries = [f for f in fonts if isinstance(f, dict) and isinstance(f.get("name"), str)]
+    standard = [f["name"] for f in entries if not f.get("embedded") and BASE14.match(f["name"])]
+    return standard, sum(1 for f in entries if f.get("embedded"))
+
+
+def _pages_note(facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    pages = facts.get("standard_font_pages")
+    total = facts.get("font_pages")
+    if not isinstance(pages, list) or not pages or not isinstance(total, int) or total < 2:
+        return "", {}
+    shown = ", ".join(str(p) for p in pages[:10]) + (", ..." if len(pages) > 10 else "")
+    where = "every page" if len(pages) >= total else f"page(s) {shown} of {total}"
+    return f" They appear on {where}.", {"pages": pages, "pages_walked": total}
+
+
+def check_standard_fonts_among_embedded(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Standard-14 fonts without a program on the pages of a file whose producer embeds
+    every font (LibreOffice, Quartz, Skia, WeasyPrint, cairo: medium), or next to embedded
+    fonts under any other producer that is not itself a stamping or generating library (low).
+
+    A stamp or a line typed over a page with ReportLab, pypdf, PDFKit or a PDF editor's
+    "add text" tool draws in Helvetica or Times without embedding it; the producer that made
+    the page embedded its own fonts. Office's own export is
+    :func:`check_fonts_unlike_office_export`.
+    Routine stamps do the same (a Bates number, a court's filing header, "CONFIDENTIAL"):
+    the finding says a second program drew on the pages, not what it drew.
+    """
+    producer = meta.producer or ""
+    if not producer or OFFICE_EXPORT.search(producer) or STANDARD_FONT_WRITERS.search(producer):
+        return
+    standard, embedded = _standard_fonts(facts)
+    if not standard:
+        return
+    note, where = _pages_note(facts)
+    evidence = {"producer": producer, "standard_fonts": standard[:20], "embedded_fonts": embedded}
+    evidence.update(where)
+    names = ", ".join(repr(n) for n in standard[:5])
+    if EMBEDS_EVERY_FONT.search(producer):
+        yield Finding(
+            "PDF_FONTS_UNLIKE_PRODUCER",
+            Severity.MEDIUM,
+            f"The PDF names {producer!r} as its producer, which embeds every font it draws "
+            f"with, but its pages use {names} without a font program: what ReportLab, pypdf "
+            'stamps and PDF editors\' "add text" tools write. Another program drew on these '
+            "pages (a regeneration under copied metadata, text typed over the page, or a "
+            f"stamp).{note}",
+            evidence,
+        )
+        return
+    if embedded:
+        yield Finding(
+            "PDF_STANDARD_FONT_AMONG_EMBEDDED",
+            Severity.LOW,
+            f"The pages use {names} without a font program next to {embedded} embedded "
+            f"font(s): the program that made the pages ({producer!r}) embedded its fonts, "
+            "and something else drew with a standard font, as a stamp, an overlay or text "
+            "typed over the page does (Bates numbers and filing headers too). Some older "
+            f"writers leave the standard fonts out while embedding others.{note}",
+            evidence,
+        )
 
 
 def check_modified_without_creation(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -615,6 +696,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
+    lambda meta, facts, ctx: check_standard_fonts_among_embedded(meta, facts),
     lambda meta, facts, ctx: check_modified_without_creation(meta, facts),
     lambda meta, facts, ctx: check_producer_names_modifier(meta, facts),
 )
