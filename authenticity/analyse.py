@@ -19,6 +19,7 @@ from authenticity import __version__
 from authenticity.config import Settings
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import extractor_for
+from authenticity.extract.dateline import dateline_facts
 from authenticity.extract.lang import language_facts
 from authenticity.heuristics import CheckContext, run_content_checks
 from authenticity.model import Analysis, Document, Extraction, Finding, Metadata, Severity
@@ -167,6 +168,7 @@ def _extract(doc: Document, data: bytes, mime: str, settings: Settings) -> Analy
         log.warning("extractor %s crashed on %s: %r", reg.name, doc.path, exc)
         return failed(doc, mime, f"{reg.name} parser error: {type(exc).__name__}: {exc}")
     language_facts(extraction)  # text_language, name_scripts (docs/extraction.md)
+    dateline_facts(extraction)  # text_dateline: the date the text states on its face
     _verify_dkim(data, mime, extraction, settings)
     ctx = CheckContext(mime=mime, settings=settings)
     findings = list(extraction.findings)
