@@ -622,3 +622,80 @@ def test_clock_readers_survive_any_header_text():
         assert time.monotonic() - started < 0.5
 
     run()
+
+
+# --------------------------------------------------------------------------- Outlook .msg
+
+#: Outlook messages of the corpus that hold the time they were sent twice (transport
+#: headers' Date and PR_CLIENT_SUBMIT_TIME) or a delivery time.
+OUTLOOK_SENT = [
+    "apache__test-data_hsmf_simple_test_msg.msg",
+    "apache__test-data_hsmf_example_received_unicode.msg",
+    "apache__test-data_hsmf_58214_extracted_attachment.msg",
+    "apache__test-data_hsmf_attachment_test_msg.msg",  # delivery stored to the minute
+    "apache__test-data_hsmf_message_1980.msg",  # naive Date header, imported years later
+]
+SUBMIT_TIME, DELIVERY_TIME = 0x00390040, 0x0E060040
+
+
+def msg_with_time(data: bytes, tag: int, shift: dt.timedelta) -> bytes:
+    """The .msg with one FILETIME property moved, in place, as a message editor saves it."""
+    import io
+    import struct
+
+    import olefile
+
+    ole = olefile.OleFileIO(io.BytesIO(data), write_mode=True)
+    props = bytearray(ole.openstream("__properties_version1.0").read())
+    for offset in range(32, len(props) - 15, 16):  # top-level header: 32 bytes
+        if struct.unpack_from("<I", props, offset)[0] == tag:
+            ticks = struct.unpack_from("<Q", props, offset + 8)[0]
+            moved = ticks + int(shift.total_seconds() * 10_000_000)
+            struct.pack_into("<Q", props, offset + 8, moved)
+            break
+    else:
+        raise AssertionError(f"no property {tag:#x}")
+    ole.write_stream("__properties_version1.0", bytes(props))
+    ole.fp.seek(0)
+    return ole.fp.read()
+
+
+def analyse_msg(data: bytes):
+    doc = Document(path="m.msg", sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, SETTINGS)
+
+
+@pytest.mark.parametrize("name", OUTLOOK_SENT)
+def test_outlook_messages_keep_their_sent_time_twice_alike(name: str):
+    result = analyse_msg(corpus_file(f"email/{name}"))
+    assert result.facts["mapi_client_submit_time"] is not None
+    assert "EMAIL_MSG_TIMES_DISAGREE" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("shift", "severity"),
+    [(dt.timedelta(days=-40), "high"), (dt.timedelta(hours=5), "medium")],
+)
+def test_an_edited_sent_time_disagrees_with_the_transport_headers(shift, severity):
+    data = msg_with_time(
+        corpus_file("email/apache__test-data_hsmf_simple_test_msg.msg"), SUBMIT_TIME, shift
+    )
+    result = analyse_msg(data)
+    found = [f for f in result.findings if f.code == "EMAIL_MSG_TIMES_DISAGREE"]
+    assert found and found[0].severity.value == severity
+    assert found[0].evidence["difference_seconds"] == pytest.approx(shift.total_seconds())
+    assert "date" in found[0].evidence
+
+
+def test_a_message_delivered_before_it_was_sent():
+    # A message without transport headers: only the delivery time can contradict.
+    data = msg_with_time(
+        corpus_file("email/apache__test-data_hsmf_chinese-traditional.msg"),
+        SUBMIT_TIME,
+        dt.timedelta(days=3),
+    )
+    result = analyse_msg(data)
+    assert not result.facts["has_transport_headers"]
+    found = [f for f in result.findings if f.code == "EMAIL_MSG_TIMES_DISAGREE"]
+    assert [f.severity.value for f in found] == ["high"]
+    assert "delivery" in found[0].evidence

@@ -717,6 +717,51 @@ def check_date_against_clocks(
     )
 
 
+#: Outlook stores the Date header's time as the message's submit time: they agree to the
+#: second. Beyond this they were edited apart (high beyond a day).
+MSG_TIMES_TOLERANCE = dt.timedelta(hours=1)
+MSG_TIMES_HIGH = dt.timedelta(days=1)
+
+
+def check_msg_times(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
+    """An Outlook ``.msg`` keeps the time it was sent twice: in the transport headers' Date
+    and in its MAPI properties (``PR_CLIENT_SUBMIT_TIME``, the "Sent" Outlook shows), and
+    when it arrived (``PR_MESSAGE_DELIVERY_TIME``). A message editor changes the property
+    Outlook displays; the headers keep the original, and a delivery cannot precede the
+    sending."""
+    submit = stored_datetime(facts.get("mapi_client_submit_time"))
+    if submit is None:
+        return
+    pairs: list[tuple[str, dt.datetime, str]] = []
+    date = stored_datetime(facts.get("date"))
+    if facts.get("has_transport_headers") and date is not None:
+        pairs.append(("the Date header", date, "date"))
+    delivered = stored_datetime(facts.get("mapi_delivery_time"))
+    if delivered is not None and as_utc(submit) - as_utc(delivered) > _slack(
+        MSG_TIMES_TOLERANCE, submit, delivered
+    ):
+        pairs.append(("its delivery time (PR_MESSAGE_DELIVERY_TIME)", delivered, "delivery"))
+    for label, other, key in pairs:
+        delta = as_utc(submit) - as_utc(other)
+        if abs(delta) <= _slack(MSG_TIMES_TOLERANCE, submit, other):
+            continue
+        high = abs(delta) > _slack(MSG_TIMES_HIGH, submit, other)
+        yield Finding(
+            "EMAIL_MSG_TIMES_DISAGREE",
+            Severity.HIGH if high else Severity.MEDIUM,
+            f"The Outlook message says it was sent at {_iso(submit)} (PR_CLIENT_SUBMIT_TIME, "
+            f'what Outlook shows as "Sent"), {_fmt(delta)} '
+            f"{'after' if delta > dt.timedelta() else 'before'} {label} ({_iso(other)}). "
+            "Outlook writes both from one clock; a message editor that changes the shown "
+            "date leaves the other.",
+            {
+                "client_submit_time": submit,
+                key: other,
+                "difference_seconds": delta.total_seconds(),
+            },
+        )
+
+
 CHECKS = (
     check_dkim,
     check_received_order,
@@ -726,5 +771,6 @@ CHECKS = (
     check_message_id_time,
     check_thread_index_time,
     check_date_against_clocks,
+    check_msg_times,
     check_python_layout,
 )
