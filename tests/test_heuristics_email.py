@@ -699,3 +699,17 @@ def test_a_message_delivered_before_it_was_sent():
     found = [f for f in result.findings if f.code == "EMAIL_MSG_TIMES_DISAGREE"]
     assert [f.severity.value for f in found] == ["high"]
     assert "delivery" in found[0].evidence
+
+
+def test_a_sent_item_without_headers_keeps_its_thread_start_in_mapi():
+    # PR_CONVERSATION_INDEX holds the Thread-Index of messages saved without transport
+    # headers; a "Sent" time moved back 40 days falls before the conversation began.
+    name = "email/apache__test-data_hsmf_message_normal_submission_chunk.msg"
+    original = analyse_msg(corpus_file(name))
+    assert original.facts["thread_index_source"] == "PR_CONVERSATION_INDEX"
+    assert not {"EMAIL_DATED_BEFORE_THREAD_INDEX", "EMAIL_MSG_TIMES_DISAGREE"} & {
+        f.code for f in original.findings
+    }
+    edited = analyse_msg(msg_with_time(corpus_file(name), SUBMIT_TIME, dt.timedelta(days=-40)))
+    got = {f.code: f.severity.value for f in edited.findings}
+    assert got["EMAIL_DATED_BEFORE_THREAD_INDEX"] == "high"

@@ -8,6 +8,7 @@ bytes are never returned (the ingest layer expands attachments itself).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email
 import email.header
@@ -27,6 +28,8 @@ from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_email_date
 
 MAX_TEXT = 100_000
+#: A conversation index: 22 bytes and 5 per reply; longer is no Outlook value.
+MAX_CONVERSATION_INDEX = 4096
 MAX_HEADER_VALUE = 10_000
 MAX_HEADERS = 500
 #: Only the header block is ever inspected for NULs / header syntax.
@@ -447,6 +450,13 @@ def _extract_outlook(data: bytes) -> Extraction:
         facts["mapi_client_submit_time"] = mapi.get("ClientSubmitTime")
         facts["mapi_delivery_time"] = mapi.get("MessageDeliveryTime")
         facts["has_transport_headers"] = bool(headers)
+        if not facts.get("thread_index"):
+            # Outlook keeps the Thread-Index as PR_CONVERSATION_INDEX (binary), also in
+            # messages saved without transport headers (sent items, drafts).
+            raw = _safe(lambda: msg.getStream("__substg1.0_00710102"))
+            if isinstance(raw, bytes) and 22 <= len(raw) <= MAX_CONVERSATION_INDEX:
+                facts["thread_index"] = base64.b64encode(raw).decode("ascii")
+                facts["thread_index_source"] = "PR_CONVERSATION_INDEX"
         facts["attachments"] = _msg_attachments(msg)
 
         body = _str(_safe(lambda: msg.body))
