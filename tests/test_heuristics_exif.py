@@ -47,6 +47,7 @@ def reencode(data: bytes, edit) -> bytes:
 
 #: Canon camera original, its EXIF as the camera wrote it.
 UNTOUCHED_PHOTO = "image/drewnoakes__jpg_Canon_PowerShot_A40.jpg"
+CORPUS_IMAGES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "image"
 
 
 @pytest.mark.parametrize("rel", [GPS_PHOTO, UNTOUCHED_PHOTO])
@@ -523,3 +524,82 @@ def test_maker_note_reader_survives_any_bytes():
             assert shift is None or isinstance(shift, int)
 
     run()
+
+
+# --- double quantization --------------------------------------------------------------------
+
+#: Camera photos of the corpus whose camera quantized more coarsely than Pillow does at
+#: quality 92-97 (a re-save with a finer table leaves periodic gaps in the histograms).
+COARSE_CAMERAS = [
+    "image/drewnoakes__jpg_Kodak_DC3400.jpg",
+    "image/drewnoakes__jpg_Panasonic_DMC-LC40.jpg",
+    "image/drewnoakes__jpg_FujiFilm_FinePix1400Zoom_(1).jpg",
+]
+
+
+def resaved(data: bytes, **options) -> bytes:
+    """The photo opened and saved again by Pillow at its size, its EXIF bytes kept."""
+    im = Image.open(io.BytesIO(data))
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=im.info.get("exif", b""), **options)
+    return out.getvalue()
+
+
+def test_camera_originals_were_quantized_once():
+    from authenticity.heuristics.exif import DOUBLE_QUANTIZATION
+
+    measured = 0
+    for path in sorted(CORPUS_IMAGES.glob("*.jpg")):
+        result = analyse(path.read_bytes(), path.name)
+        score = result.facts.get("jpeg_double_quantization")
+        if score is None:
+            continue  # no camera named, too small, not YCbCr
+        measured += 1
+        assert score < DOUBLE_QUANTIZATION - 0.25, path.name
+        assert "JPEG_COMPRESSED_TWICE" not in codes(result)
+    assert measured >= 60
+
+
+@pytest.mark.parametrize("rel", COARSE_CAMERAS)
+@pytest.mark.parametrize("quality", [92, 97])
+def test_a_photo_saved_again_with_a_finer_table_was_compressed_twice(rel, quality):
+    result = analyse(resaved(corpus_file(rel), quality=quality))
+    assert codes(result).get("JPEG_COMPRESSED_TWICE") == "medium"
+    found = next(f for f in result.findings if f.code == "JPEG_COMPRESSED_TWICE")
+    assert found.evidence["score"] >= 0.7 and found.evidence["make"]
+
+
+def test_what_double_quantization_cannot_see():
+    data = corpus_file(COARSE_CAMERAS[0])
+    # The very same table ("keep"): the coefficients come back as they were.
+    same = analyse(resaved(data, quality="keep"))
+    assert same.facts["jpeg_double_quantization"] < 0.45
+    # Resized: the 8x8 grid is gone.
+    im = Image.open(io.BytesIO(data))
+    small = im.resize((im.width * 3 // 4, im.height * 3 // 4))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=97, exif=im.info.get("exif", b""))
+    assert "JPEG_COMPRESSED_TWICE" not in codes(analyse(out.getvalue()))
+
+
+def test_an_editor_that_names_itself_is_reported_by_name_instead():
+    im = Image.open(io.BytesIO(corpus_file(COARSE_CAMERAS[1])))
+    exif = im.getexif()
+    exif[SOFTWARE] = "Adobe Photoshop CC 2017 (Windows)"
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=97, exif=exif.tobytes())
+    result = analyse(out.getvalue())
+    assert result.facts["jpeg_double_quantization"] >= 0.7
+    assert "JPEG_COMPRESSED_TWICE" not in codes(result)
+    assert "EXIF_EDITOR_SOFTWARE" in codes(result)
+
+
+def test_double_quantization_survives_broken_pictures():
+    from authenticity.extract.jpegdq import double_quantization
+
+    data = resaved(corpus_file(COARSE_CAMERAS[0]), quality=97)
+    for cut in (100, len(data) // 3, len(data) - 10):
+        found = double_quantization(data[:cut])  # truncated: Pillow pads or refuses
+        assert found is None or 0 <= found["score"] < 10
+    assert double_quantization(b"\xff\xd8\xff\xe0not a jpeg") is None
+    assert double_quantization(corpus_file("pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf")) is None

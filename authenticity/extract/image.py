@@ -20,7 +20,7 @@ from typing import Any
 import exifread
 
 from authenticity.errors import ExtractionError
-from authenticity.extract import _xml, picturehash, register, thumbcompare
+from authenticity.extract import _xml, jpegdq, picturehash, register, thumbcompare
 from authenticity.extract.makernote import canon_makernote_shift
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
@@ -556,6 +556,11 @@ def extract_image(data: bytes) -> Extraction:
             facts.update(thumbcompare.compare(data, thumb) or {})
     if "picture_hash" not in facts and data.startswith(b"\xff\xd8"):
         facts["picture_hash"] = picturehash.picture_hash(data)
+    if meta.make and data.startswith(b"\xff\xd8"):  # a camera's claim: was it saved twice?
+        dq = jpegdq.double_quantization(data)
+        if dq is not None:
+            facts["jpeg_double_quantization"] = dq["score"]
+            facts["jpeg_dq_positions"] = dq["positions"]
     app1_xmp = None
     try:
         segment_facts, app1_xmp = _jpeg_segments(data)
