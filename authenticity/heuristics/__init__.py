@@ -31,7 +31,7 @@ class CheckContext:
 ContentCheck = Callable[[Metadata, dict[str, Any], CheckContext], Iterable[Finding]]
 
 #: Modules whose ``CHECKS`` run on every document, in this order.
-CHECK_MODULES = ("dates", "software", "pdf", "office", "exif", "email", "names")
+CHECK_MODULES = ("dates", "dateline", "software", "pdf", "office", "exif", "email", "names")
 
 
 def _collect() -> tuple[ContentCheck, ...]:

@@ -131,7 +131,7 @@ def _zip_generator(files: list[dict[str, Any]]) -> str | None:
     return next((lib for lib, stamp in GENERATOR_ZIP_TIMES.items() if stamp == only), None)
 
 
-def _declared_generator(meta: Metadata) -> str | None:
+def declared_generator(meta: Metadata) -> str | None:
     """The generator library the package names in its own properties, or whose template's
     fixed ``app.xml`` it carries, if any."""
     raw = meta.raw if isinstance(meta.raw, dict) else {}
@@ -161,7 +161,7 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     if not _claims_microsoft(meta):
         return
     files = [e for e in entries if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")]
-    library = _declared_generator(meta) or _zip_generator(files)
+    library = declared_generator(meta) or _zip_generator(files)
     if library is not None:
         yield Finding(
             "OOXML_GENERATED_BY_LIBRARY",
@@ -398,7 +398,7 @@ def check_parts_reserialized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     rewritten = [p for p in parts if not p.lower().startswith(_FOREIGN_PARTS)]
     if not rewritten or not declarations.get("double"):
         return
-    if _declared_generator(meta) is not None:
+    if declared_generator(meta) is not None:
         # A new document from a library's template, the library named in its properties
         # (python-pptx's template mixes quotings: it writes the parts it loads with lxml
         # and copies the others as they are). An edit keeps the edited file's properties.
