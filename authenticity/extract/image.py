@@ -556,17 +556,20 @@ def extract_image(data: bytes) -> Extraction:
             facts.update(thumbcompare.compare(data, thumb) or {})
     if "picture_hash" not in facts and data.startswith(b"\xff\xd8"):
         facts["picture_hash"] = picturehash.picture_hash(data)
-    if meta.make and data.startswith(b"\xff\xd8"):  # a camera's claim: was it saved twice?
-        dq = jpegdq.double_quantization(data)
-        if dq is not None:
-            facts["jpeg_double_quantization"] = dq["score"]
-            facts["jpeg_dq_positions"] = dq["positions"]
     app1_xmp = None
     try:
         segment_facts, app1_xmp = _jpeg_segments(data)
         facts.update(segment_facts)
     except Exception as exc:  # segment facts are best effort on hostile input
         facts["jpeg_segments_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    if meta.make and facts.get("jpeg_quant_standard") is True:
+        # A camera's claim on a file libjpeg wrote last (Pillow, GIMP, ImageMagick, OpenCV):
+        # was it compressed before? (Camera firmware and Photoshop write their own tables;
+        # decoding costs ~10 ms per megapixel, so other files are not measured.)
+        dq = jpegdq.double_quantization(data)
+        if dq is not None:
+            facts["jpeg_double_quantization"] = dq["score"]
+            facts["jpeg_dq_positions"] = dq["positions"]
     if app1_xmp:
         try:
             packet = _xml.parse_xmp(app1_xmp) or packet

@@ -26,7 +26,7 @@ import numpy as np
 
 #: Pictures larger than this are not measured (decoding dominates: ~10 ms per megapixel).
 MAX_PIXELS = 16_000_000
-#: At most this many blocks are measured (evenly spread over the picture).
+#: At most this many blocks are measured (whole rows of blocks, evenly spaced).
 MAX_BLOCKS = 60_000
 #: A coefficient's histogram needs this many non-zero values to be read (Poisson noise
 #: alone makes a histogram of a few hundred values look jagged).
@@ -83,11 +83,12 @@ def double_quantization(data: bytes) -> dict[str, Any] | None:
     except Exception:  # undecodable or truncated: nothing to measure
         return None
     luma = pixels[:, :, 0] if pixels.ndim == 3 else pixels
-    rows, cols = (luma.shape[0] // 8) * 8, (luma.shape[1] // 8) * 8
-    blocks = luma[:rows, :cols].reshape(rows // 8, 8, cols // 8, 8).transpose(0, 2, 1, 3)
-    blocks = blocks.reshape(-1, 64)
-    if len(blocks) > MAX_BLOCKS:
-        blocks = blocks[:: len(blocks) // MAX_BLOCKS + 1]
+    block_rows, block_cols = luma.shape[0] // 8, luma.shape[1] // 8
+    # whole rows of blocks, evenly spaced, so that at most MAX_BLOCKS are copied
+    stride = max(1, -(-block_rows * block_cols // MAX_BLOCKS))
+    strips = luma[: block_rows * 8, : block_cols * 8].reshape(block_rows, 8, block_cols * 8)
+    strips = strips[::stride]
+    blocks = strips.reshape(len(strips), 8, block_cols, 8).transpose(0, 2, 1, 3).reshape(-1, 64)
     steps = np.asarray(table, dtype=np.float32)[POSITIONS]
     if (steps <= 0).any():
         return None
