@@ -66,6 +66,7 @@ _TEXTUAL = (
     # March 14, 2017
     re.compile(rf"(?P<m>{_MONTH})\.?\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}", re.IGNORECASE),
 )
+_MONTH_START = re.compile(rf"(?:{_MONTH})", re.IGNORECASE)
 _ISO = re.compile(rf"{_YEAR}-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?![\d:])")
 _NUMERIC = re.compile(rf"(?P<a>[0-3]?\d)(?P<sep>[./])(?P<b>[0-3]?\d)(?P=sep){_YEAR}(?!\d)")
 
@@ -127,7 +128,7 @@ def _only_a_date(line: str) -> tuple[dt.date, str] | None:
         return None
     rest = _LABEL.sub("", line, count=1)
     rest = _WEEKDAY.sub("", rest, count=1)
-    if not rest[:1].isdigit() and not any(rest.casefold().startswith(m) for m in _MONTHS):
+    if not rest[:1].isdigit() and not _MONTH_START.match(rest):
         rest = _PLACE.sub("", rest, count=1)
         rest = _WEEKDAY.sub("", rest, count=1)
     parsed = parse_date(rest)
