@@ -25,26 +25,33 @@ MAX_LINES = 400
 #: Longer lines are not read as a header.
 MAX_LINE = 300
 
-_MONTHS: dict[str, int] = {}
+#: Month names and abbreviations (English, French, German, Spanish, Italian, Dutch,
+#: Portuguese, Russian in the genitive and nominative, Polish in the genitive) -> 1..12.
+#: Shared with the dateline reader (:mod:`authenticity.extract.dateline`).
+MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        "jan january janv janvier januar enero ene gennaio gen januari janeiro",
-        "feb february fevr févr fevrier février februar febrero febbraio februari fevereiro fev",
-        "mar march mars märz maerz marzo mrt maart março marco",
-        "apr april avr avril abril abr aprile",
-        "may mai mayo maggio mag mei maio",
-        "jun june juin juni junio giugno giu junho",
-        "jul july juil juillet juli julio luglio lug julho",
-        "aug august aout août agosto ago augustus",
-        "sep sept september septembre septiembre settembre set setembro",
-        "oct october octobre oktober okt octubre ottobre ott okt outubro out",
-        "nov november novembre noviembre novembro",
-        "dec december décembre decembre dez dezember diciembre dic dicembre dezembro",
+        "jan january janv janvier januar enero ene gennaio gen januari janeiro января январь"
+        " stycznia",
+        "feb february fevr févr fevrier février februar febrero febbraio februari fevereiro fev"
+        " февраля февраль lutego",
+        "mar march mars märz maerz marzo mrt maart março marco марта март marca",
+        "apr april avr avril abril abr aprile апреля апрель kwietnia",
+        "may mai mayo maggio mag mei maio мая май maja",
+        "jun june juin juni junio giugno giu junho июня июнь czerwca",
+        "jul july juil juillet juli julio luglio lug julho июля июль lipca",
+        "aug august aout août agosto ago augustus августа август sierpnia",
+        "sep sept september septembre septiembre settembre set setembro сентября сентябрь września",
+        "oct october octobre oktober okt octubre ottobre ott okt outubro out октября октябрь"
+        " października",
+        "nov november novembre noviembre novembro ноября ноябрь listopada",
+        "dec december décembre decembre dez dezember diciembre dic dicembre dezembro декабря"
+        " декабрь grudnia",
     ),
     start=1,
 ):
     for _name in _names.split():
-        _MONTHS[_name] = _number
+        MONTHS[_name] = _number
 
 #: Lines that head a quoted message: "On ... wrote:" in several languages, or the date
 #: line of Outlook's header block.
@@ -73,10 +80,11 @@ SEPARATOR = re.compile(
     re.IGNORECASE,
 )
 _WORD_DATE_DMY = re.compile(
-    r"(?<!\d)(\d{1,2})(?:er|\.)?\s+(?:de\s+)?([^\W\d_]{3,10})\.?,?\s+(?:de\s+)?((?:19|20)\d\d)(?!\d)"
+    r"(?<!\d)(\d{1,2})(?:er|st|nd|rd|th|º|\.)?\s+(?:de\s+)?([^\W\d_]{3,12})\.?,?\s+(?:de\s+)?"
+    r"((?:19|20)\d\d)(?!\d)"
 )
 _WORD_DATE_MDY = re.compile(
-    r"(?<![^\W\d_])([^\W\d_]{3,10})\.?\s+(\d{1,2}),?\s+((?:19|20)\d\d)(?!\d)"
+    r"(?<![^\W\d_])([^\W\d_]{3,12})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?!\d)"
 )
 _DOTTED = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)(?!\d)")
 _ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d{2})-(\d{2})(?!\d)")
@@ -120,24 +128,33 @@ def parse_header_dates(line: str) -> tuple[dt.date, ...]:
     """The calendar date one attribution line states: one reading, or the two readings of
     ``dd/mm/yyyy`` against ``mm/dd/yyyy`` when both numbers are 12 or less (``10/04/2017``:
     10 April or 4 October); empty when it states none."""
+    found = find_date(line)
+    return found[0] if found else ()
+
+
+def find_date(line: str) -> tuple[tuple[dt.date, ...], str] | None:
+    """The date a line states and the text it was read from: a month written out ("14 March
+    2017", "March 14th, 2017", "14 de marzo de 2017", "14 марта 2017"), else ISO or dotted
+    day-first numbers, else a slashed date (both readings when both are possible)."""
     for pattern, order in ((_WORD_DATE_DMY, "dmy"), (_WORD_DATE_MDY, "mdy")):
         for m in pattern.finditer(line):
             if order == "dmy":
                 day, name, year = m.groups()
             else:
                 name, day, year = m.groups()
-            found = _date(year, _MONTHS.get(name.casefold().rstrip(".")), day)
+            found = _date(year, MONTHS.get(name.casefold().rstrip(".")), day)
             if found is not None:
-                return (found,)
+                return (found,), m.group(0)
     for pattern, (y, mo, d) in ((_ISO, (1, 2, 3)), (_DOTTED, (3, 2, 1))):
         if m := pattern.search(line):
             found = _date(m[y], int(m[mo]), m[d])
-            return (found,) if found is not None else ()
+            return ((found,), m.group(0)) if found is not None else None
     if m := _SLASHED.search(line):
         a, b = int(m[1]), int(m[2])
         readings = {_date(m[3], b, a), _date(m[3], a, b)} - {None}
-        return tuple(sorted(r for r in readings if r is not None))
-    return ()
+        if readings:
+            return tuple(sorted(r for r in readings if r is not None)), m.group(0)
+    return None
 
 
 def attribution_date(text: str) -> tuple[tuple[dt.date, ...], str] | None:
