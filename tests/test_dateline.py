@@ -40,6 +40,8 @@ def codes(result: Analysis) -> dict[str, str]:
         ("Date: 2017-03-14\nSubject: minutes", "2017-03-14"),
         ("Москва, 14 марта 2017 г.\nПРИКАЗ", "2017-03-14"),
         ("Monday, March 6, 2017\nMinutes of the meeting", "2017-03-06"),
+        ("Washington, March 6th, 2017\nDear Senator,", "2017-03-06"),
+        ("Kraków, 3 października 2016\n", "2016-10-03"),
         ("Warszawa, 12.04.2016 r.\nZarządzenie", "2016-04-12"),
         ("Berlin, den 3. Oktober 2016\nSehr geehrte", "2016-10-03"),
         ("Madrid, 5 de mayo de 2015\n", "2015-05-05"),
