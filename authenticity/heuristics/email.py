@@ -732,18 +732,19 @@ def check_msg_times(meta: Metadata, facts: dict[str, Any], ctx: object) -> Itera
     submit = stored_datetime(facts.get("mapi_client_submit_time"))
     if submit is None:
         return
-    pairs: list[tuple[str, dt.datetime, str]] = []
+    # (label, other time, evidence key, only a submit time after it counts)
+    pairs: list[tuple[str, dt.datetime, str, bool]] = []
     date = stored_datetime(facts.get("date"))
     if facts.get("has_transport_headers") and date is not None:
-        pairs.append(("the Date header", date, "date"))
+        pairs.append(("the Date header", date, "date", False))
     delivered = stored_datetime(facts.get("mapi_delivery_time"))
-    if delivered is not None and as_utc(submit) - as_utc(delivered) > _slack(
-        MSG_TIMES_TOLERANCE, submit, delivered
-    ):
-        pairs.append(("its delivery time (PR_MESSAGE_DELIVERY_TIME)", delivered, "delivery"))
-    for label, other, key in pairs:
+    if delivered is not None:
+        pairs.append(("its delivery time (PR_MESSAGE_DELIVERY_TIME)", delivered, "delivery", True))
+    for label, other, key, after_only in pairs:
         delta = as_utc(submit) - as_utc(other)
-        if abs(delta) <= _slack(MSG_TIMES_TOLERANCE, submit, other):
+        if (after_only and delta <= dt.timedelta()) or abs(delta) <= _slack(
+            MSG_TIMES_TOLERANCE, submit, other
+        ):
             continue
         high = abs(delta) > _slack(MSG_TIMES_HIGH, submit, other)
         yield Finding(

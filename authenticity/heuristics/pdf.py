@@ -506,8 +506,6 @@ def check_signature_coverage(facts: dict[str, Any]) -> Iterator[Finding]:
 OFFICE_EXPORT = re.compile(
     r"microsoft\W*(?:office\W*)?(?:word|powerpoint|excel|publisher|visio)\b", re.IGNORECASE
 )
-#: The standard 14 fonts, referenced by name without a font program.
-BASE14 = STANDARD_14
 #: Producers that embed every font they draw with (a subset under the font's own name,
 #: or a Type 3 font): LibreOffice and OpenOffice, macOS's Quartz, Chrome's Skia (Chrome's
 #: "Save as PDF", Google Docs), WeasyPrint and cairo.
@@ -518,7 +516,7 @@ EMBEDS_EVERY_FONT = re.compile(
 #: stamps and merges use them next to embedded fonts.
 STANDARD_FONT_WRITERS = re.compile(
     r"reportlab|itext|fpdf|tcpdf|pdfkit|pdf-lib|jspdf|prawn|pdfsharp|\bfop\b|pdfbox|pypdf"
-    r"|pdftk|aspose|dompdf|mpdf|wkhtmltopdf|qt\s|ghostscript|gpl\s+ghostscript|acrobat\s+pdfwriter",
+    r"|pdftk|aspose|dompdf|mpdf|wkhtmltopdf|qt\s|ghostscript|acrobat\s+pdfwriter",
     re.IGNORECASE,
 )
 #: Subset tags counted up from AAAAAA (LibreOffice BAAAAA, CAAAAA...; Chrome's Skia,
@@ -544,7 +542,7 @@ def check_fonts_unlike_office_export(meta: Metadata, facts: dict[str, Any]) -> I
         if isinstance(font, dict)
         and isinstance(name := font.get("name"), str)
         and (
-            (not font.get("embedded") and BASE14.match(name))
+            (not font.get("embedded") and STANDARD_14.match(name))
             or (font.get("embedded") and SEQUENTIAL_SUBSET.match(name))
         )
     ]
@@ -567,7 +565,9 @@ def _standard_fonts(facts: dict[str, Any]) -> tuple[list[str], int]:
     if not isinstance(fonts, list):
         return [], 0
     entries = [f for f in fonts if isinstance(f, dict) and isinstance(f.get("name"), str)]
-    standard = [f["name"] for f in entries if not f.get("embedded") and BASE14.match(f["name"])]
+    standard = [
+        f["name"] for f in entries if not f.get("embedded") and STANDARD_14.match(f["name"])
+    ]
     return standard, sum(1 for f in entries if f.get("embedded"))
 
 
