@@ -92,6 +92,7 @@ def test_registry_is_complete() -> None:
         "jpeg_splice",
         "email_alter_signed",
         "email_fabricate",
+        "email_redate",
     }
     assert expected <= set(TECHNIQUES)
     for tech in TECHNIQUES.values():
@@ -370,6 +371,31 @@ def test_email_fabricate(careful: bool) -> None:
     else:
         assert after.facts["received"] == []
         assert after.metadata.created.utcoffset().total_seconds() == 0
+
+
+@CAREFUL
+def test_email_redate(careful: bool) -> None:
+    """Only the dates move: the Date alone (careless), or with every relay stamp (careful);
+    the body, Message-ID and the rest of the header bytes stay as they were."""
+    before = original(EML)
+    forgery, after = made(EML, "email_redate", careful)
+    moved = after.metadata.created - before.metadata.created
+    assert abs(moved.days) >= 2 and moved.days == forgery.notes["days"]
+    assert after.facts["message_id"] == before.facts["message_id"]
+    assert forgery.data.split(b"\n\n", 1)[1] == EML.read_bytes().split(b"\n\n", 1)[1]
+    hops_before = [h["date"] for h in before.facts["received"]]
+    hops_after = [h["date"] for h in after.facts["received"]]
+    assert hops_before and len(hops_after) == len(hops_before)
+    if careful:
+        assert hops_after != hops_before
+    else:
+        assert hops_after == hops_before
+    head_before = EML.read_bytes().split(b"\n\n", 1)[0].splitlines()
+    head_after = forgery.data.split(b"\n\n", 1)[0].splitlines()
+    changed = [a for a, b in zip(head_after, head_before, strict=True) if a != b]
+    assert changed and all(c.startswith((b"Date:", b"Received:", b" ", b"\t")) for c in changed), (
+        changed
+    )
 
 
 def test_forge_many_is_reproducible() -> None:

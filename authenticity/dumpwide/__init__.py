@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from authenticity.dumpwide._common import MemoryResolver, Resolver, by_path, distinct_contents
+from authenticity.dumpwide.attachments import AttachmentCollector
 from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings, script_of
 from authenticity.dumpwide.email import EmailCollector, email_findings
 from authenticity.dumpwide.forwards import ForwardCollector
@@ -53,6 +54,7 @@ class DumpWide:
         self.quotes = QuoteCollector()
         self.forwards = ForwardCollector()
         self.relays = RelayCollector()
+        self.attachments = AttachmentCollector()
         self.contents = 0
 
     def add(self, sha256: str, analysis: Analysis) -> None:
@@ -66,6 +68,7 @@ class DumpWide:
         self.quotes.add(sha256, analysis)
         self.forwards.add(sha256, analysis)
         self.relays.add(sha256, analysis)
+        self.attachments.add(sha256, analysis)
 
     def findings(self, resolver: Resolver) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -79,6 +82,7 @@ class DumpWide:
             self.quotes.findings(resolver),
             self.forwards.findings(resolver),
             self.relays.findings(),
+            self.attachments.findings(),
         ):
             for sha, found in part.items():
                 out.setdefault(sha, []).extend(found)
@@ -89,7 +93,8 @@ def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
     """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
-    PDF, camera-numbering, quoted-text, forwarded-text and relay-delay passes.
+    PDF, camera-numbering, quoted-text, forwarded-text, relay-delay and attachment-date
+    passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass
     works per distinct content and gives its findings to every path holding it). Paths

@@ -15,6 +15,7 @@ import email.header
 import email.policy
 import email.utils
 import functools
+import hashlib
 import logging
 import re
 from email.headerregistry import UnstructuredHeader
@@ -238,12 +239,16 @@ def _walk(msg: Message, plain: list[str], html: list[str], attachments: list[dic
             or (depth > 0 and not ctype.startswith("text/"))
         )
         if is_attachment and part is not msg:
+            entry: dict[str, Any] = {"filename": filename, "content_type": ctype}
             if part.is_multipart():
-                size = len(_safe(part.as_bytes, b"") or b"")
+                entry["size"] = len(_safe(part.as_bytes, b"") or b"")
             else:
                 decoded = _safe(lambda p=part: p.get_payload(decode=True), b"")
-                size = len(decoded) if isinstance(decoded, bytes) else 0
-            attachments.append({"filename": filename, "content_type": ctype, "size": size})
+                entry["size"] = len(decoded) if isinstance(decoded, bytes) else 0
+                if decoded and not ctype.startswith("message/"):
+                    # the bytes the ingest layer hands on as the attachment's document
+                    entry["sha256"] = hashlib.sha256(decoded).hexdigest()
+            attachments.append(entry)
             continue
         if ctype == "text/plain":
             plain.append(_safe(lambda p=part: _part_text(p), ""))

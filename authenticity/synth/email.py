@@ -341,3 +341,65 @@ def email_fabricate(data: bytes, name: str, rng: random.Random, careful: bool) -
     notes.update(message_id=mid, date=when.isoformat())
     out = msg.as_bytes(policy=policy.default)
     return make(out, data, forged_name(name, rng, "eml"), "email_fabricate", careful, **notes)
+
+
+def _redate_header(head: bytes, name: str, delta: dt.timedelta, *, received: bool) -> bytes:
+    """``head`` with the date of every ``name`` field moved by ``delta`` in place (the
+    field's other bytes, folding included, kept); for Received fields, the stamp after
+    the last ``;``."""
+    out, last = [], 0
+    for n, s, e in _fields(head):
+        if n != name:
+            continue
+        raw = head[s:e].decode("utf-8", "surrogateescape")
+        if received:
+            m = re.search(r";\s*([^;]+?)\s*$", raw)
+        else:
+            m = re.search(r":\s*(.+?)\s*$", raw, re.S)
+        when = parse_email_date(" ".join(m.group(1).split())) if m else None
+        if m is None or when is None:
+            continue
+        moved = _like(m.group(1), email.utils.format_datetime(when + delta))
+        out.append(head[last : s + len(raw[: m.start(1)].encode("utf-8", "surrogateescape"))])
+        out.append(moved.encode())
+        last = s + len(raw[: m.end(1)].encode("utf-8", "surrogateescape"))
+    out.append(head[last:])
+    return b"".join(out)
+
+
+def _like(old: str, new: str) -> str:
+    """``new`` (RFC 5322 form) written the way ``old`` was: without a weekday when it had
+    none, its trailing comment (``(GMT)``, ``(CEST)``) kept."""
+    if not re.match(r"\s*[A-Za-z]{3},", old):
+        new = new.split(", ", 1)[-1]
+    comment = re.search(r"\s*\([^()]*\)\s*$", old)
+    return new + (comment.group(0).rstrip() if comment else "")
+
+
+@technique(
+    "email_redate",
+    {"email"},
+    "Move an email's Date in a text editor, every other byte kept (body, attachments, "
+    "Message-ID, any signature): back by days to months (three in four), else forward. "
+    "Careless: the Date alone, so the relays' Received stamps still tell when it was sent; "
+    "careful: every Received stamp moved by the same amount too.",
+)
+def email_redate(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    head, sep, body = _split(data)
+    when = parse_email_date(_header(head, "date")) if sep else None
+    if when is None:
+        return None
+    backward = rng.random() < 0.75
+    if rng.random() < 0.6:
+        delta = dt.timedelta(days=rng.randint(2, 30), hours=rng.randint(0, 12))
+    else:
+        delta = dt.timedelta(days=30 * rng.randint(1, 8) + rng.randint(0, 29))
+    delta = -delta if backward else delta
+    new_head = _redate_header(head, "date", delta, received=False)
+    if careful:
+        new_head = _redate_header(new_head, "received", delta, received=True)
+    if new_head == head:
+        return None
+    notes = {"old": when.isoformat(), "new": (when + delta).isoformat(), "days": delta.days}
+    out = new_head + sep + body
+    return make(out, data, forged_name(name, rng), "email_redate", careful, **notes)
