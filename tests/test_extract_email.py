@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -91,8 +93,14 @@ def test_stdlib_built_message() -> None:
     assert hops[0]["with"] == "ESMTPS"
     assert hops[0]["date"] == dt.datetime(2021, 3, 2, 10, 0, 5, tzinfo=dt.UTC)
     assert hops[1]["date"] == dt.datetime(2021, 3, 2, 10, 0, 1, tzinfo=_tz(1))
+    pdf = b"%PDF-1.4 fake" * 10
     assert facts["attachments"] == [
-        {"filename": "figures.pdf", "content_type": "application/pdf", "size": 130}
+        {
+            "filename": "figures.pdf",
+            "content_type": "application/pdf",
+            "size": 130,
+            "sha256": hashlib.sha256(pdf).hexdigest(),  # the attachment document's hash
+        }
     ]
     assert "the numbers are attached" in result.text
     names = [name for name, _ in meta.raw["headers"]]
@@ -208,9 +216,13 @@ def test_signed_mbox_message() -> None:
     assert top["date"] == dt.datetime(2011, 3, 7, 19, 23, 23)
     assert bottom["by"] == "mailout00.controlledmail.com (Postfix)"
     assert bottom["date"] == dt.datetime(2011, 3, 7, 14, 23, 18, tzinfo=_tz(-5))
-    assert facts["attachments"] == [
-        {"filename": "signature.asc", "content_type": "application/pgp-signature", "size": 198}
-    ]
+    (attachment,) = facts["attachments"]
+    assert {k: v for k, v in attachment.items() if k != "sha256"} == {
+        "filename": "signature.asc",
+        "content_type": "application/pgp-signature",
+        "size": 198,
+    }
+    assert re.fullmatch("[0-9a-f]{64}", attachment["sha256"])
 
 
 @needs_corpus
