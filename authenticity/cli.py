@@ -132,7 +132,7 @@ def _add_train_parser(sub: Any) -> None:
         help="reviewer labels: columns path and/or sha256, label (forged/authentic)",
     )
     train.add_argument(
-        "--max-forgeries", type=int, default=None, help="cap on generated forgeries (700)"
+        "--max-forgeries", type=int, default=None, help="cap on generated forgeries (750)"
     )
     train.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
     train.add_argument(

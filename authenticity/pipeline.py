@@ -764,6 +764,12 @@ def scorecard_from(
             if floored
             else model_score
         )
+        if verdict is Verdict.UNREADABLE and _rule_floor(prediction, findings):
+            # The content could not be read, but a finding that does not need it (a name
+            # or a declared type the content contradicts) ranks it as it would any file.
+            readable = scoring.verdict(rule_score, "ok", own.metadata)
+            if _VERDICT_RANK[readable] > _VERDICT_RANK[prediction.model.verdict(model_score)]:
+                value = floored_score(model_score, readable, prediction.model.thresholds)
         scorer, scorer_version = prediction.model.name, prediction.model.version
         extra["model_score"] = model_score
         extra["reasons"] = prediction.reasons
@@ -802,6 +808,17 @@ def floored_score(score: float, verdict: Verdict, thresholds: dict[str, float]) 
     return round(min(1.0, threshold + 1e-6), 6)
 
 
+def _rule_floor(prediction: Prediction, findings: list[Finding]) -> bool:
+    """A critical finding, or a high one whose code the model never saw at that severity
+    on forged training documents: the rule-based verdict stays a floor."""
+    known = set(prediction.model.known_codes)
+    return any(
+        f.severity is Severity.CRITICAL
+        or (f.severity is Severity.HIGH and f"{f.code}@{f.severity.value}" not in known)
+        for f in findings
+    )
+
+
 def _combined_verdict(
     prediction: Prediction,
     rule_verdict: Verdict,
@@ -813,12 +830,7 @@ def _combined_verdict(
     if rule_verdict is Verdict.UNREADABLE:
         return rule_verdict, False
     verdict = prediction.model.verdict(prediction.score)
-    known = set(prediction.model.known_codes)
-    floor = any(
-        f.severity is Severity.CRITICAL
-        or (f.severity is Severity.HIGH and f"{f.code}@{f.severity.value}" not in known)
-        for f in findings
-    )
+    floor = _rule_floor(prediction, findings)
     if floor and _VERDICT_RANK[rule_verdict] > _VERDICT_RANK[verdict]:
         return rule_verdict, True
     if verified and (

@@ -78,6 +78,29 @@ def test_extension_mismatch_jpeg_named_pdf():
     assert not codes(occurrence_findings(same, a, None))
 
 
+@pytest.mark.parametrize(
+    ("source", "renamed"),
+    [
+        ("ooxml/apache__test-data_document_59030.docx", "budget.xlsx"),
+        ("ooxml/apache__test-data_spreadsheet_49966.xlsx", "note.docx"),
+        ("ooxml/apache__test-data_slideshow_61515.pptx", "compte-rendu.docx"),
+    ],
+)
+def test_extension_mismatch_between_office_kinds(source: str, renamed: str) -> None:
+    """A real Word file named as a workbook (and so on): Office refuses to open it, so the
+    name was changed by hand; the same file under its own kind's name, or as .zip, is fine."""
+    from tests.conftest import corpus_file
+
+    data = corpus_file(source)
+    doc = doc_of(data, f"documents/{renamed}")
+    a = analyse_document(doc, SETTINGS)
+    found = [f for f in occurrence_findings(doc, a, None) if f.code == "TYPE_EXTENSION_MISMATCH"]
+    assert [f.severity.value for f in found] == ["high"]
+    for fine in (source.rsplit("_", 1)[-1], "paquet.zip"):
+        same = doc_of(data, f"documents/{fine}")
+        assert not codes(occurrence_findings(same, a, None)), fine
+
+
 def test_executable_named_pdf(tmp_path):
     exe = shutil.which("ls") or "/bin/ls"
     data = Path(exe).read_bytes()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from authenticity import classifier
 from authenticity.config import Settings
 from authenticity.pipeline import run_scan
 from tests import factories
@@ -107,6 +108,27 @@ def test_forged_attachment_is_flagged_and_authentic_is_not(tmp_path):
     assert cards["mail/1.eml!/budget.xlsx"]["verdict"] == "consistent"
     html = (out / "report.html").read_text()
     assert "Рошка Георгий" in html and "TS_MODIFIED_AFTER_LEAK" in html
+
+
+def test_unreadable_file_under_a_false_name_still_ranks_as_suspicious(tmp_path):
+    """A password-protected PDF cannot be read, so its verdict is ``unreadable``; named as a
+    photo, the contradiction needs no reading and its score ranks it with flagged files."""
+    from tests.conftest import corpus_file
+
+    encrypted = corpus_file("pdf/pdfminer__samples_encryption_aes-256-m.pdf")
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "scan-0042.jpg").write_bytes(encrypted)
+    (dump / "coffre.pdf").write_bytes(encrypted)
+    out = tmp_path / "out"
+    run_scan(str(dump), out, Settings(workers=1))
+    cards = {c["path"]: c for c in read_cards(out)}
+    renamed, honest = cards["scan-0042.jpg"], cards["coffre.pdf"]
+    assert renamed["verdict"] == honest["verdict"] == "unreadable"
+    assert "TYPE_EXTENSION_MISMATCH" in {f["code"] for f in renamed["findings"]}
+    suspicious = classifier.load(classifier.DEFAULT_MODEL).thresholds["suspicious"]
+    assert renamed["score"] > suspicious >= honest["score"]
+    assert renamed["model_score"] == honest["model_score"]
 
 
 def test_unparseable_file_is_unreadable_and_scan_goes_on(tmp_path):

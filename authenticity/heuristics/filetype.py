@@ -99,9 +99,16 @@ _EXT_KIND = {
 }
 
 #: Kinds libmagic cannot always tell apart; a match within one group is not evidence.
+#: OOXML kinds are not one group: :func:`authenticity.sniff.detect_mime` names the kind from
+#: the package's own part folders (``word/``, ``xl/``, ``ppt/``), and Office refuses a
+#: workbook named ``.docx``, so a Word file under a spreadsheet's name was renamed by hand.
+#: Only a bare zip is compatible with each (libmagic's answer for unusual part orders,
+#: when the folders cannot be read either).
 _COMPATIBLE = [
     {"doc", "xls", "ppt", "msg", "ole"},  # OLE2 compound files
-    {"docx", "xlsx", "pptx", "zip"},  # libmagic may say zip for unusual part order
+    {"docx", "zip"},
+    {"xlsx", "zip"},
+    {"pptx", "zip"},
     {"text", "csv", "html", "rtf", "email", "mbox"},  # text formats sniffed as text/plain
 ]
 
