@@ -925,3 +925,35 @@ def test_writers_that_use_standard_fonts_by_design_are_not_flagged(name: str):
     assert result.facts["standard_font_pages"]  # the standard font is there
     assert "PDF_STANDARD_FONT_AMONG_EMBEDDED" not in codes(result)
     assert "PDF_FONTS_UNLIKE_PRODUCER" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pdf/pdfminer__samples_contrib_issue-449-vertical.pdf",  # Word for Microsoft 365
+        "pdf/py-pdf__002-trivial-libre-office-writer_002-trivial-libre-office-writer.pdf",
+        "pdf/py-pdf__004-pdflatex-4-pages_pdflatex-4-pages.pdf",  # TeX
+    ],
+)
+def test_a_desktop_document_rewritten_by_pypdf(name: str) -> None:
+    """A new pypdf writer names pypdf as the Producer; the pages and the document's other
+    metadata copied over from the original keep the desktop application's Creator."""
+    data = corpus_file(name)
+    assert "PDF_REWRITTEN_BY_LIBRARY" not in codes(analyse(data))
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    writer = pypdf.PdfWriter()
+    writer.append(reader)
+    writer.add_metadata({k: v for k, v in (reader.metadata or {}).items() if k != "/Producer"})
+    out = io.BytesIO()
+    writer.write(out)
+    found = analyse(out.getvalue())
+    assert str(found.metadata.producer).startswith("pypdf")
+    assert codes(found).get("PDF_REWRITTEN_BY_LIBRARY") == "low"
+
+
+def test_a_library_made_pdf_rewritten_by_pikepdf_is_not_this_finding() -> None:
+    """A reportlab file re-saved by pikepdf with its Producer named pikepdf: a library's
+    file written by another library says nothing about a desktop document."""
+    data = corpus_file("pdf/py-pdf__008-reportlab-inline-image_inline-image.pdf")
+    found = analyse(pikepdf_edit(data, Producer="pikepdf 8.0"))
+    assert "PDF_REWRITTEN_BY_LIBRARY" not in codes(found)

@@ -144,17 +144,38 @@ def test_pdf_rewrite_edit(careful: bool) -> None:
     forgery, after = made(PDF, "pdf_rewrite_edit", careful)
     assert forgery.notes["mode"] == "content_edit"
     assert after.text != before.text and forgery.notes["new"] in after.text
-    # written whole by qpdf (no appended update), the metadata kept
-    assert forgery.data.startswith(b"%PDF-") and b"%\xbf\xf7\xa2\xfe" in forgery.data[:40]
-    assert after.facts["eof_markers"] == 1
-    assert after.metadata.producer == before.metadata.producer
+    assert after.facts["eof_markers"] == 1  # written whole, no appended update
+    if forgery.notes.get("writer") == "pypdf":
+        # then written again by a new pypdf writer: its Producer, the rest kept
+        assert not careful and after.metadata.producer == "pypdf"
+        assert after.metadata.application == before.metadata.application
+    else:
+        # by qpdf, the metadata kept
+        assert b"%\xbf\xf7\xa2\xfe" in forgery.data[:40]
+        assert after.metadata.producer == before.metadata.producer
+        assert "PDF_WRITER_MISMATCH" in {f.code for f in after.findings}
     assert after.metadata.author == before.metadata.author
     assert after.metadata.created == before.metadata.created
-    assert "PDF_WRITER_MISMATCH" in {f.code for f in after.findings}
     if careful:
         assert after.metadata.modified > before.metadata.modified
     elif forgery.notes["moddate"] == "unchanged":
         assert after.metadata.modified == before.metadata.modified
+
+
+def test_pdf_rewrite_edit_careless_variant_written_again_by_pypdf() -> None:
+    """Some careless rewrites go through a new pypdf writer: deterministic, and the
+    desktop Creator under pypdf's Producer says what happened."""
+    data = _need(PDF_XMP)
+    seen = []
+    for seed in range(12):
+        forgery = forge(data, PDF_XMP.name, "pdf_rewrite_edit", seed, False)
+        if forgery is not None and forgery.notes.get("writer") == "pypdf":
+            again = forge(data, PDF_XMP.name, "pdf_rewrite_edit", seed, False)
+            assert again is not None and again.data == forgery.data
+            seen.append(analyse(forgery.data, forgery.name))
+    assert seen, "no careless rewrite went through pypdf in 12 seeds"
+    for after in seen:
+        assert after.metadata.producer == "pypdf"
 
 
 def test_pdf_rewrite_edit_stamps_when_no_number_can_be_edited() -> None:

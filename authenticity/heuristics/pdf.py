@@ -290,6 +290,40 @@ def check_library_under_authoring_creator(
     )
 
 
+#: Producer values of libraries that open a finished PDF and write it again (edit, merge,
+#: stamp, rewrite metadata); pypdf and PyPDF2 name themselves on every write.
+REWRITING_LIBRARIES = re.compile(
+    r"\bpypdf\d?\b|\bpikepdf\b|\bpdfrw\b|\bborb\b|\bpymupdf\b",
+    re.IGNORECASE,
+)
+
+
+def check_rewritten_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A Python PDF library's Producer under a desktop application's Creator.
+
+    Word, Writer, InDesign or LaTeX made the file and named themselves as its Creator; the
+    Producer says the last program to write it was a library that opens finished PDFs and
+    writes them again (pypdf, PyPDF2, pikepdf, pdfrw, borb, PyMuPDF). A script rewrote the
+    document after it was made: to merge or stamp it, or to edit its text or metadata.
+    Low: document pipelines do post-process PDFs that way."""
+    if not _is_pdf(facts):
+        return
+    producer, creator = _norm(meta.producer), _norm(meta.application)
+    if not producer or not creator or not REWRITING_LIBRARIES.search(producer):
+        return
+    if REWRITING_LIBRARIES.search(creator) or not AUTHORING_APPLICATIONS.search(creator):
+        return
+    yield Finding(
+        "PDF_REWRITTEN_BY_LIBRARY",
+        Severity.LOW,
+        f"The PDF was made by the desktop application '{creator}' but last written by the "
+        f"programming library '{producer}', which opens finished PDF files and writes them "
+        "again: a script rewrote the document after it was made (to merge or stamp it, or "
+        "to change its text or metadata).",
+        {"producer": producer, "creator": creator},
+    )
+
+
 #: A subsetter that stamps its write time may write local time as UTC (up to 14 h), and a
 #: zone-less document date may be local time anywhere (14 h more), plus some seconds.
 FONT_SLACK = dt.timedelta(hours=36)
@@ -694,6 +728,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_content_rewritten(facts),
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
+    lambda meta, facts, ctx: check_rewritten_by_library(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
     lambda meta, facts, ctx: check_standard_fonts_among_embedded(meta, facts),

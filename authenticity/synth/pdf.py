@@ -277,7 +277,9 @@ def _cover_page(page: pikepdf.Page, rng: random.Random) -> str | None:
     "it) and write the whole file again with pikepdf (qpdf), its metadata kept. Careful: "
     "the edited content compressed again, Info /ModDate and the XMP dates moved to the edit "
     "time, Producer untouched; careless: the edited content left uncompressed, and either "
-    "no date moved or only the Info /ModDate (the XMP left as it was).",
+    "no date moved or only the Info /ModDate (the XMP left as it was); in two careless "
+    "cases of five the file is then written again by a new pypdf writer (pages and "
+    "metadata copied, Producer pypdf).",
 )
 def pdf_rewrite_edit(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
     try:
@@ -336,7 +338,28 @@ def _rewrite_edit(
         pdf.save(buf, deterministic_id=True)
     except (pikepdf.PdfError, RuntimeError, ValueError):
         return None  # qpdf cannot decode a stream it has to rewrite
-    return make(buf.getvalue(), data, forged_name(name, rng), "pdf_rewrite_edit", careful, **notes)
+    out = buf.getvalue()
+    if not careful and rng.random() < 0.4:
+        out = _pypdf_rewrite(out)
+        notes["writer"] = "pypdf"
+    return make(out, data, forged_name(name, rng), "pdf_rewrite_edit", careful, **notes)
+
+
+def _pypdf_rewrite(data: bytes) -> bytes:
+    """The file written again by a new pypdf writer, its pages and metadata copied over: the
+    Producer becomes pypdf's own (the usual script: append the pages, copy the metadata
+    but the Producer)."""
+    with quiet_pypdf():
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        writer = pypdf.PdfWriter()
+        writer.append(reader)
+        info = {k: v for k, v in (reader.metadata or {}).items() if k != "/Producer"}
+        if info:
+            writer.add_metadata(info)
+        writer.add_metadata({"/Producer": "pypdf"})
+        out = io.BytesIO()
+        writer.write(out)
+    return out.getvalue()
 
 
 def _text_lines(reader: pypdf.PdfReader, limit: int = 400) -> list[str]:
