@@ -431,10 +431,15 @@ def test_capture_date_moved_past_the_digitized_date_is_flagged():
     assert forged.facts["exif_file_source"] == 3
 
 
-def test_camera_capture_date_moved_back_is_low_and_scans_are_not_flagged():
-    original = corpus_file(UNTOUCHED_PHOTO)
-    back = set_exif_date(original, "DateTimeOriginal", "2004:06:01 10:00:00")
-    assert codes(analyse(back))["EXIF_TAKEN_BEFORE_DIGITIZED"] == "low"
+def test_camera_capture_date_moved_back_by_its_size_and_scans_are_not_flagged():
+    original = corpus_file(UNTOUCHED_PHOTO)  # digitized 2004:12:25 11:42:58
+    days = set_exif_date(original, "DateTimeOriginal", "2004:12:20 10:00:00")
+    assert codes(analyse(days))["EXIF_TAKEN_BEFORE_DIGITIZED"] == "low"  # odd firmware
+    months = set_exif_date(original, "DateTimeOriginal", "2004:06:01 10:00:00")
+    assert codes(analyse(months))["EXIF_TAKEN_BEFORE_DIGITIZED"] == "medium"
+    years = set_exif_date(original, "DateTimeOriginal", "2001:06:01 10:00:00")
+    assert codes(analyse(years))["EXIF_TAKEN_BEFORE_DIGITIZED"] == "high"
+    back = months
     # the same dates with FileSource "film scanner" (1): a scan of an older photo
     marker = b"\x00\xa3\x07\x00\x01\x00\x00\x00\x03"  # II: tag 0xA300, UNDEFINED, 1 value: 3
     assert back.count(marker) == 1

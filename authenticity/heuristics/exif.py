@@ -148,6 +148,10 @@ def check_xmp_modify_date(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
 #: A camera stores the picture when it takes it: DateTimeOriginal and DateTimeDigitized
 #: are one moment (a few seconds apart in some firmware); a day covers any quirk.
 DIGITIZED_TOLERANCE = dt.timedelta(days=1)
+#: A camera's capture time this far before its digitizing time: medium, and high (when no
+#: editor names itself in the Software tag).
+TAKEN_BEFORE_MEDIUM = dt.timedelta(days=30)
+TAKEN_BEFORE_HIGH = dt.timedelta(days=365)
 #: EXIF FileSource value of a digital still camera (1 and 2 are film and print scanners).
 FILE_SOURCE_CAMERA = 3
 
@@ -183,9 +187,18 @@ def check_taken_vs_digitized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
             evidence,
         )
     elif -gap > tolerance and facts.get("exif_file_source") == FILE_SOURCE_CAMERA:
+        # Days: a camera's odd firmware (one corpus photo: 2.5 days). Months to years: the
+        # "date taken" was moved back, unless an editor that restamps the digitized time
+        # wrote the file.
+        editor = bool(_EDITORS.search(meta.application or ""))
+        severity = Severity.LOW
+        if -gap > TAKEN_BEFORE_HIGH and not editor:
+            severity = Severity.HIGH
+        elif -gap > TAKEN_BEFORE_MEDIUM:
+            severity = Severity.MEDIUM
         yield Finding(
             "EXIF_TAKEN_BEFORE_DIGITIZED",
-            Severity.LOW,
+            severity,
             f"The photo says it was taken on {taken.isoformat()}, {(-gap).days} days before "
             f"it was digitized ({digitized.isoformat()}), but its EXIF names a digital camera "
             "as the source, which stores a picture when it takes it: the capture date was "

@@ -93,9 +93,21 @@ def forged_name(name: str, rng: random.Random, ext: str | None = None) -> str:
 DEFAULT_ANCHOR = dt.datetime(2017, 4, 20, 10, 0, tzinfo=dt.UTC)
 
 
-def forge_time(rng: random.Random, after: dt.datetime | None) -> dt.datetime:
-    """When the forger worked: days to months after the last authentic date, office hours."""
+#: "Today" of a forger who edits a leaked file years after it was written, with current
+#: tools (a fixed date, so that forgeries do not depend on the generating machine's clock).
+PRESENT_ANCHOR = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+
+
+def forge_time(
+    rng: random.Random, after: dt.datetime | None, present_share: float = 0.0
+) -> dt.datetime:
+    """When the forger worked: days to months after the last authentic date, office hours;
+    with probability ``present_share``, "today" (:data:`PRESENT_ANCHOR` plus up to half a
+    year) instead: the edit made long after the leak, with tools of that day, so that no
+    anachronism betrays it."""
     base = after or DEFAULT_ANCHOR
+    if present_share and rng.random() < present_share:
+        base = max(base, PRESENT_ANCHOR) + dt.timedelta(days=rng.randint(0, 180))
     when = base + dt.timedelta(days=rng.randint(2, 120))
     return when.replace(
         hour=rng.randint(8, 22), minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0

@@ -125,13 +125,16 @@ def _edit_xlsx(
     {"docx", "xlsx"},
     "Change a number (or a sentence) with python-docx / openpyxl and save. Careless: the "
     "library's save as is (new zip layout, zip times and core 'modified' at the forger's "
-    "clock, lastModifiedBy = the forger, openpyxl's app.xml); careful: original core.xml "
+    "clock, in half of them years later, lastModifiedBy = the forger, openpyxl's app.xml); "
+    "careful: original core.xml "
     "and app.xml bytes, original zip entry order and times put back.",
 )
 def ooxml_edit_resave(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
     ext = "xlsx" if b"xl/" in data[:4096] or name.lower().endswith((".xlsx", ".xlsm")) else "docx"
     created, modified = core_dates(data)
-    when = forge_time(rng, modified or created)
+    # a careless forger's save is dated by the clock of the day of the edit: half of them
+    # work long after the leak, with a library of that day (no anachronism to catch)
+    when = forge_time(rng, modified or created, present_share=0.0 if careful else 0.5)
     try:
         if ext == "xlsx":
             out, notes = _edit_xlsx(data, rng, careful, when)
