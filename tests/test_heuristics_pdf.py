@@ -957,3 +957,37 @@ def test_a_library_made_pdf_rewritten_by_pikepdf_is_not_this_finding() -> None:
     data = corpus_file("pdf/py-pdf__008-reportlab-inline-image_inline-image.pdf")
     found = analyse(pikepdf_edit(data, Producer="pikepdf 8.0"))
     assert "PDF_REWRITTEN_BY_LIBRARY" not in codes(found)
+
+
+def _text_box(data: bytes, **attrs: str) -> bytes:
+    """A FreeText box added to page 1 in an incremental update, as a pypdf script does
+    (``attrs``: extra keys a viewer would write, e.g. T and M)."""
+    from pypdf.annotations import FreeText
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    annot = FreeText(text="PAYÉ - 25 000 EUR", rect=(60, 60, 280, 84))
+    for key, value in attrs.items():
+        annot[NameObject(f"/{key}")] = TextStringObject(value)
+    writer.add_annotation(page_number=0, annotation=annot)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_bare_text_box_laid_over_a_finished_pdf() -> None:
+    """pypdf's text box carries no date and no author: added in an update to a Word
+    export, it is pointed out; dated and signed as a viewer does, it is not; and a
+    library's own bare annotation in a file never updated (FPDF2) is not either."""
+    word = corpus_file("pdf/pdfminer__samples_contrib_issue-449-vertical.pdf")
+    assert "PDF_ANNOTATION_ADDED_UNATTRIBUTED" not in codes(analyse(word))
+    bare = analyse(_text_box(word))
+    assert bare.facts["annotations_text_unattributed"] == 1
+    assert codes(bare)["PDF_ANNOTATION_ADDED_UNATTRIBUTED"] == "medium"
+    signed = analyse(_text_box(word, T="Marie Lefebvre", M="D:20240311101500+01'00'"))
+    assert signed.facts["annotations_text"] == 1
+    assert signed.facts["annotations_text_unattributed"] == 0
+    assert "PDF_ANNOTATION_ADDED_UNATTRIBUTED" not in codes(signed)
+    fpdf = analyse(corpus_file("pdf/py-pdf__024-annotations_annotated_pdf.pdf"))
+    assert fpdf.facts["annotations_text_unattributed"] == 1
+    assert "PDF_ANNOTATION_ADDED_UNATTRIBUTED" not in codes(fpdf)

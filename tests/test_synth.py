@@ -112,7 +112,7 @@ def test_kind_of() -> None:
 @CAREFUL
 def test_pdf_incremental_edit(careful: bool) -> None:
     before = original(PDF)
-    forgery, after = made(PDF, "pdf_incremental_edit", careful)
+    forgery, after = made(PDF, "pdf_incremental_edit", careful, seed=2)  # a content edit
     assert after.facts["eof_markers"] == before.facts["eof_markers"] + 1
     assert forgery.notes["mode"] == "content_edit"
     assert after.text != before.text and forgery.notes["new"] in after.text
@@ -125,6 +125,22 @@ def test_pdf_incremental_edit(careful: bool) -> None:
 
 #: Word for Microsoft 365 export: text in TJ arrays, so no number can be edited in place.
 PDF_WORD = CORPUS / "pdf" / "pdfminer__samples_contrib_issue-449-horizontal.pdf"
+
+
+def test_pdf_incremental_edit_text_box_variant() -> None:
+    """A quarter of the incremental edits lay a text box over a page: bare when careless,
+    dated and signed as a viewer would when careful."""
+    data = _need(PDF)
+    seen = {}
+    for seed in range(16):
+        for careful in (False, True):
+            forgery = forge(data, PDF.name, "pdf_incremental_edit", seed, careful)
+            if forgery is not None and forgery.notes["mode"] == "annotation":
+                seen.setdefault(careful, analyse(forgery.data, forgery.name))
+    assert set(seen) == {False, True}
+    assert seen[False].facts["annotations_text_unattributed"] == 1
+    assert seen[True].facts["annotations_text"] == 1
+    assert seen[True].facts["annotations_text_unattributed"] == 0
 
 
 def test_pdf_incremental_edit_whites_out_when_no_number_can_be_edited() -> None:

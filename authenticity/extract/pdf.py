@@ -624,10 +624,18 @@ def _fonts(
 MAX_ANNOTATIONS = 1000
 
 
+#: Markup annotations that put text on a page (a text box, a note, a stamp): every PDF
+#: viewer that lets a person add one dates it (/M or /CreationDate) or names its author (/T).
+TEXT_MARKUP = frozenset({"FreeText", "Text", "Stamp"})
+
+
 def _annotation_dates(doc: PDFDocument) -> dict[str, Any]:
     """The latest /M (last modified) or /CreationDate of the pages' annotations: a
-    comment, highlight, stamp or form field is dated when someone made or changed it."""
+    comment, highlight, stamp or form field is dated when someone made or changed it.
+    Also the count of text-bearing markup annotations (:data:`TEXT_MARKUP`), and of those
+    with neither a date nor an author (``annotations_text_unattributed``)."""
     latest: tuple[Any, str] | None = None
+    markup = unattributed = 0
     seen = 0
     for number, page in enumerate(PDFPage.create_pages(doc)):
         if number >= MAX_FONT_PAGES or seen >= MAX_ANNOTATIONS:
@@ -640,14 +648,26 @@ def _annotation_dates(doc: PDFDocument) -> dict[str, Any]:
             annot = resolve1(ref)
             if not isinstance(annot, dict):
                 continue
+            dated = False
             for key in ("M", "CreationDate"):
                 raw = resolve1(annot.get(key))
                 when = parse_pdf_date(decode_pdf_string(raw)) if isinstance(raw, bytes) else None
+                dated = dated or when is not None
                 if when is not None and (latest is None or as_utc(when) > as_utc(latest[0])):
                     latest = (when, _name(annot.get("Subtype")) or "annotation")
-    if latest is None:
-        return {}
-    return {"annotation_latest_date": latest[0], "annotation_latest_subtype": latest[1]}
+            if _name(annot.get("Subtype")) in TEXT_MARKUP:
+                markup += 1
+                author = resolve1(annot.get("T"))
+                if not dated and not (isinstance(author, bytes) and author.strip()):
+                    unattributed += 1
+    out: dict[str, Any] = {}
+    if markup:
+        out["annotations_text"] = markup
+        out["annotations_text_unattributed"] = unattributed
+    if latest is not None:
+        out["annotation_latest_date"] = latest[0]
+        out["annotation_latest_subtype"] = latest[1]
+    return out
 
 
 def _object_mod_date(data: bytes, pos: int) -> Any:

@@ -324,6 +324,32 @@ def check_rewritten_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterato
     )
 
 
+def check_unattributed_annotation_added(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A text box, note or stamp without a date or an author, in a file with an update
+    appended after it was finished.
+
+    A person who comments a PDF in a viewer (Acrobat, Foxit, PDF-XChange, Preview, Okular)
+    gets an annotation dated (/M, /CreationDate) and signed (/T, the user's name); a script
+    that lays text over a page (pypdf's ``FreeText``, pikepdf) writes neither. Libraries
+    that make a whole document may also write bare annotations, so only an appended update
+    counts: the text was put on the finished file."""
+    if not _is_pdf(facts):
+        return
+    bare = facts.get("annotations_text_unattributed")
+    appended = facts.get("appended_updates")
+    if not isinstance(bare, int) or bare < 1 or not isinstance(appended, int) or appended < 1:
+        return
+    yield Finding(
+        "PDF_ANNOTATION_ADDED_UNATTRIBUTED",
+        Severity.MEDIUM,
+        f"The file has {bare} text annotation(s) (a text box, note or stamp) with neither a "
+        f"date nor an author, and {appended} update(s) appended after it was finished: a "
+        "PDF viewer dates and signs the comments a person adds, a script that lays text over "
+        "a page does neither.",
+        {"unattributed_text_annotations": bare, "appended_updates": appended},
+    )
+
+
 #: A subsetter that stamps its write time may write local time as UTC (up to 14 h), and a
 #: zone-less document date may be local time anywhere (14 h more), plus some seconds.
 FONT_SLACK = dt.timedelta(hours=36)
@@ -729,6 +755,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_writer_mismatch(meta, facts),
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
     lambda meta, facts, ctx: check_rewritten_by_library(meta, facts),
+    lambda meta, facts, ctx: check_unattributed_annotation_added(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
     lambda meta, facts, ctx: check_standard_fonts_among_embedded(meta, facts),

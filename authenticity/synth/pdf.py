@@ -15,11 +15,12 @@ import zlib
 import pikepdf
 import pypdf
 from pypdf.annotations import FreeText
-from pypdf.generic import DecodedStreamObject
+from pypdf.generic import DecodedStreamObject, NameObject, TextStringObject
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas as rl_canvas
 
 from authenticity.synth._common import (
+    NAMES,
     Forgery,
     alter_number,
     alter_text,
@@ -186,7 +187,9 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
     notes: dict = {}
     order = list(range(len(writer.pages)))
     rng.shuffle(order)
-    for index in order:
+    # a quarter of them lay a text box over the page instead of editing its content
+    boxed = rng.random() < 0.25
+    for index in [] if boxed else order:
         page = writer.pages[index]
         try:
             contents = page.get_contents()
@@ -203,19 +206,23 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
         break
     else:
         index = order[0]
-        cover = _whiteout(writer.pages[index], rng) if rng.random() < 0.75 else None
+        cover = None if boxed or rng.random() >= 0.75 else _whiteout(writer.pages[index], rng)
         if cover is not None:
             notes.update(mode="whiteout", page=index, new=cover)
+    when = _edit_time(_info(reader), _xmp(reader), rng)
     if "mode" not in notes:
         index = order[0]
         box = writer.pages[index].mediabox
         x0, y0 = float(box.left) + 60, float(box.bottom) + 60 + rng.randint(0, 200)
         text = rng.choice(["APPROUVÉ", "Payé le 12/04", "Validé - 25 000 EUR", "CONFIDENTIEL"])
         annot = FreeText(text=text, rect=(x0, y0, x0 + 220, y0 + 24), font_size="12pt")
+        if careful:
+            # dated and signed as a viewer would: the name of someone in the document
+            annot[NameObject("/T")] = TextStringObject(rng.choice(NAMES["latin"]))
+            annot[NameObject("/M")] = TextStringObject(pdf_date(when))
         writer.add_annotation(page_number=index, annotation=annot)
         notes.update(mode="annotation", page=index, new=text)
 
-    when = _edit_time(_info(reader), _xmp(reader), rng)
     if careful:
         writer.add_metadata({"/ModDate": pdf_date(when)})
         notes["moddate"] = when.isoformat()
