@@ -21,6 +21,7 @@ import time
 
 from authenticity.dumpwide import MemoryResolver, dump_findings
 from authenticity.dumpwide._common import distinct_contents
+from authenticity.dumpwide.attachments import AttachmentCollector
 from authenticity.dumpwide.baseline import baseline_findings
 from authenticity.dumpwide.email import email_findings
 from authenticity.dumpwide.forwards import ForwardCollector
@@ -189,6 +190,43 @@ def main() -> None:
     time_collector("numbering", NumberingCollector(), threads, "TS_OUT_OF_CAMERA_SEQUENCE")
     relays = _NoResolver(RelayCollector())
     time_collector("relays", relays, threads, "EMAIL_SEND_DELAY_UNLIKE_RELAY")
+    mails, moved = build_attachments(n)
+    print(f"\n{n:,} emails, each with an attachment; {moved} dated back past theirs")
+    attachments = _NoResolver(AttachmentCollector())
+    time_collector("attach", attachments, mails, "EMAIL_SENT_BEFORE_ATTACHMENT_SAVED")
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_attachments(n: int, seed: int = 3) -> tuple[list[tuple[Document, Analysis]], int]:
+    """n emails, each carrying one workbook saved minutes to hours before it was sent; 1 %
+    of the emails had their Date moved back 9 days."""
+    rng = random.Random(seed)
+    items: list[tuple[Document, Analysis]] = []
+    start = dt.datetime(2016, 1, 1, tzinfo=dt.UTC)
+    moved = 0
+    for i in range(n):
+        saved = start + dt.timedelta(hours=3 * i)
+        sent = saved + dt.timedelta(minutes=rng.randint(1, 600))
+        if rng.random() < 0.01:
+            sent -= dt.timedelta(days=9)
+            moved += 1
+        sha = hashlib.sha256(f"budget-{i}".encode()).hexdigest()
+        attached = [{"filename": f"budget-{i}.xlsx", "content_type": "x", "sha256": sha}]
+        items.append(
+            _doc(
+                f"mail/{i}.eml",
+                "",
+                "message/rfc822",
+                Metadata(created=sent),
+                {"attachments": attached},
+            )
+        )
+        meta = Metadata(modified=saved)
+        analysis = Analysis(sha, 100, XLSX_MIME, "ok", meta, [], {}, f"budget {i}")
+        items.append((Document(f"mail/{i}.eml!/budget-{i}.xlsx", sha, 100), analysis))
+    return items, moved
 
 
 class _NoResolver:
