@@ -512,3 +512,41 @@ def test_python_pptx_edit_of_powerpoint_file_shows_reserialized_parts():
     result = analyse(out.getvalue(), "deck.pptx")
     assert result.metadata.application.startswith("Microsoft")
     assert codes(result).get("OOXML_PARTS_RESERIALIZED") == "medium"
+
+
+def _openpyxl_edit(data: bytes, *, restore_properties: bool) -> bytes:
+    """A cell changed and saved by openpyxl; the original docProps put back if asked."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    sheet.cell(row=1, column=1).value = 12500
+    out = io.BytesIO()
+    book.save(out)
+    saved = out.getvalue()
+    if not restore_properties:
+        return saved
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        keep = {n: z.read(n) for n in ("docProps/core.xml", "docProps/app.xml")}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved)) as src, zipfile.ZipFile(buf, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, keep.get(info.filename, src.read(info.filename)))
+    return buf.getvalue()
+
+
+def test_openpyxl_save_under_restored_excel_properties() -> None:
+    """openpyxl writes its parts without an XML declaration; Excel writes one on every
+    part. An Excel workbook saved by openpyxl with its Excel properties put back shows
+    both; the same save with openpyxl's own properties names its writer instead."""
+    original = corpus_file("ooxml/apache__test-data_spreadsheet_48923.xlsx")
+    before = analyse(original, "a.xlsx")
+    assert str(before.metadata.application).startswith("Microsoft Excel")
+    assert "OOXML_PARTS_RESERIALIZED" not in codes(before)
+    restored = analyse(_openpyxl_edit(original, restore_properties=True), "a.xlsx")
+    assert codes(restored)["OOXML_PARTS_RESERIALIZED"] == "medium"
+    finding = next(f for f in restored.findings if f.code == "OOXML_PARTS_RESERIALIZED")
+    assert "xl/workbook.xml" in finding.evidence["undeclared_content_parts"] or any(
+        p.startswith("xl/worksheets/") for p in finding.evidence["undeclared_content_parts"]
+    )
+    plain = analyse(_openpyxl_edit(original, restore_properties=False), "a.xlsx")
+    assert "openpyxl" in str(plain.metadata.application).lower()
+    assert "OOXML_PARTS_RESERIALIZED" not in codes(plain)

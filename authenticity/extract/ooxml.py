@@ -534,8 +534,10 @@ def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
     """How each XML part's declaration is quoted: Office, LibreOffice, Apache POI and .NET
     write ``<?xml version="1.0" ...?>``; lxml and Python's ElementTree, which python-docx,
     python-pptx and hand-made scripts serialize with, write ``version='1.0'``. Facts
-    ``xml_declarations`` (counts of ``double``, ``single``, ``none``) and
-    ``single_quoted_parts`` (names, capped).
+    ``xml_declarations`` (counts of ``double``, ``single``, ``none``),
+    ``single_quoted_parts`` and ``undeclared_parts`` (names, capped; openpyxl writes its
+    parts with no declaration at all). A UTF-8 byte order mark before the declaration is
+    skipped.
 
     Also the line break after each declaration, ``xml_declaration_breaks`` (counts of
     ``crlf``, ``lf``, ``none``) of the parts that have a declaration: Word, Excel and
@@ -543,13 +545,16 @@ def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
     counts = {"double": 0, "single": 0, "none": 0}
     breaks = {"crlf": 0, "lf": 0, "none": 0}
     single: list[str] = []
+    undeclared: list[str] = []
     for info in pkg.infos[:MAX_DECLARATIONS]:
         name = _norm(info.filename)
         if not name.endswith((".xml", ".rels")) or info.file_size == 0:
             continue
-        found = _DECLARATION.match(pkg.head(info, 256))
+        found = _DECLARATION.match(pkg.head(info, 256).removeprefix(b"\xef\xbb\xbf"))
         if found is None:
             counts["none"] += 1
+            if len(undeclared) < MAX_NAMES:
+                undeclared.append(info.filename)
             continue
         breaks[{b"\r\n": "crlf", b"\n": "lf"}.get(found.group(2) or b"", "none")] += 1
         if b"'" in found.group(1) and b'"' not in found.group(1):
@@ -561,6 +566,7 @@ def _declarations(pkg: _Package, facts: dict[str, Any]) -> None:
     facts["xml_declarations"] = counts
     facts["xml_declaration_breaks"] = breaks
     facts["single_quoted_parts"] = single
+    facts["undeclared_parts"] = undeclared
 
 
 #: Embedded pictures read for their EXIF capture date, and the bytes read of each (the

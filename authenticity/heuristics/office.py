@@ -396,7 +396,10 @@ def check_parts_reserialized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     if not isinstance(declarations, dict) or not isinstance(parts, list):
         return
     rewritten = [p for p in parts if not p.lower().startswith(_FOREIGN_PARTS)]
-    if not rewritten or not declarations.get("double"):
+    if not rewritten:
+        yield from _content_undeclared(meta, facts)
+        return
+    if not declarations.get("double"):
         return
     if declared_generator(meta) is not None:
         # A new document from a library's template, the library named in its properties
@@ -424,6 +427,43 @@ def check_parts_reserialized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
         {
             "single_quoted_parts": rewritten[:20],
             "double_quoted_parts": declarations["double"],
+            "application": meta.application,
+        },
+    )
+
+
+#: The document properties Office writes with its declaration.
+_PROPERTY_PARTS = ("docprops/core.xml", "docprops/app.xml")
+#: Content parts without a declaration, beside Office's properties, that make the finding.
+MIN_UNDECLARED_CONTENT = 2
+
+
+def _content_undeclared(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Content parts with no XML declaration (openpyxl writes none) in a package whose
+    document properties keep the declaration of the Office application they name: the
+    workbook was opened and saved by a script, and the properties put back."""
+    undeclared = facts.get("undeclared_parts")
+    if not isinstance(undeclared, list) or declared_generator(meta) is not None:
+        return
+    if not _DOUBLE_QUOTING_WRITERS.search(meta.application or ""):
+        return
+    names = [str(p) for p in undeclared]
+    lowered = {n.lower() for n in names}
+    if any(p in lowered for p in _PROPERTY_PARTS):
+        return  # the properties have no declaration either: one writer's habit
+    content = [n for n in names if n.lower().startswith(_CONTENT_PARTS)]
+    if len(content) < MIN_UNDECLARED_CONTENT:
+        return
+    yield Finding(
+        "OOXML_PARTS_RESERIALIZED",
+        Severity.MEDIUM,
+        f"{len(content)} content part(s) of this package ({', '.join(content[:5])}) have no "
+        "XML declaration, which openpyxl leaves out, while the document properties keep the "
+        f"declaration {meta.application} writes on every part: a script opened the file and "
+        "saved it, and the original properties were put back.",
+        {
+            "undeclared_content_parts": content[:20],
+            "undeclared_parts": len(names),
             "application": meta.application,
         },
     )
