@@ -739,7 +739,9 @@ def scorecard_from(
     documents (it cannot weigh evidence it has not learnt). A verdict raised by that floor
     raises the score just above the verdict's threshold too, so that ranking by score
     agrees with the verdicts (``model_score`` keeps the model's own probability).
-    ``unreadable`` stays unreadable; ``verified`` stays for a DKIM-verified email the model
+    ``unreadable`` stays unreadable (its score is raised as a floor would raise a readable
+    file's, when a finding that needs no reading, e.g. a false extension, would floor it);
+    ``verified`` stays for a DKIM-verified email the model
     does not flag, or flags without a finding of medium or higher severity. A document with
     a high or critical finding is never ``consistent``: at least ``inconclusive``.
     """
