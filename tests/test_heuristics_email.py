@@ -221,6 +221,18 @@ def test_python_message_id_under_a_mail_client_name():
     for data in (build(outlook, outlook_id), build(None, python_id)):
         codes = {f.code for f in email_findings(data)}
         assert "EMAIL_MESSAGE_ID_UNLIKE_CLIENT" not in codes
+    # Any other sending program named beside Python's Message-ID: a bulk mailer, a
+    # groupware server; but not a program written in Python, which uses make_msgid itself.
+    for mailer in ("MailChimp Mailer - **CID199bb58d0b042ea43672**", "Microsoft CDO for Windows"):
+        (other,) = [
+            f
+            for f in email_findings(build(mailer, python_id))
+            if f.code == "EMAIL_MESSAGE_ID_UNLIKE_CLIENT"
+        ]
+        assert other.severity == Severity.HIGH and other.evidence["known_client"] is False
+    for mailer in ("Django", "Python smtplib", "Odoo", "Mailman 2.1"):
+        codes = {f.code for f in email_findings(build(mailer, python_id))}
+        assert "EMAIL_MESSAGE_ID_UNLIKE_CLIENT" not in codes, mailer
 
 
 #: Real messages whose Message-ID carries a time stamp: Postfix/sendmail (UTC and local),

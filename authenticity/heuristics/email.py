@@ -351,25 +351,42 @@ _CLIENTS = (
 )
 
 
+#: Sending programs written in Python, or that hand Python's Message-IDs on: naming one
+#: beside a ``make_msgid`` Message-ID is no contradiction.
+_PYTHON_SENDERS = re.compile(
+    r"python|django|flask|odoo|openerp|mailman|\btrac\b|roundup|plone|zope|sentry"
+    r"|airflow|home ?assistant|superset|redash|buildbot|pagure|hyperkitty|\bscript\b",
+    re.IGNORECASE,
+)
+
+
 def check_message_id_vs_client(
     meta: Metadata, facts: dict[str, Any], ctx: object
 ) -> Iterator[Finding]:
-    """A message that names a mail client but carries a Message-ID made by Python's
-    ``email.utils.make_msgid``: written by a script, with the client's header copied."""
+    """A message that names its sending program (a mail client, a bulk mailer, a groupware
+    server) but carries a Message-ID made by Python's ``email.utils.make_msgid``: written
+    by a script, with that program's header copied. Programs written in Python
+    (:data:`_PYTHON_SENDERS`) are not held against it."""
     mid = facts.get("message_id")
     client = facts.get("x_mailer") or facts.get("user_agent")
-    if not isinstance(mid, str) or not isinstance(client, str):
+    if not isinstance(mid, str) or not isinstance(client, str) or not client.strip():
+        return
+    if not _PYTHON_MSGID.match(mid.strip()) or _PYTHON_SENDERS.search(client):
         return
     named = next((c for c in _CLIENTS if c in client.casefold()), None)
-    if named is None or not _PYTHON_MSGID.match(mid.strip()):
-        return
+    what = "that client never uses" if named else "that program does not write"
     yield Finding(
         "EMAIL_MESSAGE_ID_UNLIKE_CLIENT",
         Severity.HIGH,
         f"The message says it was written with {client!r}, but its Message-ID {mid.strip()!r} "
-        "has the shape Python's email library generates (time.pid.random@host), which that "
-        "client never uses: a script wrote the message and copied the client's header.",
-        {"message_id": mid.strip(), "client": client, "id_shape": "python make_msgid"},
+        f"has the shape Python's email library generates (time.pid.random@host), which {what}: "
+        "a script wrote the message and copied the program's header.",
+        {
+            "message_id": mid.strip(),
+            "client": client,
+            "id_shape": "python make_msgid",
+            "known_client": named is not None,
+        },
     )
 
 
