@@ -417,6 +417,8 @@ def _fact_features(out: Features, facts: dict[str, Any]) -> None:
 
 #: Zip entry times in the DOS epoch's year are writers' constants, not clock readings.
 _FIXED_TIME_YEAR = "1980-"
+#: Seconds between a package's entry times and its modified date that are the save itself.
+ZIP_SAVE_JITTER_S = 120.0
 
 
 def _zip_features(out: Features, entries: list[dict[str, Any]]) -> None:
@@ -425,14 +427,17 @@ def _zip_features(out: Features, entries: list[dict[str, Any]]) -> None:
     n = len(entries)
     out["zip.entries_log"] = _log(n)
     out["zip.dos_epoch_share"] = round(sum(t.startswith(_DOS_EPOCH) for t in times) / n, 4)
-    out["zip.distinct_times_log"] = _log(len(set(times)))
+    # Compared to the minute: a library writes its entries during one save, which may
+    # straddle a 2-second DOS-time step, so seconds would tell two runs of one save apart.
+    minutes = [t[:16] for t in times]
+    out["zip.distinct_times_log"] = _log(len(set(minutes)))
     out["zip.content_types_first"] = names[0] == "[Content_Types].xml"
     out["zip.sorted_by_name"] = names == sorted(names) and n > 1
     methods = {e.get("compress_type") for e in entries}
     out["zip.stored_entries"] = any(m == 0 for m in methods)
-    core = [t for name, t in zip(names, times, strict=True) if name == "docProps/core.xml"]
-    if core and times:
-        common = max(set(times), key=times.count)
+    core = [t for name, t in zip(names, minutes, strict=True) if name == "docProps/core.xml"]
+    if core and minutes:
+        common = max(set(minutes), key=minutes.count)
         out["zip.core_time_differs"] = core[0] != common
     # Real entry times (not Office's 1980 stamp, nor another writer's fixed 1980 time:
     # XlsxWriter's 1980-01-31) against the claimed modification time: a package re-zipped
@@ -443,5 +448,8 @@ def _zip_features(out: Features, entries: list[dict[str, Any]]) -> None:
     real = [r for r in real if r is not None]
     if modified is not None and real:
         latest = max(r.replace(tzinfo=None) for r in real)
-        gap_h = (latest - modified.replace(tzinfo=None)).total_seconds() / 3600.0
+        gap_s = (latest - modified.replace(tzinfo=None)).total_seconds()
+        # within two minutes is the save itself (DOS times step by 2 s, clocks are read
+        # part by part): no sign, which a 1-second jitter would otherwise flip
+        gap_h = 0.0 if abs(gap_s) <= ZIP_SAVE_JITTER_S else gap_s / 3600.0
         out["zip.latest_entry_minus_modified_log_h"] = math.copysign(_log(abs(gap_h)), gap_h)

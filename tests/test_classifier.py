@@ -51,6 +51,44 @@ def test_features_on_real_files(corpus):
                 assert name.startswith("script."), name
 
 
+def test_zip_time_features_ignore_the_seconds_of_one_save(tmp_path):
+    """openpyxl stamps its entries and the modified date from the clock during one save:
+    whether a 2-second DOS step falls inside it must not change the features (a trained
+    model read the sign of a 1-second gap)."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active["A1"] = 4800
+    buf = io.BytesIO()
+    book.save(buf)
+    saved = buf.getvalue()
+    modified = openpyxl.load_workbook(io.BytesIO(saved)).properties.modified
+
+    def stamped(offsets: list[int]) -> dict:
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(saved)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info, offset in zip(src.infolist(), offsets * 100, strict=False):
+                when = modified + dt.timedelta(seconds=offset)
+                entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                dst.writestr(entry, src.read(info.filename))
+        path = tmp_path / f"book{len(list(tmp_path.iterdir()))}.xlsx"
+        path.write_bytes(out.getvalue())
+        return _features_of(path)
+
+    before, after, straddling = stamped([-2]), stamped([2]), stamped([0, 2])
+    for feats in (before, after, straddling):
+        assert feats["zip.latest_entry_minus_modified_log_h"] == 0.0
+    assert before["zip.distinct_times_log"] == straddling["zip.distinct_times_log"] or (
+        modified.second >= 58  # the save crossed a minute
+    )
+    # an hour later is a later write, with its sign
+    assert stamped([3600])["zip.latest_entry_minus_modified_log_h"] > 0
+
+
 def test_finding_and_dumpwide_features():
     docx = SAMPLE / "documents" / "note-strategie-numerique.docx"
     extra = [
