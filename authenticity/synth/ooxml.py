@@ -65,11 +65,13 @@ def _edit_docx(
     notes: dict = {"old": old, "new": new}
     if not careful:
         cp = doc.core_properties
-        forger, script = pick_name(rng, cp.last_modified_by)
-        cp.last_modified_by = forger
+        if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
+            forger, script = pick_name(rng, cp.last_modified_by)
+            cp.last_modified_by = forger
+            notes.update(last_modified_by=forger, script=script)
         cp.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
         cp.revision = (cp.revision or 1) + 1
-        notes.update(last_modified_by=forger, script=script, modified=cp.modified.isoformat())
+        notes.update(modified=cp.modified.isoformat())
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue(), notes
@@ -105,15 +107,17 @@ def _edit_xlsx(
         raise LookupError("no cell to edit")
     notes: dict = {"cell": f"{cell.parent.title}!{cell.coordinate}", "old": old, "new": new}
     if not careful:
-        forger, script = pick_name(rng, wb.properties.lastModifiedBy)
-        wb.properties.lastModifiedBy = forger
+        if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
+            forger, script = pick_name(rng, wb.properties.lastModifiedBy)
+            wb.properties.lastModifiedBy = forger
+            notes.update(last_modified_by=forger, script=script)
         # what openpyxl.save_workbook stamps (its clock, here the forger's)
         wb.properties.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
         if core_dates(data)[0] is None:
             # no creation date in the source: openpyxl writes the current time; the
             # forger's clock keeps the forgery the same whenever it is generated
             wb.properties.created = wb.properties.modified
-        notes.update(last_modified_by=forger, script=script, modified=when.isoformat())
+        notes.update(modified=when.isoformat())
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
@@ -125,7 +129,8 @@ def _edit_xlsx(
     {"docx", "xlsx"},
     "Change a number (or a sentence) with python-docx / openpyxl and save. Careless: the "
     "library's save as is (new zip layout, zip times and core 'modified' at the forger's "
-    "clock, in half of them years later, lastModifiedBy = the forger, openpyxl's app.xml); "
+    "clock, in half of them years later, lastModifiedBy = the forger in half of them, "
+    "openpyxl's app.xml); "
     "careful: original core.xml "
     "and app.xml bytes, original zip entry order and times put back.",
 )
