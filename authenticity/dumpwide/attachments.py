@@ -29,6 +29,7 @@ from typing import Any
 
 from authenticity.dumpwide._common import EMAIL_MIMES
 from authenticity.heuristics.dates import latest_claimed
+from authenticity.heuristics.email import fmt_span
 from authenticity.model import Analysis, Finding, Severity
 from authenticity.timeutil import as_utc
 
@@ -67,29 +68,19 @@ class AttachmentCollector:
         """Email sha256 -> EMAIL_SENT_BEFORE_ATTACHMENT_SAVED."""
         out: dict[str, list[Finding]] = {}
         for sha, sent, parts in self._emails:
-            worst: tuple[dt.timedelta, str, str, dt.datetime, bool] | None = None
+            later = []
             for part_sha, name in parts:
-                dated = self._dated.get(part_sha)
-                if dated is None:
+                if part_sha not in self._dated:
                     continue
-                attr, value, photo = dated
+                attr, value, photo = self._dated[part_sha]
                 gap = as_utc(value) - as_utc(sent)
-                if gap <= MIN_GAP:
-                    continue
+                if gap > MIN_GAP:
+                    later.append((gap, name, attr, value, photo))
+            if later:
                 # a document's date outranks a photo's (a camera clock may simply be wrong)
-                key = (not photo, gap)
-                if worst is None or key > (not worst[4], worst[0]):
-                    worst = (gap, name, attr, value, photo)
-            if worst is not None:
+                worst = max(later, key=lambda c: (not c[4], c[0]))
                 out[sha] = [_finding(sent, *worst)]
         return out
-
-
-def _span(gap: dt.timedelta) -> str:
-    if gap >= dt.timedelta(days=2):
-        return f"{gap.days} days"
-    hours = gap.total_seconds() / 3600
-    return f"{hours:.0f} hours" if hours >= 2 else f"{gap.total_seconds() / 60:.0f} minutes"
 
 
 def _finding(
@@ -105,7 +96,7 @@ def _finding(
     return Finding(
         "EMAIL_SENT_BEFORE_ATTACHMENT_SAVED",
         Severity.MEDIUM if photo else Severity.HIGH,
-        f"The email is dated {sent.isoformat()}, {_span(gap)} before its attachment {label} "
+        f"The email is dated {sent.isoformat()}, {fmt_span(gap)} before its attachment {label} "
         f"says it was {attr} ({value.isoformat()}): a file is attached as it was when the "
         "message was written, so the Date was moved back or the message was written later "
         "around that file" + (" (or the camera's clock ran ahead)." if photo else "."),

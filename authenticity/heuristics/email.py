@@ -235,7 +235,7 @@ def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> 
         "EMAIL_RECEIVED_OUT_OF_ORDER",
         Severity.MEDIUM,
         f"The Received chain goes back in time: hop {pos + 1} from the top{_where(newer_hop)} "
-        f"says {_iso(newer)}, {_fmt(gap)} before the hop below it{_where(older_hop)} "
+        f"says {_iso(newer)}, {fmt_span(gap)} before the hop below it{_where(older_hop)} "
         f"({_iso(older)}), which handled the message first. Relays only add Received headers "
         "on top, so a header was inserted, edited, or a server clock was far off.",
         {
@@ -271,7 +271,7 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
             Severity.HIGH if high else Severity.MEDIUM,
-            f"The Date header ({_iso(date)}) is {_fmt(delta)} later than the first relay "
+            f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}): a message cannot be written "
             "after it was sent, so the Date or the Received header was changed.",
             evidence,
@@ -282,7 +282,7 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
             Severity.HIGH if high else Severity.MEDIUM,
-            f"The Date header ({_iso(date)}) is {_fmt(-delta)} earlier than the first relay "
+            f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}); mail waits in an outbox for "
             "hours, rarely over a week, so the Date looks back-dated (or the message was "
             "re-sent much later).",
@@ -310,7 +310,8 @@ def check_received_after_leak(meta: Metadata, facts: dict[str, Any], ctx: Any) -
         )
 
 
-def _fmt(delta: dt.timedelta) -> str:
+def fmt_span(delta: dt.timedelta) -> str:
+    """A duration in words for messages: minutes, hours (1 decimal) or days (1 decimal)."""
     seconds = abs(delta.total_seconds())
     if seconds >= 2 * 86400:
         return f"{seconds / 86400:.1f} days"
@@ -571,7 +572,7 @@ def check_message_id_time(meta: Metadata, facts: dict[str, Any], ctx: object) ->
         "EMAIL_MESSAGE_ID_TIME_MISMATCH",
         Severity.MEDIUM,
         f"The Message-ID {mid.strip()!r} carries a time stamp ({form}: {stamp.isoformat()}) "
-        f"{_fmt(delta)} {'before' if delta > dt.timedelta(0) else 'after'} the Date header "
+        f"{fmt_span(delta)} {'before' if delta > dt.timedelta(0) else 'after'} the Date header "
         f"({_iso(date)}). The id is made when the message is written: the Date was changed, "
         "or the id was copied from another message.",
         {
@@ -652,7 +653,7 @@ def check_thread_index_time(
     yield Finding(
         "EMAIL_DATED_BEFORE_THREAD_INDEX",
         Severity.HIGH if early > THREAD_HIGH_GAP else Severity.MEDIUM,
-        f"The Date header ({_iso(date)}) is {_fmt(early)} before the time of {what} "
+        f"The Date header ({_iso(date)}) is {fmt_span(early)} before the time of {what} "
         f"({start.isoformat(timespec='seconds')}): no message is written before its "
         "conversation starts. The Date was moved back, or the Thread-Index was copied from "
         "a later message.",
@@ -721,7 +722,7 @@ def check_date_against_clocks(
     yield Finding(
         "EMAIL_DATE_CONTRADICTED_BY_CLOCKS",
         Severity.HIGH,
-        f"The Date header ({_iso(date)}) is at least {_fmt(smallest)} "
+        f"The Date header ({_iso(date)}) is at least {fmt_span(smallest)} "
         f"{'before' if moved == 'back' else 'after'} {len(clocks)} independent records of "
         f"when the message was written or sent, which agree with each other ({listed}): "
         f"the Date was moved {moved}.",
@@ -768,7 +769,7 @@ def check_msg_times(meta: Metadata, facts: dict[str, Any], ctx: object) -> Itera
             "EMAIL_MSG_TIMES_DISAGREE",
             Severity.HIGH if high else Severity.MEDIUM,
             f"The Outlook message says it was sent at {_iso(submit)} (PR_CLIENT_SUBMIT_TIME, "
-            f'what Outlook shows as "Sent"), {_fmt(delta)} '
+            f'what Outlook shows as "Sent"), {fmt_span(delta)} '
             f"{'after' if delta > dt.timedelta() else 'before'} {label} ({_iso(other)}). "
             "Outlook writes both from one clock; a message editor that changes the shown "
             "date leaves the other.",
