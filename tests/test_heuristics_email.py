@@ -725,3 +725,72 @@ def test_a_sent_item_without_headers_keeps_its_thread_start_in_mapi():
     edited = analyse_msg(msg_with_time(corpus_file(name), SUBMIT_TIME, dt.timedelta(days=-40)))
     got = {f.code: f.severity.value for f in edited.findings}
     assert got["EMAIL_DATED_BEFORE_THREAD_INDEX"] == "high"
+
+
+# --------------------------------------------------------------------------- alternatives
+
+ALTERNATIVE = "email/SpamScope__tests_mails_mail_test_7"  # QP text + HTML, unsigned
+
+
+def _codes(data: bytes) -> dict[str, object]:
+    return {f.code: f for f in analyse(data).findings}
+
+
+def test_corpus_renderings_agree() -> None:
+    """Every corpus message with a text and an HTML rendering (Outlook .msg bodies
+    included): aligned word for word, with no substitution despite mojibake in one part,
+    apostrophes and ™ signs spelt differently, and newsletters' extra lines."""
+    compared = 0
+    for path in sorted(EMAIL_CORPUS.iterdir()):
+        doc = Document(
+            path=path.name,
+            sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+            size=path.stat().st_size,
+            data=path.read_bytes(),
+        )
+        result = analyse_document(doc, Settings(workers=0))
+        for alt in result.facts.get("alternatives") or []:
+            compared += 1
+            assert alt["substitutions"] == [], (path.name, alt)
+        assert "EMAIL_ALTERNATIVES_DISAGREE" not in {f.code for f in result.findings}, path.name
+    if compared < 8:
+        pytest.skip("email corpus incomplete")
+
+
+def test_number_edited_in_the_text_part_only() -> None:
+    data = corpus_file(ALTERNATIVE)
+    line = b"Data: 9 giugno 2017 09:44:46 CEST"
+    assert data.count(line) == 1  # in the quoted-printable text part only
+    found = _codes(data.replace(line, line.replace(b"9 giugno", b"7 giugno")))
+    finding = found["EMAIL_ALTERNATIVES_DISAGREE"]
+    assert finding.severity is Severity.HIGH
+    assert ["7", "9", "oggetto ordine data"] in [s[:3] for s in finding.evidence["substitutions"]]
+    assert "'7' where its HTML part reads '9'" in finding.message
+    assert "EMAIL_ALTERNATIVES_DISAGREE" not in _codes(data)
+
+
+def test_word_edited_in_the_html_part_only() -> None:
+    data = corpus_file(ALTERNATIVE)
+    head, sep, body = data.partition(b"Content-Type: text/html")
+    assert sep and body.count(b"LAMPADARI") >= 1
+    found = _codes(head + sep + body.replace(b"LAMPADARI", b"FORNITURE", 1))
+    finding = found["EMAIL_ALTERNATIVES_DISAGREE"]
+    assert finding.severity is Severity.MEDIUM and not finding.evidence["numbers_differ"]
+    assert ["lampadari", "forniture"] in [s[:2] for s in finding.evidence["substitutions"]]
+
+
+def test_different_renderings_are_not_compared_word_by_word() -> None:
+    """A newsletter's short text part that is no rendering of its HTML: no finding."""
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "news@example.org", "bob@example.net", "News"
+    msg["Date"], msg["Message-ID"] = "Mon, 10 Apr 2017 10:00:00 +0200", "<n1@example.org>"
+    msg.set_content("Your mail client cannot show this newsletter. Read it online at our site.")
+    msg.add_alternative(
+        "<html><body><h1>April news</h1><p>Our 3 new offices open on 12 May, and the "
+        "board approved 40 new hires for the autumn. Read it online at our site.</p>"
+        "</body></html>",
+        subtype="html",
+    )
+    assert "EMAIL_ALTERNATIVES_DISAGREE" not in _codes(msg.as_bytes())

@@ -34,6 +34,8 @@ PDF_GS = CORPUS / "pdf" / "pdfminer__samples_zen_of_python_corrupted.pdf"
 JPEG = CORPUS / "image" / "drewnoakes__jpg_Canon_EOS_7D.jpg"
 PPTX = CORPUS / "ooxml" / "apache__test-data_slideshow_61515.pptx"
 SIGNED = CORPUS / "email" / "SpamScope__tests_mails_mail_test_5"
+#: Unsigned, with a quoted-printable text and HTML rendering of its body.
+ALTERNATIVE = CORPUS / "email" / "SpamScope__tests_mails_mail_test_7"
 
 
 def _need(path: Path) -> bytes:
@@ -93,6 +95,7 @@ def test_registry_is_complete() -> None:
         "email_alter_signed",
         "email_fabricate",
         "email_redate",
+        "email_edit_body",
     }
     assert expected <= set(TECHNIQUES)
     for tech in TECHNIQUES.values():
@@ -436,6 +439,34 @@ def test_email_redate(careful: bool) -> None:
     assert changed and all(c.startswith((b"Date:", b"Received:", b" ", b"\t")) for c in changed), (
         changed
     )
+
+
+@CAREFUL
+def test_email_edit_body(careful: bool) -> None:
+    """A number changed in place: in the text part alone (careless: the HTML part keeps
+    the old one and says so) or in both renderings (careful: nothing to see)."""
+    before = original(ALTERNATIVE)
+    forgery, after = made(ALTERNATIVE, "email_edit_body", careful)
+    old, new = forgery.notes["old"], forgery.notes["new"]
+    assert old != new and new in after.text and after.text != before.text
+    assert after.facts["message_id"] == before.facts["message_id"]
+    source = ALTERNATIVE.read_bytes()
+    assert forgery.data.split(b"\n\n", 1)[0] == source.split(b"\n\n", 1)[0]  # headers kept
+    edits = 2 if careful else 1  # the same change, in one or both renderings
+    assert len(forgery.data) == len(source) + edits * (len(new) - len(old))
+    codes = {f.code: f for f in after.findings}
+    assert "EMAIL_ALTERNATIVES_DISAGREE" not in {f.code for f in before.findings}
+    if careful:
+        assert "EMAIL_ALTERNATIVES_DISAGREE" not in codes
+    else:
+        found = codes["EMAIL_ALTERNATIVES_DISAGREE"]
+        assert found.severity.value == "high" and found.evidence["numbers_differ"]
+        assert any(new in s[0] and old in s[1] for s in found.evidence["substitutions"])
+
+
+def test_email_edit_body_leaves_signed_and_single_part_messages_alone() -> None:
+    assert forge(_need(SIGNED), SIGNED.name, "email_edit_body", 1, False) is None
+    assert forge(_need(EML), EML.name, "email_edit_body", 1, False) is None  # text only
 
 
 def test_careless_office_resaves_sign_with_the_forgers_name_in_half_of_them() -> None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import difflib
 import email
 import email.header
 import email.policy
 import email.utils
 import functools
 import hashlib
+import itertools
 import logging
 import re
+import unicodedata
 from email.headerregistry import UnstructuredHeader
 from email.message import Message
 from typing import Any
@@ -309,6 +312,122 @@ def python_email_traces(headers: list[list[str]], msg: Message) -> list[str]:
     return traces
 
 
+# --------------------------------------------------------------------------- alternatives
+
+#: URLs and bracketed addresses: clients spell links out in the text part
+#: ("here <https://...>") and keep them in attributes in the HTML one.
+_LINKISH = re.compile(
+    r"(?:https?|ftp|mailto|tel):[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+|<[^<>\s]+@[^<>\s]+>",
+    re.IGNORECASE,
+)
+#: A word or a number, with its inner separators (5,000.00 · 10:30 · 2017-04-03 · l'été).
+_WORD = re.compile(r"\w+(?:[.,:/'\-]\w+)*")
+#: Words compared per rendering (longer bodies: their start).
+MAX_COMPARED_WORDS = 4000
+#: A substitution counts when at most this many words changed on either side, with the
+#: same number of words on both sides give or take one, and this many identical words
+#: before and after it: the two renderings are aligned around it.
+MAX_SUBSTITUTION_WORDS = 4
+SUBSTITUTION_CONTEXT = 3
+MAX_REPORTED = 10
+#: Alternatives compared per message (forwarded messages carry their own).
+MAX_ALTERNATIVES = 5
+
+
+def _words(text: str) -> list[str]:
+    # symbols first: NFKC spells ™ as "TM", which one rendering may show as "(TM)" or drop
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("S"))
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").casefold()
+    return _WORD.findall(_LINKISH.sub(" ", text))[:MAX_COMPARED_WORDS]
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Two spellings one client's two renderings may give the same text: punctuation or
+    spacing (all'attività / all attività), or characters lost or mis-decoded in one
+    charset (martedì / marted, Ã© / é)."""
+    if re.sub(r"\W", "", a) == re.sub(r"\W", "", b):
+        return True
+    if a.isascii() != b.isascii() and re.sub(r"[^a-z0-9]", "", a) == re.sub(r"[^a-z0-9]", "", b):
+        return True
+    for x, y in ((a, b), (b, a)):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                if x.encode(codec).decode("utf-8") == y:
+                    return True
+            except (UnicodeError, LookupError):
+                pass
+    return False
+
+
+def compare_renderings(plain: str, html_text: str) -> dict[str, Any] | None:
+    """Where a message's text part and the visible text of its HTML part, two renderings
+    of one body by one client, say different things: the aligned share of words and each
+    local substitution (a few words swapped for as many others, same words around it) as
+    [text part's words, HTML part's words, the words before]. None when either part is
+    too short to compare."""
+    a, b = _words(plain), _words(html_text)
+    if min(len(a), len(b)) < 2 * SUBSTITUTION_CONTEXT + 1:
+        return None
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    aligned = sum(block.size for block in matcher.get_matching_blocks()) / min(len(a), len(b))
+    ops = matcher.get_opcodes()
+    subs: list[list[str]] = []
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if (
+            tag != "replace"
+            or max(i2 - i1, j2 - j1) > MAX_SUBSTITUTION_WORDS
+            or abs((i2 - i1) - (j2 - j1)) > 1
+            or k == 0
+            or k + 1 == len(ops)
+        ):
+            continue
+        before, after = ops[k - 1], ops[k + 1]
+        if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_CONTEXT:
+            continue
+        old, new = " ".join(b[j1:j2]), " ".join(a[i1:i2])
+        if not _same_words(new, old):
+            subs.append([new, old, " ".join(a[i1 - SUBSTITUTION_CONTEXT : i1])])
+    return {
+        "text_words": len(a),
+        "html_words": len(b),
+        "aligned": round(aligned, 3),
+        "substitutions": subs[:MAX_REPORTED],
+        "substitution_count": len(subs),
+    }
+
+
+def rendering_pairs(msg: Message) -> list[tuple[str, str]]:
+    """(text part, HTML part) of each ``multipart/alternative`` in the message: the first
+    of each kind among its parts that are not attachments."""
+    out: list[tuple[str, str]] = []
+    parts = list(itertools.islice(msg.walk(), _MAX_PARTS))
+    for part in parts:
+        if _safe(part.get_content_type) != "multipart/alternative":
+            continue
+        plain = html = None
+        for sub in itertools.islice(part.walk(), _MAX_PARTS):
+            ctype = _safe(sub.get_content_type)
+            if _safe(sub.get_content_disposition) == "attachment":
+                continue
+            if ctype == "text/plain" and plain is None:
+                plain = _safe(lambda p=sub: _part_text(p), "")
+            elif ctype == "text/html" and html is None:
+                html = _safe(lambda p=sub: _part_text(p), "")
+        if plain and html:
+            out.append((plain, html))
+    return out
+
+
+def compare_alternatives(pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """:func:`compare_renderings` of each (text, HTML) pair that is long enough."""
+    out = []
+    for plain, html in pairs[:MAX_ALTERNATIVES]:
+        result = _safe(lambda p=plain, h=html: compare_renderings(p, _html_to_text(h)))
+        if result is not None:
+            out.append(result)
+    return out
+
+
 # --------------------------------------------------------------------------- RFC 822
 
 
@@ -352,6 +471,7 @@ def extract_rfc822(data: bytes) -> Extraction:
     defects = [type(d).__name__ for d in getattr(msg, "defects", [])]
     facts["defects"] = defects
     facts["python_email_traces"] = _safe(lambda: python_email_traces(headers, msg), [])
+    facts["alternatives"] = _safe(lambda: compare_alternatives(rendering_pairs(msg)), [])
 
     meta = _header_metadata(headers, facts)
     findings: list[Finding] = []
@@ -467,6 +587,13 @@ def _extract_outlook(data: bytes) -> Extraction:
         body = _str(_safe(lambda: msg.body))
         html_body = _safe(lambda: msg.htmlBody)
         facts["has_html_body"] = bool(html_body)
+        if body and html_body:
+            html_str = (
+                html_body.decode("utf-8", "replace")
+                if isinstance(html_body, bytes)
+                else str(html_body)
+            )
+            facts["alternatives"] = compare_alternatives([(body, html_str)])
         if body:
             text = body
         elif html_body:

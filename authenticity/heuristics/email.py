@@ -781,6 +781,62 @@ def check_msg_times(meta: Metadata, facts: dict[str, Any], ctx: object) -> Itera
         )
 
 
+#: Below this share of aligned words the two parts are not renderings of one text
+#: (newsletters often send a short text part that only points at the HTML).
+MIN_ALIGNED = 0.85
+_DIGIT = re.compile(r"\d")
+
+
+def _body_signed(facts: dict[str, Any]) -> bool:
+    """A DKIM signature verified the body: whatever it says, the sender's server sent it."""
+    dkim = facts.get("dkim")
+    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
+    return any(isinstance(s, dict) and s.get("result") == "pass" for s in sigs or [])
+
+
+def check_alternatives_disagree(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """The text part and the HTML part of a ``multipart/alternative``, which a mail client
+    writes together from one body, say different things at a place where they are
+    otherwise word for word the same: one of them was edited afterwards. High when a
+    number differs (amounts, dates, account numbers), medium for words."""
+    alternatives = facts.get("alternatives")
+    if not isinstance(alternatives, list) or _body_signed(facts):
+        return
+    subs: list[list[str]] = []
+    count = 0
+    aligned = 1.0
+    for alt in alternatives:
+        if not isinstance(alt, dict) or float(alt.get("aligned") or 0.0) < MIN_ALIGNED:
+            continue
+        found = [s for s in alt.get("substitutions") or [] if isinstance(s, list) and len(s) >= 2]
+        if found:
+            subs.extend(found)
+            count += int(alt.get("substitution_count") or len(found))
+            aligned = min(aligned, float(alt.get("aligned") or 0.0))
+    if not subs:
+        return
+    numeric = [s for s in subs if all(_DIGIT.search(str(w)) for w in s[:2])]
+    shown = numeric[0] if numeric else subs[0]
+    after = f"after \u201c{shown[2]}\u201d " if len(shown) > 2 and shown[2] else ""
+    more = f" ({count - 1} more such place{'s' if count > 2 else ''})" if count > 1 else ""
+    yield Finding(
+        "EMAIL_ALTERNATIVES_DISAGREE",
+        Severity.HIGH if numeric else Severity.MEDIUM,
+        f"{after.capitalize()}the message's text part reads {shown[0]!r} where its HTML "
+        f"part reads {shown[1]!r}{more}, and the two are otherwise word for word the same. A mail "
+        "client writes both renderings from one body, so one of them was edited after "
+        "the message was written; nothing in the file tells which one is the original.",
+        {
+            "substitutions": subs[:10],
+            "substitution_count": count,
+            "numbers_differ": bool(numeric),
+            "aligned_share": aligned,
+        },
+    )
+
+
 CHECKS = (
     check_dkim,
     check_received_order,
@@ -792,4 +848,5 @@ CHECKS = (
     check_date_against_clocks,
     check_msg_times,
     check_python_layout,
+    check_alternatives_disagree,
 )

@@ -1,4 +1,5 @@
-"""Email techniques: altering a DKIM-signed message, and fabricating a look-alike email."""
+"""Email techniques: altering a DKIM-signed message, redating, editing the body of an
+unsigned one, and fabricating a look-alike email."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from unittest import mock
 import dkim
 
 from authenticity.extract.text import html_to_text
-from authenticity.synth._common import Forgery, alter_text, forged_name, make, technique
+from authenticity.synth._common import (
+    Forgery,
+    alter_number,
+    alter_text,
+    forged_name,
+    make,
+    technique,
+)
 from authenticity.timeutil import parse_email_date
 
 #: The generator's own DKIM key (RSA 2048, made for this fixture only, never published in
@@ -403,3 +411,92 @@ def email_redate(data: bytes, name: str, rng: random.Random, careful: bool) -> F
     notes = {"old": when.isoformat(), "new": (when + delta).isoformat(), "days": delta.days}
     out = new_head + sep + body
     return make(out, data, forged_name(name, rng), "email_redate", careful, **notes)
+
+
+#: A number as a text editor shows it in a raw part: not a quoted-printable escape (=20,
+#: =C3=A9), not inside a word.
+_RAW_NUMBER = re.compile(r"(?<![=\w.,])\d+(?:[.,]\d+)*(?![\w=])")
+_IN_PLACE_ENCODINGS = {"", "7bit", "8bit", "quoted-printable"}
+
+
+def _alternative_spans(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Byte spans of the raw (encoded) text part and HTML part of the message's first
+    ``multipart/alternative``, when both can be edited in place (not base64)."""
+    msg = email.message_from_bytes(data, policy=policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() != "multipart/alternative":
+            continue
+        spans: dict[str, tuple[int, int]] = {}
+        for sub in part.get_payload():
+            ctype = sub.get_content_type()
+            cte = str(sub.get("Content-Transfer-Encoding") or "").strip().lower()
+            if ctype not in ("text/plain", "text/html") or ctype in spans:
+                continue
+            if cte not in _IN_PLACE_ENCODINGS or not isinstance(sub.get_payload(), str):
+                return None
+            try:
+                raw = sub.get_payload().encode("ascii", "surrogateescape")
+            except UnicodeError:  # the parser replaced undecodable bytes: no raw copy
+                return None
+            at = data.find(raw) if raw.strip() else -1
+            if at < 0:
+                return None
+            spans[ctype] = (at, at + len(raw))
+        if len(spans) == 2:
+            return spans["text/plain"], spans["text/html"]
+        return None
+    return None
+
+
+def _visible_numbers(html: str) -> list[re.Match[str]]:
+    """Numbers in the text between an HTML part's tags (not in attributes or styles)."""
+    out = []
+    for seg in re.finditer(r">([^<]+)", html):
+        out.extend(
+            m
+            for m in _RAW_NUMBER.finditer(html, seg.start(1), seg.end(1))
+            if not seg.group(1).lstrip().startswith(("{", "@"))  # CSS
+        )
+    return out
+
+
+@technique(
+    "email_edit_body",
+    {"email"},
+    "Edit a number in the body of an email that carries no DKIM signature, in a text "
+    "editor (every other byte kept: headers, Message-ID, attachments). Only messages with "
+    "a text and an HTML rendering of the body (multipart/alternative, not base64) are "
+    "used, and only a number both renderings show. Careless: the text part alone, so the "
+    "HTML part still shows the old number; careful: the same change in both parts (no "
+    "trace inside the file).",
+)
+def email_edit_body(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
+    head, sep, _ = _split(data)
+    if not sep or b"dkim-signature" in head.lower():
+        return None
+    spans = _alternative_spans(data)
+    if spans is None:
+        return None
+    (ps, pe), (hs, he) = spans
+    plain, html = data[ps:pe].decode("latin-1"), data[hs:he].decode("latin-1")
+    shown = _visible_numbers(html)
+    in_html = {m.group(0) for m in shown}
+    candidates = [m for m in _RAW_NUMBER.finditer(plain) if m.group(0) in in_html]
+    if not candidates:
+        return None
+    m = rng.choice(candidates)
+    changed = alter_number(m.group(0), rng)
+    if changed is None:
+        return None
+    new, old, _ = changed
+    edits = [(ps, pe, plain[: m.start()] + new + plain[m.end() :])]
+    if careful:
+        hit = next(h for h in shown if h.group(0) == old)
+        edits.append((hs, he, html[: hit.start()] + new + html[hit.end() :]))
+    out, last = [], 0
+    for start, end, text in sorted(edits):
+        out += [data[last:start], text.encode("latin-1")]
+        last = end
+    out.append(data[last:])
+    notes = {"old": old, "new": new, "edited": "text and html" if careful else "text"}
+    return make(b"".join(out), data, forged_name(name, rng), "email_edit_body", careful, **notes)
