@@ -351,6 +351,9 @@ def test_jpeg(technique: str, careful: bool) -> None:
         assert out.quantization == src.quantization
     elif forgery.notes.get("variant") == "crop":
         assert after.facts["width"] < before.facts["width"]
+    elif forgery.notes.get("variant") == "script":
+        src = Image.open(JPEG)
+        assert Image.open(io.BytesIO(forgery.data)).info.get("exif") == src.info.get("exif")
     else:
         assert after.metadata.application == forgery.notes["software"]
 
@@ -359,9 +362,29 @@ def test_jpeg_reencode_careless_variants() -> None:
     data = _need(JPEG)
     variants = {
         forge(data, JPEG.name, "jpeg_reencode", s, False).notes["variant"]  # type: ignore[union-attr]
-        for s in range(8)
+        for s in range(12)
     }
-    assert variants == {"crop", "requality"}
+    assert variants == {"crop", "requality", "script"}
+
+
+def test_jpeg_reencode_script_save_of_a_camera_original_is_compressed_twice() -> None:
+    """The script variant (another quality, EXIF bytes handed back) of a camera's own
+    JPEG: the double-quantization trace under camera EXIF that names no editor."""
+    path = CORPUS / "image" / "drewnoakes__jpg_FujiFilm_FinePix1400Zoom_(1).jpg"
+    data = _need(path)
+    assert "JPEG_COMPRESSED_TWICE" not in {f.code for f in original(path).findings}
+    raised = []
+    for seed in range(40):
+        forgery = forge(data, path.name, "jpeg_reencode", seed, False)
+        if forgery is None or forgery.notes.get("variant") != "script":
+            continue
+        codes = {f.code for f in analyse(forgery.data, forgery.name).findings}
+        raised.append((forgery.notes["quality"], "JPEG_COMPRESSED_TWICE" in codes))
+        if len(raised) == 4:
+            break
+    # a finer table than the camera's leaves the trace; a coarser one (80, 85) a weaker one
+    fine = [hit for quality, hit in raised if quality >= 90]
+    assert len(raised) == 4 and fine and all(fine), raised
 
 
 def _dkim(result: Analysis) -> list[str]:

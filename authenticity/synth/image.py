@@ -82,9 +82,11 @@ def _box(
     {"jpeg"},
     "Retouch a small area and re-encode with Pillow, keeping the EXIF. Careful: the "
     "original quantization tables and subsampling (quality='keep'), EXIF bytes untouched; "
-    "careless: either another quality with an editor's Software tag and DateTime (EXIF "
-    "rewritten, thumbnail and maker notes dropped), or a crop that keeps the old EXIF "
-    "(thumbnail and PixelX/YDimension no longer match the image).",
+    "careless, one of three: another quality with an editor's Software tag and DateTime "
+    "(EXIF rewritten, thumbnail and maker notes dropped); another quality with the EXIF "
+    "bytes untouched (a script's save: the coefficients quantized twice under camera "
+    "EXIF); or a crop that keeps the old EXIF (thumbnail and PixelX/YDimension no longer "
+    "match the image).",
 )
 def jpeg_reencode(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
     im = _open(data)
@@ -99,10 +101,17 @@ def jpeg_reencode(data: bytes, name: str, rng: random.Random, careful: bool) -> 
     if careful:
         out = _save(im, exif, True, quality, icc)
         notes["quality"] = "keep"
-    elif rng.random() < 0.5 or not exif:
+        return make(out, data, forged_name(name, rng, "jpg"), "jpeg_reencode", careful, **notes)
+    variant = rng.random()
+    if variant < 1 / 3 or not exif:
         exif_new, extra = _editor_exif(im, rng, data)
         notes.update(extra, quality=quality, variant="requality")
         out = _save(im, exif_new, False, quality, icc)
+    elif variant < 2 / 3:
+        # a script's retouch: Image.save(quality=...) with the EXIF bytes handed back as
+        # they were (no Software tag, the camera's thumbnail and maker notes kept)
+        notes.update(quality=quality, variant="script")
+        out = _save(im, exif, False, quality, icc)
     else:
         w, h = im.size
         dx, dy = int(w * rng.uniform(0.03, 0.1)), int(h * rng.uniform(0.03, 0.1))
