@@ -575,9 +575,12 @@ def test_camera_originals_were_quantized_once():
 @pytest.mark.parametrize("quality", [92, 97])
 def test_a_photo_saved_again_with_a_finer_table_was_compressed_twice(rel, quality):
     result = analyse(resaved(corpus_file(rel), quality=quality))
-    assert codes(result).get("JPEG_COMPRESSED_TWICE") == "medium"
+    from authenticity.heuristics.exif import STRONG_DOUBLE_QUANTIZATION
+
     found = next(f for f in result.findings if f.code == "JPEG_COMPRESSED_TWICE")
     assert found.evidence["score"] >= 0.7 and found.evidence["make"]
+    strong = found.evidence["score"] >= STRONG_DOUBLE_QUANTIZATION
+    assert found.severity.value == ("high" if strong else "medium")
 
 
 def test_what_double_quantization_cannot_see():

@@ -346,6 +346,9 @@ def check_library_reencode(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
 #: from which a picture was quantized twice: camera originals of the corpus reach 0.38, the
 #: same photos saved again with a finer table 0.7-1.9.
 DOUBLE_QUANTIZATION = 0.7
+#: From here the trace is high: more than 2.5 times the camera originals' highest, where
+#: only a second full-size compression under the camera's EXIF explains it.
+STRONG_DOUBLE_QUANTIZATION = 1.0
 
 
 def check_compressed_twice(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -359,7 +362,7 @@ def check_compressed_twice(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return  # EXIF_EDITOR_SOFTWARE names the program that saved it again
     yield Finding(
         "JPEG_COMPRESSED_TWICE",
-        Severity.MEDIUM,
+        Severity.HIGH if score >= STRONG_DOUBLE_QUANTIZATION else Severity.MEDIUM,
         f"The picture was JPEG-compressed twice (histogram jaggedness {score:.2f} of its "
         f"coefficients; a camera original stays under 0.45): after {meta.make} "
         f"{meta.model or ''}".rstrip()
