@@ -449,6 +449,34 @@ def test_camera_capture_date_moved_back_by_its_size_and_scans_are_not_flagged():
     assert "EXIF_TAKEN_BEFORE_DIGITIZED" not in codes(result)
 
 
+def test_capture_date_moved_back_on_a_camera_that_writes_no_file_source():
+    original = corpus_file("image/drewnoakes__jpg_JVC_GR-DC2000.jpg")  # JVC, no FileSource
+    before = analyse(original)
+    assert before.facts.get("exif_file_source") is None and before.metadata.make == "JVC"
+    assert "EXIF_TAKEN_BEFORE_DIGITIZED" not in codes(before)
+    digitized = before.facts["exif_datetime_digitized"]
+    years = digitized.replace(year=digitized.year - 2).strftime("%Y:%m:%d %H:%M:%S")
+    result = analyse(set_exif_date(original, "DateTimeOriginal", years))
+    assert codes(result)["EXIF_TAKEN_BEFORE_DIGITIZED"] == "high"
+
+
+def test_camera_source_without_file_source_excludes_scanners():
+    from authenticity.heuristics.exif import camera_source
+    from authenticity.model import Metadata
+
+    def source(make: str | None, model: str | None, file_source: int | None = None) -> bool:
+        facts = {} if file_source is None else {"exif_file_source": file_source}
+        return camera_source(Metadata(make=make, model=model), facts)
+
+    assert source("Canon", "Canon EOS 350D DIGITAL")
+    assert not source("Nikon", "LS-5000")  # a Coolscan film scanner
+    assert not source("Eastman Kodak Company", "Kodak CLAS Digital Film Scanner / HR200")
+    assert not source("EPSON", "Perfection V600")
+    assert not source(None, None)
+    assert not source("Canon", "Canon EOS 350D DIGITAL", file_source=1)  # says film scanner
+    assert source("EPSON", "Perfection V600", file_source=3)  # FileSource decides
+
+
 def test_photo_dated_before_exif_1_0_existed_is_flagged():
     # Fujifilm's DS-7 (1996) writes Exif 1.0 (ExifVersion 0100, October 1995)
     original = corpus_file("image/drewnoakes__jpg_FujiFilm_DS-7_(3).jpg")
