@@ -362,6 +362,27 @@ def test_legacy_mime_classes_under_a_client_and_mailing_lists():
         assert not {LAYOUT, SCRIPT} & set(_mail_codes(data))
 
 
+def test_part_rebuilt_by_the_stdlib_under_another_sending_program():
+    """A real message sent by Microsoft CDO (a Windows mail component, not a mail client)
+    whose text part was replaced through the email package: the new part carries its own
+    MIME-Version, which CDO never writes. Scripts written in Python stay info."""
+    import email
+    from email import policy
+
+    original = corpus_email("SpamScope__tests_mails_mail_test_2")
+    assert "Microsoft CDO" in original.decode("latin-1")
+    assert not {LAYOUT, SCRIPT} & set(_mail_codes(original))
+    msg = email.message_from_bytes(original, policy=policy.default)
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    part.set_content(part.get_content().replace("sole", "pioggia"))
+    edited = msg.as_bytes()
+    assert _mail_codes(edited).get(LAYOUT) == "high"
+    python_made = re.sub(rb"(?m)^X-Mailer: .*$", b"X-Mailer: Django mailer", edited)
+    assert _mail_codes(python_made).get(SCRIPT) == "info" and LAYOUT not in _mail_codes(
+        python_made
+    )
+
+
 def test_sample_dump_mails_have_their_clients_layout():
     mails = sorted((Path(__file__).resolve().parents[1] / "data" / "sample_dump").rglob("*.eml"))
     assert len(mails) >= 8

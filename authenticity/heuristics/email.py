@@ -397,8 +397,10 @@ _LIST_HEADERS = ("list-id", "x-mailman-version", "list-post")
 
 def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The message was put together by Python's ``email`` package (header layout, boundary,
-    per-part MIME-Version): high when it names a mail client that writes its own layout,
-    info otherwise (automated senders and conversion tools write such messages too)."""
+    per-part MIME-Version): high when it names a sending program that is not written in
+    Python (a mail client, a bulk mailer, a mail component such as Microsoft CDO), which
+    writes its own layout; info otherwise (automated senders and conversion tools write
+    such messages too)."""
     traces = facts.get("python_email_traces")
     if not isinstance(traces, list) or not traces:
         return
@@ -413,14 +415,19 @@ def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> I
         if isinstance(client, str)
         else None
     )
-    evidence = {"traces": traces, "client": client}
-    if named:
+    # since 2026-12-07 any named sender not written in Python, as for the Message-ID
+    other = (
+        isinstance(client, str) and bool(client.strip()) and not _PYTHON_SENDERS.search(client)
+    )
+    evidence = {"traces": traces, "client": client, "known_client": named is not None}
+    if named or other:
+        what = "that client never produces" if named else "that program does not write"
         yield Finding(
             "EMAIL_SCRIPT_LAYOUT_UNDER_CLIENT",
             Severity.HIGH,
             f"The message says it was written with {client!r}, but it has the layout of "
-            f"Python's email package ({'; '.join(traces)}), which that client never "
-            "produces: a script wrote the message and copied the client's header.",
+            f"Python's email package ({'; '.join(traces)}), which {what}: a script wrote "
+            "or rebuilt the message and kept the program's header.",
             evidence,
         )
         return
