@@ -649,3 +649,22 @@ def test_double_quantization_survives_broken_pictures():
         assert found is None or 0 <= found["score"] < 10
     assert double_quantization(b"\xff\xd8\xff\xe0not a jpeg") is None
     assert double_quantization(corpus_file("pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf")) is None
+
+
+def test_name_in_another_script_written_into_a_cameras_exif(tmp_path):
+    """ExifTool writes a Cyrillic Artist into a camera's own EXIF (UTF-8 in an ASCII
+    field, which no camera menu types): medium. A Latin name, an editor named in Software,
+    or the corpus's own camera photos: nothing."""
+    original = corpus_file(UNTOUCHED_PHOTO)
+    assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(original))
+    signed = exiftool_edit(original, tmp_path, "-Artist=Анна Кузнецова", "-Copyright=(c) 2013")
+    result = analyse(signed)
+    assert codes(result)["EXIF_NAME_NOT_FROM_CAMERA"] == "medium"
+    finding = next(f for f in result.findings if f.code == "EXIF_NAME_NOT_FROM_CAMERA")
+    assert finding.evidence["scripts"] == ["Cyrillic"] and finding.evidence["field"] == "Artist"
+    latin = exiftool_edit(original, tmp_path, "-Artist=Anna Kuznetsova")
+    assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(latin))
+    edited = exiftool_edit(signed, tmp_path, "-Software=Adobe Photoshop CC 2017 (Windows)")
+    assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(edited))
+    for path in sorted(CORPUS_IMAGES.glob("*.jp*g")):
+        assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(path.read_bytes(), path.name))

@@ -557,6 +557,40 @@ def check_makernote_moved(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     )
 
 
+#: EXIF fields of type ASCII that carry names; a camera's menu types them in ASCII.
+_NAME_TAGS = (("Image Artist", "Artist"), ("Image Copyright", "Copyright"))
+
+
+def check_name_not_from_camera(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A name in a non-Latin script (Cyrillic, Greek, CJK, Arabic ...) in the Artist or
+    Copyright field of EXIF that a camera wrote (a Make, no editor in Software). Camera
+    menus type these fields in ASCII; only a program on a computer (ExifTool, piexif, a
+    metadata editor) puts UTF-8 there, after the photo was taken, and this one did not
+    name itself. Medium: a photographer may tag photos with their own name, but a name
+    added after the fact is also how a forger signs an insert with someone else's."""
+    from authenticity.dumpwide.baseline import script_letters
+
+    if not _is_image(facts) or not meta.make or _names_editor(meta):
+        return
+    raw = meta.raw if isinstance(meta.raw, dict) else {}
+    for tag, label in _NAME_TAGS:
+        value = raw.get(tag)
+        if not isinstance(value, str) or value.startswith(("b'", 'b"')):
+            continue
+        scripts = sorted(set(script_letters(value)) - {"Latin"})
+        if not scripts:
+            continue
+        yield Finding(
+            "EXIF_NAME_NOT_FROM_CAMERA",
+            Severity.MEDIUM,
+            f"The EXIF {label} field of this {meta.make} photo reads {value[:80]!r}, in "
+            f"{' and '.join(scripts)} script. A camera's menu types that field in ASCII, so a "
+            "program wrote the name into the camera's EXIF after the photo was taken, "
+            "without naming itself in the Software tag.",
+            {"field": label, "value": value[:200], "scripts": scripts, "make": meta.make},
+        )
+        return
+
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
@@ -571,4 +605,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_editor_software(meta, facts),
     lambda meta, facts, ctx: check_makernote_moved(meta, facts),
     lambda meta, facts, ctx: check_compressed_twice(meta, facts),
+    lambda meta, facts, ctx: check_name_not_from_camera(meta, facts),
 )
