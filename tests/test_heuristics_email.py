@@ -378,9 +378,7 @@ def test_part_rebuilt_by_the_stdlib_under_another_sending_program():
     edited = msg.as_bytes()
     assert _mail_codes(edited).get(LAYOUT) == "high"
     python_made = re.sub(rb"(?m)^X-Mailer: .*$", b"X-Mailer: Django mailer", edited)
-    assert _mail_codes(python_made).get(SCRIPT) == "info" and LAYOUT not in _mail_codes(
-        python_made
-    )
+    assert _mail_codes(python_made).get(SCRIPT) == "info" and LAYOUT not in _mail_codes(python_made)
 
 
 def test_sample_dump_mails_have_their_clients_layout():
