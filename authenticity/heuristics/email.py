@@ -416,9 +416,7 @@ def check_python_layout(meta: Metadata, facts: dict[str, Any], ctx: object) -> I
         else None
     )
     # since 2026-12-07 any named sender not written in Python, as for the Message-ID
-    other = (
-        isinstance(client, str) and bool(client.strip()) and not _PYTHON_SENDERS.search(client)
-    )
+    other = isinstance(client, str) and bool(client.strip()) and not _PYTHON_SENDERS.search(client)
     evidence = {"traces": traces, "client": client, "known_client": named is not None}
     if named or other:
         what = "that client never produces" if named else "that program does not write"

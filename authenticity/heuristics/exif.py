@@ -591,6 +591,7 @@ def check_name_not_from_camera(meta: Metadata, facts: dict[str, Any]) -> Iterato
         )
         return
 
+
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
