@@ -227,7 +227,6 @@ _LABELS = {
     "email.dkim_verified": "a verified DKIM signature",
     "email.has_mailer": "a mail client named in the headers",
     "email.has_html_body": "an HTML body",
-    "email.attachments": "number of attachments",
 }
 
 
@@ -395,8 +394,9 @@ def _fact_features(out: Features, facts: dict[str, Any]) -> None:
         out["email.has_dkim_signature"] = bool(facts.get("has_dkim_signature"))
         out["email.has_mailer"] = bool(facts.get("x_mailer") or facts.get("user_agent"))
         out["email.has_html_body"] = bool(facts.get("has_html_body"))
-        attachments = facts.get("attachments")
-        out["email.attachments"] = float(len(attachments)) if isinstance(attachments, list) else 0.0
+        # No attachment count (dropped in 1.25.0): the generator's fabrications carry none,
+        # so the trees learnt "has attachments, so authentic" and discounted a redated
+        # message's evidence for the file it carries (docs/classifier.md).
         mid = facts.get("message_id")
         if isinstance(mid, str):
             out["email.message_id_localhost"] = "@localhost" in mid.lower()
