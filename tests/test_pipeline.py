@@ -182,7 +182,11 @@ def test_rescan_with_another_leak_date_reanalyses(tmp_path):
     (dump / "b.xlsx").write_bytes(factories.make_xlsx(modified=dt.datetime(2017, 5, 9, 12)))
     out = tmp_path / "out"
     first = run_scan(str(dump), out, Settings(workers=0))
-    assert read_cards(out)[0]["verdict"] == "consistent"
+    # (the factory's zip entries carry today's time under 2017 dates: the model may read
+    # that as inconclusive, never as more)
+    card = read_cards(out)[0]
+    assert card["verdict"] in {"consistent", "inconclusive"}
+    assert "TS_MODIFIED_AFTER_LEAK" not in {f["code"] for f in card["findings"]}
     second = run_scan(str(dump), out, Settings(workers=0, leak_date=dt.date(2017, 5, 5)))
     assert second.analysed == 1 and first.analysed == 1
     assert "TS_MODIFIED_AFTER_LEAK" in {f["code"] for f in read_cards(out)[0]["findings"]}
