@@ -577,7 +577,7 @@ def check_name_not_from_camera(meta: Metadata, facts: dict[str, Any]) -> Iterato
         value = raw.get(tag)
         if not isinstance(value, str) or value.startswith(("b'", 'b"')):
             continue
-        scripts = sorted(set(script_letters(value)) - {"Latin"})
+        scripts = sorted(set(script_letters(value[:2000])) - {"Latin"})
         if not scripts:
             continue
         yield Finding(
