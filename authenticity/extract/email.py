@@ -395,9 +395,9 @@ def compare_renderings(plain: str, html_text: str) -> dict[str, Any] | None:
         before, after = ops[k - 1], ops[k + 1]
         if min(before[2] - before[1], after[2] - after[1]) < SUBSTITUTION_CONTEXT:
             continue
-        old, new = " ".join(b[j1:j2]), " ".join(a[i1:i2])
-        if not _same_words(new, old):
-            subs.append([new, old, " ".join(a[i1 - SUBSTITUTION_CONTEXT : i1])])
+        in_text, in_html = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        if not _same_words(in_text, in_html):
+            subs.append([in_text, in_html, " ".join(a[i1 - SUBSTITUTION_CONTEXT : i1])])
     return {
         "text_words": len(a),
         "html_words": len(b),
