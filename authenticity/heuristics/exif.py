@@ -204,9 +204,8 @@ def check_taken_vs_digitized(meta: Metadata, facts: dict[str, Any]) -> Iterator[
         # Days: a camera's odd firmware (one corpus photo: 2.5 days). Months to years: the
         # "date taken" was moved back, unless an editor that restamps the digitized time
         # wrote the file.
-        editor = bool(_EDITORS.search(meta.application or ""))
         severity = Severity.LOW
-        if -gap > TAKEN_BEFORE_HIGH and not editor:
+        if -gap > TAKEN_BEFORE_HIGH and not _names_editor(meta):
             severity = Severity.HIGH
         elif -gap > TAKEN_BEFORE_MEDIUM:
             severity = Severity.MEDIUM

@@ -355,7 +355,7 @@ def _redate_header(head: bytes, name: str, delta: dt.timedelta, *, received: boo
     """``head`` with the date of every ``name`` field moved by ``delta`` in place (the
     field's other bytes, folding included, kept); for Received fields, the stamp after
     the last ``;``."""
-    out, last = [], 0
+    edits = []
     for n, s, e in _fields(head):
         if n != name:
             continue
@@ -368,10 +368,19 @@ def _redate_header(head: bytes, name: str, delta: dt.timedelta, *, received: boo
         if m is None or when is None:
             continue
         moved = _like(m.group(1), email.utils.format_datetime(when + delta))
-        out.append(head[last : s + len(raw[: m.start(1)].encode("utf-8", "surrogateescape"))])
-        out.append(moved.encode())
-        last = s + len(raw[: m.end(1)].encode("utf-8", "surrogateescape"))
-    out.append(head[last:])
+        start = s + len(raw[: m.start(1)].encode("utf-8", "surrogateescape"))
+        end = s + len(raw[: m.end(1)].encode("utf-8", "surrogateescape"))
+        edits.append((start, end, moved.encode()))
+    return _splice(head, edits)
+
+
+def _splice(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``data`` with each ``(start, end, new)`` span replaced by ``new`` (spans apart)."""
+    out, last = [], 0
+    for start, end, new in sorted(edits):
+        out += [data[last:start], new]
+        last = end
+    out.append(data[last:])
     return b"".join(out)
 
 
@@ -489,14 +498,10 @@ def email_edit_body(data: bytes, name: str, rng: random.Random, careful: bool) -
     if changed is None:
         return None
     new, old, _ = changed
-    edits = [(ps, pe, plain[: m.start()] + new + plain[m.end() :])]
+    edits = [(ps + m.start(), ps + m.end(), new.encode("latin-1"))]
     if careful:
         hit = next(h for h in shown if h.group(0) == old)
-        edits.append((hs, he, html[: hit.start()] + new + html[hit.end() :]))
-    out, last = [], 0
-    for start, end, text in sorted(edits):
-        out += [data[last:start], text.encode("latin-1")]
-        last = end
-    out.append(data[last:])
+        edits.append((hs + hit.start(), hs + hit.end(), new.encode("latin-1")))
     notes = {"old": old, "new": new, "edited": "text and html" if careful else "text"}
-    return make(b"".join(out), data, forged_name(name, rng), "email_edit_body", careful, **notes)
+    out = _splice(data, edits)
+    return make(out, data, forged_name(name, rng), "email_edit_body", careful, **notes)
