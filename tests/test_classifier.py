@@ -426,3 +426,12 @@ def test_evidence_never_lowers_a_score():
         model, [{**doc(None), "finding.EMAIL_DKIM_BODY_HASH_MISMATCH": 4.0}]
     )
     assert all(r["effect"] >= 0 for r in why[0] if r["feature"].startswith("finding."))
+
+
+def test_email_features_leave_out_the_attachment_count():
+    """The sample dump's message carrying a workbook: its email features are read, but
+    not how many attachments it carries (the generator's fabrications carry none, so the
+    model read that count as authenticity, docs/classifier.md "Model 1.25.0")."""
+    x = _features_of(REPO / "data" / "sample_dump" / "mail" / "0042.eml")
+    assert x["email.received_hops"] >= 1 and "email.has_message_id" in x
+    assert not any("attachment" in key for key in x)
