@@ -166,6 +166,20 @@ def test_openpyxl_resave_of_someone_elses_workbook_is_low():
     assert "OOXML_RESAVED_BY_LIBRARY" not in codes(analyse(corpus_file(XLSX), "a.xlsx"))
 
 
+def test_openpyxl_resave_of_a_workbook_without_creator_is_low():
+    # A blank author field: openpyxl writes no dc:creator at all, the creation date survives.
+    wb = openpyxl.load_workbook(io.BytesIO(corpus_file(XLSX)))
+    wb.properties.creator = None
+    wb.active["B2"] = 125000
+    out = io.BytesIO()
+    wb.save(out)
+    result = analyse(out.getvalue(), "a.xlsx")
+    assert not result.metadata.author
+    finding = next(f for f in result.findings if f.code == "OOXML_RESAVED_BY_LIBRARY")
+    assert finding.severity.value == "low"
+    assert finding.message.startswith("The document was created on ")
+
+
 def test_workbook_generated_by_openpyxl_is_not_a_resave():
     wb = openpyxl.Workbook()
     wb.active["A1"] = "Budget"

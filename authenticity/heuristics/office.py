@@ -331,7 +331,9 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     app.xml as "Microsoft Excel Compatible / Openpyxl" and keeps the creator and the
     creation date), or claiming Office while no part of it was written by Office (an
     unnamed library, :func:`_generated_whole`). A report a library generates has the
-    library's own creator and one creation time."""
+    library's own creator and one creation time. A file without a creator counts too: its
+    creation date still came from the document the script loaded (openpyxl drops an empty
+    creator, so a workbook whose author field was blank reads as author-less)."""
     if "zip_entries" not in facts:
         return
     app = (meta.application or "").casefold()
@@ -339,11 +341,7 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     if library is None and _claims_microsoft(meta) and _generated_whole(facts):
         library = "unnamed"  # no part written by Office (OOXML_GENERATED_BY_LIBRARY)
     author = (meta.author or "").strip()
-    if (
-        library is None
-        or not author
-        or any(lib in author.casefold() for lib in GENERATOR_LIBRARIES)
-    ):
+    if library is None or any(lib in author.casefold() for lib in GENERATOR_LIBRARIES):
         return
     created, modified = meta.created, meta.modified
     if not isinstance(created, dt.datetime) or not isinstance(modified, dt.datetime):
@@ -359,7 +357,8 @@ def check_resaved_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterator[
     yield Finding(
         "OOXML_RESAVED_BY_LIBRARY",
         Severity.LOW,
-        f"The document was created by {author!r} on {created.date().isoformat()} and last "
+        f"The document was created{f' by {author!r}' if author else ''} on "
+        f"{created.date().isoformat()} and last "
         f"saved {span.days} days later by {writer}: "
         "someone's file was opened and written again by a script. Report pipelines do this; "
         "so does a forger editing a figure.",
