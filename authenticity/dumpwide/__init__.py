@@ -14,6 +14,7 @@ from authenticity.dumpwide._common import MemoryResolver, Resolver, by_path, dis
 from authenticity.dumpwide.attachments import AttachmentCollector
 from authenticity.dumpwide.baseline import BaselineCollector, baseline_findings, script_of
 from authenticity.dumpwide.email import EmailCollector, email_findings
+from authenticity.dumpwide.exiflayout import ExifLayoutCollector
 from authenticity.dumpwide.forwards import ForwardCollector
 from authenticity.dumpwide.images import ImageCollector
 from authenticity.dumpwide.neardup import NeardupCollector, neardup_findings
@@ -38,8 +39,9 @@ __all__ = [
 class DumpWide:
     """The whole dump-wide pass in streaming form: :meth:`add` every distinct content once
     (only compact values are kept: categorical metadata, LSH band keys, email signing
-    facts, image fingerprints, PDF creation dates and writers, photos' cameras and capture
-    times, email thread ids and subjects, each email's first relay and send delay), then
+    facts, image fingerprints, PDF creation dates and writers, photos' cameras, capture
+    times and EXIF layouts, email thread ids and subjects, each email's first relay and
+    send delay), then
     :meth:`findings` returns the extra findings per sha256, fetching the few texts (and
     pictures, and photos' names) it needs again through a :class:`Resolver` (the results
     store, and the source, at scan time)."""
@@ -51,6 +53,7 @@ class DumpWide:
         self.images = ImageCollector()
         self.pdfs = PdfCollector()
         self.numbering = NumberingCollector()
+        self.exiflayout = ExifLayoutCollector()
         self.quotes = QuoteCollector()
         self.forwards = ForwardCollector()
         self.relays = RelayCollector()
@@ -65,6 +68,7 @@ class DumpWide:
         self.images.add(sha256, analysis)
         self.pdfs.add(sha256, analysis)
         self.numbering.add(sha256, analysis)
+        self.exiflayout.add(sha256, analysis)
         self.quotes.add(sha256, analysis)
         self.forwards.add(sha256, analysis)
         self.relays.add(sha256, analysis)
@@ -79,6 +83,7 @@ class DumpWide:
             self.images.findings(resolver),
             self.pdfs.findings(resolver),
             self.numbering.findings(resolver),
+            self.exiflayout.findings(resolver),
             self.quotes.findings(resolver),
             self.forwards.findings(resolver),
             self.relays.findings(),
@@ -93,7 +98,7 @@ def dump_findings(
     items: Sequence[tuple[Document, Analysis]], *, settings: Any = None
 ) -> dict[str, list[Finding]]:
     """Provenance path -> extra findings from the baseline, near-duplicate, email, image,
-    PDF, camera-numbering, quoted-text, forwarded-text, relay-delay and attachment-date
+    PDF, camera-numbering, EXIF-layout, quoted-text, forwarded-text, relay-delay and attachment-date
     passes.
 
     ``items`` holds every occurrence (the same sha256 may sit at several paths; each pass

@@ -21,6 +21,7 @@ import exifread
 
 from authenticity.errors import ExtractionError
 from authenticity.extract import _xml, jpegdq, picturehash, register, thumbcompare
+from authenticity.extract.exiflayout import exif_layout
 from authenticity.extract.makernote import canon_makernote_shift
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
@@ -397,6 +398,7 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     icc_chunks: dict[int, bytes] = {}
     exif_digest: str | None = None
     makernote_shift: int | None = None
+    layout: dict[str, Any] | None = None
     scan_digest: str | None = None
     for marker, pos, seg in jpeg_marker_segments(data):
         if len(segments) >= _MAX_SEGMENTS:
@@ -411,6 +413,7 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
             elif marker == 0xE1 and seg.startswith(b"Exif\x00") and exif_digest is None:
                 exif_digest = _digest(seg)
                 makernote_shift = canon_makernote_shift(bytes(seg[6:]))
+                layout = exif_layout(bytes(seg[6:]))
         elif marker == 0xDB:
             segments.append("DQT")
             i = 0
@@ -446,6 +449,8 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
         facts["exif_digest"] = exif_digest
     if makernote_shift is not None:
         facts["exif_makernote_shift"] = makernote_shift
+    if layout is not None:
+        facts["exif_layout"] = layout
     if tables:
         facts["jpeg_quant_tables"] = tables
         luma = next((t for t in tables if t["id"] == 0), tables[0])
