@@ -549,3 +549,45 @@ def test_email_fabricate_keeps_the_html_alternative_of_a_careful_imitation(caref
         assert new in text and new in html.get_content()
     else:
         assert html is None and "html" not in forgery.notes
+
+
+def test_jpeg_redating_writes_back_by_library_or_in_place() -> None:
+    """Both writers occur; the library's keeps every tag and the picture, in the canonical
+    layout; the in-place patch keeps the camera's layout byte for byte outside the dates."""
+    data = _need(CORPUS / "image" / "drewnoakes__jpg_Olympus_PEN_E-P3.jpg")
+    before = original(CORPUS / "image" / "drewnoakes__jpg_Olympus_PEN_E-P3.jpg")
+    assert before.facts["exif_layout"]["canonical"] is False
+    writers: dict[str, Analysis] = {}
+    for seed in range(12):
+        forgery = forge(data, "P1010001.JPG", "metadata_backdate", seed, True)
+        assert forgery is not None
+        writers.setdefault(forgery.notes["writer"], analyse(forgery.data, "P1010001.JPG"))
+        if len(forgery.data) == len(data):
+            assert forgery.notes["writer"] == "in place"
+    assert set(writers) == {"library", "in place"}
+    rebuilt, patched = writers["library"], writers["in place"]
+    assert rebuilt.facts["exif_layout"]["canonical"] is True
+    assert patched.facts["exif_layout"] == before.facts["exif_layout"]
+    for after in (rebuilt, patched):
+        assert after.facts["jpeg_scan_digest"] == before.facts["jpeg_scan_digest"]
+        assert after.metadata.created < before.metadata.created
+        assert after.metadata.make == before.metadata.make
+        assert after.facts["thumbnail_width"] == before.facts["thumbnail_width"]
+
+
+def test_relayout_keeps_every_tag_value() -> None:
+    from authenticity.synth.jpegutil import relayout_exif
+
+    data = _need(CORPUS / "image" / "drewnoakes__jpg_Nikon_E900_(1).jpg")
+    out = relayout_exif(data)
+    assert out is not None and out != data
+    # offsets change; the maker note moves as a blob (its own offsets may no longer fit)
+    moved = ("Offset", "JPEGInterchangeFormat", "GPSInfo", "MakerNote")
+
+    def tags(blob: bytes) -> dict:
+        raw = analyse(blob, "photo.jpg").metadata.raw
+        return {k: v for k, v in raw.items() if not any(m in k for m in moved)}
+
+    assert tags(out) == tags(data)
+    assert relayout_exif(b"\xff\xd8\xff\xd9") is None  # no EXIF at all
+    assert relayout_exif(data.replace(b"Exif\x00\x00II", b"Exif\x00\x00XX", 1)) is None

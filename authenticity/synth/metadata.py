@@ -206,6 +206,11 @@ def _pdf_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
 # --------------------------------------------------------------------------- JPEG
 
 
+#: Share of photo redatings whose EXIF is written back by a metadata library (rebuilt in
+#: its layout) rather than patched in place as a hex editor does.
+TOOL_REWRITE_SHARE = 0.5
+
+
 def _jpeg_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
     fields = jpegutil.date_fields(data)
     parsed = {k: parse_exif_datetime(v) for k, (_, v) in fields.items()}
@@ -237,7 +242,15 @@ def _jpeg_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
         text = f"{when:%Y:%m:%d %H:%M:%S}"
         out[pos : pos + 19] = text.encode("ascii")
         notes[key] = text
-    return make(bytes(out), data, forged_name(name, rng), tech, careful, **notes)
+    forged: bytes | None = None
+    if rng.random() < TOOL_REWRITE_SHARE:
+        # written back by a metadata library (piexif, ExifTool): the same tags, the EXIF
+        # block rebuilt in the library's layout
+        forged = jpegutil.relayout_exif(bytes(out))
+    notes["writer"] = "in place" if forged is None else "library"
+    if forged is None:
+        forged = bytes(out)
+    return make(forged, data, forged_name(name, rng), tech, careful, **notes)
 
 
 # --------------------------------------------------------------------------- OLE2
@@ -283,8 +296,10 @@ _DATE_DESC = (
     "Careful: both dates (and PDF XMP, all three EXIF dates) shifted alike, PDF rewritten "
     "whole; careless: only one of the pair shifted so created > modified (PDF: exiftool-"
     "style incremental update of Info only, XMP left; JPEG: only DateTimeOriginal; OOXML: "
-    "core.xml zip entry restamped). Legacy Office (OLE2): the SummaryInformation FILETIMEs "
-    "rewritten in place."
+    "core.xml zip entry restamped). JPEG, either way: half the photos patched in place as "
+    "a hex editor does, half written back by a metadata library (the EXIF block rebuilt "
+    "in piexif's and ExifTool's layout, each directory followed by its values). Legacy "
+    "Office (OLE2): the SummaryInformation FILETIMEs rewritten in place."
 )
 
 technique("metadata_backdate", OOXML | {"pdf", "jpeg", "ole"}, _DATE_DESC.format(dir="back"))(
