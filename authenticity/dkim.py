@@ -319,6 +319,9 @@ def _without_key(
     result.update(result="key_unavailable", detail=detail)
     if matches is not None:
         result["body_hash_valid"] = matches
+    if matches and "body_length" in result:
+        # the signed length still hashes right; what follows it is covered by nothing
+        result.update(_unsigned_tail(body, sig.get(b"c"), result["body_length"]))
     if matches is False:
         result.update(
             result="body_hash_mismatch",
@@ -385,6 +388,23 @@ def _verify_arc(message: bytes, dnsfunc: Callable[..., bytes | None]) -> dict[st
 
 def _has_unsigned_text(sig: dict[str, Any]) -> bool:
     return bool(sig.get("unsigned_body_bytes")) and bool(sig.get("unsigned_body_text"))
+
+
+def body_signed(facts: dict[str, Any], *, need_key: bool = False) -> bool:
+    """Whether a DKIM signature vouches for the message's whole body as it is now (read
+    from an email's facts, ``facts["dkim"]`` as :func:`verify_message` wrote it): one that
+    verifies with the signer's key, or, unless ``need_key``, whose body hash (bh=, which
+    needs no key) still matches when the key is not at hand; either way with no text
+    appended after the signed length (l=). Without the key, a forger could have written
+    the bh= value too: checks that must not trust the sender's claim pass ``need_key``."""
+    dkim_facts = facts.get("dkim") if isinstance(facts, dict) else None
+    sigs = dkim_facts.get("signatures") if isinstance(dkim_facts, dict) else None
+    return any(
+        isinstance(s, dict)
+        and not _has_unsigned_text(s)
+        and (s.get("result") == "pass" or (not need_key and s.get("body_hash_valid") is True))
+        for s in sigs or ()
+    )
 
 
 def verify_message(data: bytes, keys: KeyArchive | None, dns: bool = False) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
-from authenticity.dkim import KeyArchive, verify_message
+from authenticity.dkim import KeyArchive, body_signed, load_archive, verify_message
 from authenticity.model import Document, Severity
 from authenticity.pipeline import run_scan
 
@@ -457,3 +457,41 @@ def test_limits_say_what_a_verified_signature_does_not_vouch_for(archive, rsa_ke
     assert [x["code"] for x in limits(plain.mime, plain.metadata, plain.facts)] == [
         "LIMIT_EMAIL_UNSIGNED"
     ]
+
+
+def test_body_signed_reads_verified_and_keyless_bodies(archive, rsa_key):
+    keys = load_archive(archive)
+    signed = sign(make_message(), rsa_key[0])
+    tail = sign(make_message(), rsa_key[0], length=True) + b"\r\nP.S. Wire it today.\r\n"
+
+    def facts(data: bytes, with_key: bool) -> dict:
+        return {"dkim": verify_message(data, keys if with_key else None)}
+
+    verified, keyless = facts(signed, True), facts(signed, False)
+    assert body_signed(verified) and body_signed(verified, need_key=True)
+    assert body_signed(keyless) and not body_signed(keyless, need_key=True)
+    for altered in (facts(tamper_body(signed), True), facts(tamper_body(signed), False)):
+        assert not body_signed(altered)
+    # The signature still verifies, but not the text appended after its l= length.
+    assert verify_message(tail, keys)["signatures"][0]["result"] == "pass"
+    assert not body_signed(facts(tail, True)) and not body_signed(facts(tail, False))
+    assert not body_signed({}) and not body_signed({"dkim": {"signatures": "x"}})
+
+
+def test_text_appended_after_l_is_seen_without_the_key(rsa_key):
+    # The usual case of a leak: no key archive. The signed length still hashes right, so
+    # the appended text is what nothing vouches for.
+    signed = sign(make_message(), rsa_key[0], length=True)
+    added = "P.S. Transfer the 250,000 EUR to account FR76 3000 6000 0112 3456 7890 189 today."
+    forged = signed.rstrip(b"\r\n") + b"\r\n\r\n" + added.encode() + b"\r\n"
+    settings = Settings(workers=0)
+    (sig,) = analyse_document(doc_of(forged), settings).facts["dkim"]["signatures"]
+    assert sig["result"] == "key_unavailable" and sig["body_hash_valid"] is True
+    result = analyse_document(doc_of(forged), settings)
+    (f,) = [f for f in result.findings if f.code == "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT"]
+    assert f.severity == Severity.MEDIUM
+    assert f.evidence["unsigned_body_text"] == added
+    assert "checked without the key" in f.message
+    clean = analyse_document(doc_of(signed), settings)
+    assert clean.facts["dkim"]["signatures"][0]["unsigned_body_bytes"] == 0
+    assert not [f for f in clean.findings if f.code == "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT"]

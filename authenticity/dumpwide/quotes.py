@@ -50,6 +50,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from authenticity.dkim import body_signed as dkim_body_signed
 from authenticity.dumpwide._common import Resolver, other_copy
 from authenticity.dumpwide.attribution import HEADER_FIELD, attribution_date, is_quote_header
 from authenticity.dumpwide.email import id_hash
@@ -237,15 +238,9 @@ def changed_figure(changes: list[Change], compared: int) -> bool:
 
 
 def body_signed(analysis: Analysis) -> bool:
-    """Whether a DKIM body hash covering the whole body still verifies."""
-    dkim = analysis.facts.get("dkim") if isinstance(analysis.facts, dict) else None
-    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
-    return any(
-        isinstance(s, dict)
-        and s.get("body_hash_valid") is True
-        and not s.get("unsigned_body_bytes")
-        for s in sigs or ()
-    )
+    """Whether a DKIM signature covers the whole body as it is now: verified with the key,
+    or its body hash still matching without it (:func:`authenticity.dkim.body_signed`)."""
+    return isinstance(analysis.facts, dict) and dkim_body_signed(analysis.facts)
 
 
 #: An mbox envelope line ("From sender weekday month day hh:mm:ss year").

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.dkim import body_signed
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc, stored_datetime
 
@@ -71,6 +72,30 @@ def _signer(sig: dict[str, Any]) -> str:
     return f"d={sig.get('domain') or '?'}, s={sig.get('selector') or '?'}"
 
 
+def _appended_text(sig: dict[str, Any], evidence: dict[str, Any]) -> Iterator[Finding]:
+    """Text after the l= length a signature's body hash covers, when that hash matches
+    (verified with the key, or checked without it)."""
+    tail = sig.get("unsigned_body_text") if sig.get("unsigned_body_bytes") else None
+    if not tail:
+        return
+    how = (
+        "the signature still verifies either way"
+        if sig.get("result") == "pass"
+        else "the signed part still hashes to the body hash (bh=, checked without the key) "
+        "either way"
+    )
+    yield Finding(
+        "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT",
+        Severity.MEDIUM,
+        f"The DKIM signature of {sig.get('domain')} covers only the first "
+        f"{sig['body_length']} bytes of the body (l=); "
+        f"{sig['unsigned_body_bytes']} more bytes follow that no signature "
+        "covers. They may be a mailing-list footer, or text added to a genuine "
+        f"signed message: {how}.",
+        {**evidence, "unsigned_body_bytes": sig["unsigned_body_bytes"], "unsigned_body_text": tail},
+    )
+
+
 def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     dkim = facts.get("dkim")
     if not isinstance(dkim, dict):
@@ -104,21 +129,7 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
                 f"them.{extra}",
                 evidence,
             )
-            if tail:
-                yield Finding(
-                    "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT",
-                    Severity.MEDIUM,
-                    f"The DKIM signature of {sig.get('domain')} covers only the first "
-                    f"{sig['body_length']} bytes of the body (l=); "
-                    f"{sig['unsigned_body_bytes']} more bytes follow that no signature "
-                    "covers. They may be a mailing-list footer, or text added to a genuine "
-                    "signed message: the signature still verifies either way.",
-                    {
-                        **evidence,
-                        "unsigned_body_bytes": sig["unsigned_body_bytes"],
-                        "unsigned_body_text": tail,
-                    },
-                )
+            yield from _appended_text(sig, evidence)
         elif result == "body_hash_mismatch":
             headers = (
                 " The signed headers still verify, so only the body was changed."
@@ -185,6 +196,8 @@ def check_dkim(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[F
                 f"archive (--dkim-keys) would allow verifying it.{body}",
                 evidence,
             )
+            if sig.get("body_hash_valid"):
+                yield from _appended_text(sig, evidence)
         else:
             yield Finding(
                 "EMAIL_DKIM_ERROR",
@@ -792,13 +805,6 @@ MIN_ALIGNED = 0.85
 _DIGIT = re.compile(r"\d")
 
 
-def _body_signed(facts: dict[str, Any]) -> bool:
-    """A DKIM signature verified the body: whatever it says, the sender's server sent it."""
-    dkim = facts.get("dkim")
-    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
-    return any(isinstance(s, dict) and s.get("result") == "pass" for s in sigs or [])
-
-
 def check_alternatives_disagree(
     meta: Metadata, facts: dict[str, Any], ctx: object
 ) -> Iterator[Finding]:
@@ -807,7 +813,9 @@ def check_alternatives_disagree(
     otherwise word for word the same: one of them was edited afterwards. High when a
     number differs (amounts, dates, account numbers), medium for words."""
     alternatives = facts.get("alternatives")
-    if not isinstance(alternatives, list) or _body_signed(facts):
+    # A body verified with the signer's key is what the sender's server sent, whatever
+    # its renderings say.
+    if not isinstance(alternatives, list) or body_signed(facts, need_key=True):
         return
     subs: list[list[str]] = []
     count = 0
