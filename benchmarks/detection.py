@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     t_data = time.monotonic() - t0
     t1 = time.monotonic()
-    evaluation = training.evaluate(ts, args.seed)
+    evaluation = training.evaluate(ts, args.seed, workers=args.workers)
     evaluation.pop("oof_scores")
     evaluation.pop("oof_scores_all")
     t_eval = time.monotonic() - t1

@@ -54,9 +54,16 @@ def analyse_dump(
 
 @task(name="evaluate-train-write", cache_policy=NO_CACHE)
 def train_and_write(
-    ts: training.TrainingSet, out: str, seed: int, data: dict[str, Any], evaluate: bool
+    ts: training.TrainingSet,
+    out: str,
+    seed: int,
+    data: dict[str, Any],
+    evaluate: bool,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    return training.train_and_write(ts, out, seed=seed, data=data, evaluate_model=evaluate)
+    return training.train_and_write(
+        ts, out, seed=seed, data=data, evaluate_model=evaluate, workers=workers
+    )
 
 
 @flow(name="train", flow_run_name="train seed={seed}")
@@ -78,7 +85,7 @@ def train_flow(
         )
         overrides = data.pop("label_overrides", {})
         ts = analyse_dump(work, items, keys, workers, overrides)
-        result = train_and_write(ts, out, seed, data, evaluate)
+        result = train_and_write(ts, out, seed, data, evaluate, workers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     logger.info("model %s, thresholds %s", result["model"], result["thresholds"])
