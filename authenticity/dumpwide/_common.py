@@ -22,6 +22,15 @@ FAMILY_NOUNS = {
 EMAIL_MIMES = frozenset({"message/rfc822", "application/vnd.ms-outlook"})
 
 
+def camera_label(make: str | None, model: str | None) -> str:
+    """The camera as a reader names it: the model alone when it starts with the make's
+    first word ("Canon EOS 7D", "NIKON D70"), else make and model ("Apple iPhone 7")."""
+    make, model = " ".join((make or "").split()), " ".join((model or "").split())
+    if make and model.casefold().startswith(make.split()[0].casefold()):
+        return model
+    return " ".join(w for w in (make, model) if w)
+
+
 def family_of(mime: str) -> str:
     """Coarse format family of a MIME type."""
     mime = (mime or "").lower()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from authenticity.dumpwide._common import Resolver
+from authenticity.dumpwide._common import Resolver, camera_label
 from authenticity.model import Analysis, Finding, Severity
 
 #: Photos laid out the camera's own way needed to compare against.
@@ -82,10 +82,9 @@ class ExifLayoutCollector:
             native = [p for p in photos if not p.canonical]
             listed = native[:MAX_LISTED]
             paths = resolver.paths(p.sha256 for p in listed) if resolver is not None else {}
+            found = _finding(self.labels[key], native, listed, paths)  # the same for each
             for photo in odd:
-                out.setdefault(photo.sha256, []).append(
-                    _finding(self.labels[key], native, listed, paths)
-                )
+                out.setdefault(photo.sha256, []).append(found)
         return out
 
 
@@ -100,10 +99,6 @@ def unlike_siblings(photos: list[_Photo]) -> list[_Photo]:
     return rebuilt
 
 
-def _usual_order(photos: list[_Photo]) -> str:
-    return Counter(p.order for p in photos).most_common(1)[0][0]
-
-
 def _finding(
     label: tuple[str, str, str],
     native: list[_Photo],
@@ -111,13 +106,13 @@ def _finding(
     paths: dict[str, list[str]],
 ) -> Finding:
     make, model, software = label
-    camera = " ".join(w for w in (make.strip(), model.strip()) if w)
     firmware = f", firmware {software.strip()!r}" if software.strip() else ""
+    order = Counter(p.order for p in native).most_common(1)[0][0]
     message = (
         f"Its EXIF is laid out the way metadata tools rebuild it (each directory followed "
         f"by its own values), while the {len(native)} other photos of this dump from the "
-        f"same camera ({camera}{firmware}) are laid out as that camera writes them "
-        f"(directories in the order {_usual_order(native)}, values elsewhere): its EXIF was "
+        f"same camera ({camera_label(make, model)}{firmware}) are laid out as that camera "
+        f"writes them (directories in the order {order}, values elsewhere): its EXIF was "
         "rewritten by a program after the camera wrote it, though it names no editor "
         "(ExifTool and piexif date or tag edits do this). The layout shows the rewrite, "
         "not what was changed."
@@ -125,7 +120,7 @@ def _finding(
     evidence = {
         "camera": {"make": make, "model": model, "software": software or None},
         "siblings": len(native),
-        "sibling_order": _usual_order(native),
+        "sibling_order": order,
         "other_sha256": [p.sha256 for p in listed],
         "other_paths": [min(paths[p.sha256]) for p in listed if paths.get(p.sha256)],
     }

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from authenticity.dumpwide._common import Resolver
+from authenticity.dumpwide._common import Resolver, camera_label
 from authenticity.model import Analysis, Finding, Severity, last_segment
 from authenticity.timeutil import stored_datetime
 
@@ -106,15 +106,6 @@ def _camera(analysis: Analysis) -> tuple[str, str, str] | None:
     return make, model, serial
 
 
-def _label(make: str | None, model: str | None) -> str:
-    """The camera as a reader names it: the model alone when it starts with the make's
-    first word ("Canon EOS 7D", "NIKON D70"), else make and model ("Apple iPhone 7")."""
-    make, model = " ".join((make or "").split()), " ".join((model or "").split())
-    if make and model.casefold().startswith(make.split()[0].casefold()):
-        return model
-    return " ".join(w for w in (make, model) if w)
-
-
 class NumberingCollector:
     """Streaming form of the pass: make, model, serial and capture time per photo."""
 
@@ -130,7 +121,7 @@ class NumberingCollector:
         if taken is None or camera is None:
             return
         meta = analysis.metadata
-        label = _label(meta.make, meta.model)
+        label = camera_label(meta.make, meta.model)
         self.photos.append(_Photo(sha256, camera, taken.replace(tzinfo=None), label))
 
     def findings(self, resolver: Resolver | None = None) -> dict[str, list[Finding]]:

@@ -412,8 +412,9 @@ def _jpeg_segments(data: bytes) -> tuple[dict[str, Any], bytes | None]:
                 xmp = seg[len(_XMP_APP1) :]
             elif marker == 0xE1 and seg.startswith(b"Exif\x00") and exif_digest is None:
                 exif_digest = _digest(seg)
-                makernote_shift = canon_makernote_shift(bytes(seg[6:]))
-                layout = exif_layout(bytes(seg[6:]))
+                tiff = bytes(seg[6:])
+                makernote_shift = canon_makernote_shift(tiff)
+                layout = exif_layout(tiff)
         elif marker == 0xDB:
             segments.append("DQT")
             i = 0

@@ -67,8 +67,11 @@ _POINTERS = {0x8769: "Exif", 0xA005: "Interop", 0x8825: "GPS"}
 _THUMB_OFFSET, _THUMB_LENGTH = 0x0201, 0x0202
 
 
-def _entries(tiff: bytes, at: int, end: str) -> list[tuple[int, int, int, bytes]] | None:
-    """(tag, type, count, value bytes) of the directory at ``at``; None when damaged."""
+def _entries(
+    tiff: bytes, at: int, end: str
+) -> tuple[list[tuple[int, int, int, bytes]], int] | None:
+    """([(tag, type, count, value bytes)] in tag order, next-directory offset) of the
+    directory at ``at``; None when damaged."""
     if not 8 <= at <= len(tiff) - 2:
         return None
     count = struct.unpack(end + "H", tiff[at : at + 2])[0]
@@ -89,7 +92,8 @@ def _entries(tiff: bytes, at: int, end: str) -> list[tuple[int, int, int, bytes]
                 return None
             value = tiff[pointer : pointer + size]
         out.append((tag, typ, n, value))
-    return sorted(out)
+    following = struct.unpack(end + "I", tiff[at + 2 + 12 * count : at + 6 + 12 * count])[0]
+    return sorted(out), following
 
 
 def relayout_exif(data: bytes) -> bytes | None:
@@ -124,26 +128,24 @@ def relayout_exif(data: bytes) -> bytes | None:
 
 
 def _rebuild(tiff: bytes, end: str) -> bytes | None:
-    first = struct.unpack(end + "I", tiff[4:8])[0]
-    ifd0 = _entries(tiff, first, end)
-    if ifd0 is None:
+    read = _entries(tiff, struct.unpack(end + "I", tiff[4:8])[0], end)
+    if read is None:
         return None
-    count0 = struct.unpack(end + "H", tiff[first : first + 2])[0]
-    next_at = struct.unpack(end + "I", tiff[first + 2 + 12 * count0 : first + 6 + 12 * count0])[0]
+    ifd0, next_at = read
     dirs: dict[str, list[tuple[int, int, int, bytes]]] = {"IFD0": ifd0}
-    names = _POINTERS
     for parent in ("IFD0", "Exif"):
         for tag, _typ, _n, value in dirs.get(parent, []):
-            if tag in names and len(value) == 4:
+            if tag in _POINTERS and len(value) == 4:
                 sub = _entries(tiff, struct.unpack(end + "I", value)[0], end)
                 if sub is None:
                     return None
-                dirs[names[tag]] = sub
+                dirs[_POINTERS[tag]] = sub[0]
     thumb = b""
     if next_at:
-        ifd1 = _entries(tiff, next_at, end)
-        if ifd1 is None or any(tag == 0x0111 for tag, *_ in ifd1):
+        read = _entries(tiff, next_at, end)
+        if read is None or any(tag == 0x0111 for tag, *_ in read[0]):
             return None  # strip thumbnails: not rebuilt here
+        ifd1 = read[0]
         fields = {tag: value for tag, _typ, _n, value in ifd1}
         if _THUMB_OFFSET in fields and _THUMB_LENGTH in fields:
             start = struct.unpack(end + "I", fields[_THUMB_OFFSET])[0]
@@ -162,15 +164,14 @@ def _rebuild(tiff: bytes, end: str) -> bytes | None:
         offsets[name] = position
         position += size(name)
     out = bytearray(tiff[:4] + struct.pack(end + "I", 8))
-    pointers = _POINTERS
     for name in order:
         entries = dirs[name]
         values_at = offsets[name] + 2 + 12 * len(entries) + 4
         table = bytearray(struct.pack(end + "H", len(entries)))
         blob = bytearray()
         for tag, typ, n, value in entries:
-            if tag in pointers and pointers[tag] in offsets:
-                value = struct.pack(end + "I", offsets[pointers[tag]])
+            if tag in _POINTERS and _POINTERS[tag] in offsets:
+                value = struct.pack(end + "I", offsets[_POINTERS[tag]])
             elif name == "IFD1" and tag == _THUMB_OFFSET and thumb:
                 value = struct.pack(end + "I", offsets["IFD1"] + size("IFD1") - len(thumb))
             if len(value) > 4:

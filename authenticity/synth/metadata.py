@@ -242,14 +242,11 @@ def _jpeg_dates(data, name, rng, careful, backward, tech) -> Forgery | None:
         text = f"{when:%Y:%m:%d %H:%M:%S}"
         out[pos : pos + 19] = text.encode("ascii")
         notes[key] = text
-    forged: bytes | None = None
-    if rng.random() < TOOL_REWRITE_SHARE:
-        # written back by a metadata library (piexif, ExifTool): the same tags, the EXIF
-        # block rebuilt in the library's layout
-        forged = jpegutil.relayout_exif(bytes(out))
-    notes["writer"] = "in place" if forged is None else "library"
-    if forged is None:
-        forged = bytes(out)
+    # written back by a metadata library (piexif, ExifTool): the same tags, the EXIF block
+    # rebuilt in the library's layout; None where it cannot be (then patched in place)
+    rebuilt = jpegutil.relayout_exif(bytes(out)) if rng.random() < TOOL_REWRITE_SHARE else None
+    notes["writer"] = "in place" if rebuilt is None else "library"
+    forged = bytes(out) if rebuilt is None else rebuilt
     return make(forged, data, forged_name(name, rng), tech, careful, **notes)
 
 
