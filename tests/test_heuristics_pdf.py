@@ -991,3 +991,81 @@ def test_a_bare_text_box_laid_over_a_finished_pdf() -> None:
     fpdf = analyse(corpus_file("pdf/py-pdf__024-annotations_annotated_pdf.pdf"))
     assert fpdf.facts["annotations_text_unattributed"] == 1
     assert "PDF_ANNOTATION_ADDED_UNATTRIBUTED" not in codes(fpdf)
+
+
+def _id_pair(data: bytes) -> list[str]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return [bytes(v).hex() for v in pdf.trailer.ID]
+
+
+def test_update_appended_by_pypdf_keeps_the_file_id():
+    # pdfTeX writes both /ID strings alike; pypdf's incremental writer appends the changed
+    # Info with the trailer's /ID repeated, where a PDF editor renews the second string.
+    source = corpus_file("pdf/py-pdf__001-trivial_minimal-document.pdf")
+    writer = pypdf.PdfWriter(io.BytesIO(source), incremental=True)
+    writer.add_metadata({"/Author": "Someone Else"})
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    assert result.facts["appended_updates"] == 1
+    assert result.facts["appended_updates_keeping_id"] == 1
+    assert result.facts["file_id"] == _id_pair(source)
+    assert codes(result).get("PDF_UPDATE_KEEPS_FILE_ID") == "low"
+    assert "PDF_UPDATE_KEEPS_FILE_ID" not in codes(analyse(source))
+
+
+def test_update_appended_by_exiftool_renews_the_file_id(tmp_path):
+    require_exiftool()
+    import subprocess
+
+    path = tmp_path / "a.pdf"
+    path.write_bytes(corpus_file("pdf/py-pdf__001-trivial_minimal-document.pdf"))
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-Author=Someone Else", str(path)], check=True
+    )
+    result = analyse(path.read_bytes())
+    assert result.facts["appended_updates"] == 1
+    assert result.facts["appended_updates_keeping_id"] == 0
+    assert result.facts["file_id"][0] != result.facts["file_id"][1]
+    assert "PDF_UPDATE_KEEPS_FILE_ID" not in codes(result)
+
+
+def test_moddate_edited_in_place_contradicts_the_file_id():
+    # A date typed over in a text editor (same length, so every offset stays valid): the
+    # /ID strings still say "written once", the ModDate now says "modified months later".
+    source = corpus_file("pdf/py-pdf__001-trivial_minimal-document.pdf")
+    first = analyse(source)
+    assert first.metadata.created == first.metadata.modified
+    assert "PDF_MODIFIED_UNDER_CREATION_ID" not in codes(first)
+    stamp = source[source.index(b"/ModDate") :].split(b"(D:", 1)[1][:4]
+    assert stamp == b"2022"
+    at = source.index(b"/ModDate")
+    at = source.index(b"(D:2022", at) + 3
+    edited = source[:at] + b"2023" + source[at + 4 :]
+    result = analyse(edited)
+    assert result.metadata.modified.year == 2023
+    finding = next(f for f in result.findings if f.code == "PDF_MODIFIED_UNDER_CREATION_ID")
+    assert finding.severity.value == "medium"
+    assert finding.evidence["file_id"] == _id_pair(source)[0]
+    # A full rewrite by qpdf renews the second string: the same date is then no contradiction
+    # of the identifier (the rewrite is told by other checks).
+    rewritten = pikepdf_edit(source, ModDate="D:20230403180542Z")
+    assert "PDF_MODIFIED_UNDER_CREATION_ID" not in codes(analyse(rewritten))
+
+
+def test_corpus_pdfs_with_file_id_findings_were_modified_after_creation():
+    # Corpus PDFs whose /ID says "written once" or whose updates kept it: each one's own
+    # metadata shows a later change (dates days apart, or an appended update).
+    flagged = {}
+    for path in sorted((CORPUS / "pdf").glob("*.pdf")):
+        result = analyse(path.read_bytes(), path.name)
+        found = {"PDF_MODIFIED_UNDER_CREATION_ID", "PDF_UPDATE_KEEPS_FILE_ID"} & set(codes(result))
+        if found:
+            flagged[path.name] = (found, result)
+    assert len(flagged) <= 3, sorted(flagged)
+    for found, result in flagged.values():
+        if "PDF_UPDATE_KEEPS_FILE_ID" in found:
+            assert result.facts["appended_updates"] >= 1
+        if "PDF_MODIFIED_UNDER_CREATION_ID" in found:
+            span = result.metadata.modified - result.metadata.created
+            assert span > dt.timedelta(days=1)

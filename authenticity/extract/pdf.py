@@ -725,6 +725,23 @@ class _Revision:
         )
 
 
+#: Hex digits kept of each /ID string (writers use 16-byte MD5 digests; longer ones are cut).
+MAX_ID_HEX = 64
+
+
+def _file_id(value: Any) -> list[str] | None:
+    """A trailer's /ID as two hex strings: the permanent identifier fixed when the file
+    was created and the changing one a writer must renew on every update (ISO 32000-1,
+    14.4). None when absent or not a pair of strings."""
+    value = resolve1(value)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    parts = [resolve1(v) for v in value]
+    if not all(isinstance(v, bytes) for v in parts):
+        return None
+    return [v[: MAX_ID_HEX // 2].hex() for v in parts]
+
+
 def _xref_objids(part: PDFBaseXRef) -> Iterable[int]:
     """The object ids an xref section lists (pdfminer's ``get_objids``), bounded for xref
     streams: a damaged or hostile ``/Index`` may claim billions of entries in a stream that
@@ -741,6 +758,13 @@ def _xref_objids(part: PDFBaseXRef) -> Iterable[int]:
             if nunpack(ent[: part.fl1], 1) in (1, 2):
                 ids.append(int(start) + i)
     return ids
+
+
+def _best_id(trailer: dict[str, Any]) -> list[str] | None:
+    try:
+        return _file_id(trailer.get("ID"))
+    except Exception:  # a dangling or malformed reference
+        return None
 
 
 def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool, list[_Revision]]:
@@ -796,6 +820,7 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
                 "has_info": info is not None,
                 "info_ref": info.objid if isinstance(info, PDFObjRef) else None,
                 "info_mod_date": mod_date,
+                "id": _best_id(trailer),
             }
         )
     return revisions[-MAX_REVISIONS:], fallback, objsets
@@ -849,20 +874,38 @@ def _content_updates(doc: PDFDocument, revisions: list[_Revision], natural: int)
     return sorted(pages)
 
 
-def _appended_updates(revisions: list[_Revision], natural: int) -> int:
-    """Revisions after the ``natural`` first ones whose objects all lie after every object
-    of the older revisions: updates appended to a finished file. Office's export lays one
-    save out in two sections with interleaved objects, which does not count."""
+def _appended_revisions(revisions: list[_Revision], natural: int) -> list[int]:
+    """Indexes of the revisions after the ``natural`` first ones whose objects all lie
+    after every object of the older revisions: updates appended to a finished file.
+    Office's export lays one save out in two sections with interleaved objects, which does
+    not count."""
     if len(revisions) <= natural:
-        return 0
+        return []
     boundary = max(r.last_offset() for r in revisions[:natural])
-    count = 0
-    for rev in revisions[natural:]:
+    out: list[int] = []
+    for index in range(natural, len(revisions)):
+        rev = revisions[index]
         offsets = [o for o in map(rev.offset, rev.added | rev.changed) if o is not None]
         if offsets and min(offsets) > boundary:
-            count += 1
+            out.append(index)
         boundary = max(boundary, rev.last_offset())
-    return count
+    return out
+
+
+def _ids_kept(revisions: list[dict[str, Any]], appended: list[int], total: int) -> int:
+    """Appended updates whose trailer repeats the previous section's /ID byte for byte:
+    the changing identifier was not renewed by the program that appended them.
+    ``revisions`` holds the last entries of ``total`` sections (indexes in ``appended``
+    count all of them)."""
+    shift = total - len(revisions)
+    kept = 0
+    for index in appended:
+        if index - 1 - shift < 0:
+            continue
+        before, after = revisions[index - 1 - shift].get("id"), revisions[index - shift].get("id")
+        if before is not None and before == after:
+            kept += 1
+    return kept
 
 
 def _objstm_bodies(doc: PDFDocument) -> list[bytes]:
@@ -932,6 +975,8 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         revisions, facts["xref_fallback"], objsets = found
         facts["revisions"] = revisions
         facts["revision_count"] = len(revisions)
+        if revisions and revisions[-1].get("id") is not None:
+            facts["file_id"] = revisions[-1]["id"]
 
     facts["object_stream_count"] = len(_OBJSTM.findall(data))
     facts["has_object_streams"] = facts["object_stream_count"] > 0
@@ -944,10 +989,13 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
         facts["incremental_updates"] = max(0, facts["revision_count"] - natural)
         if facts["incremental_updates"] and not facts.get("xref_fallback"):
             appended = _best_effort(
-                facts, "appended_updates_error", lambda: _appended_updates(objsets, natural)
+                facts, "appended_updates_error", lambda: _appended_revisions(objsets, natural)
             )
             if appended is not None:
-                facts["appended_updates"] = appended
+                facts["appended_updates"] = len(appended)
+                facts["appended_updates_keeping_id"] = _ids_kept(
+                    facts.get("revisions", []), appended, len(objsets)
+                )
             pages = _best_effort(
                 facts, "content_updates_error", lambda: _content_updates(doc, objsets, natural)
             )

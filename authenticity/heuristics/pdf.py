@@ -324,6 +324,66 @@ def check_rewritten_by_library(meta: Metadata, facts: dict[str, Any]) -> Iterato
     )
 
 
+#: A ModDate this long after the CreationDate records a later save.
+ID_SPAN = dt.timedelta(days=1)
+
+
+def check_file_id(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The trailer's /ID against the dates and the appended updates.
+
+    The first /ID string is fixed when a file is created; the second must be renewed
+    whenever the file is updated (ISO 32000-1, 14.4): Acrobat, PDF editors and qpdf do,
+    and ExifTool changes it too. Two equal strings therefore say the file was written once.
+    A ModDate days after the CreationDate under equal strings was not written by a save
+    (a date edited in place, or set by a script that kept the identifier); an update
+    appended with the previous section's /ID repeated was written by a program that
+    ignores the rule (pypdf's incremental writer keeps it)."""
+    if not _is_pdf(facts):
+        return
+    file_id = facts.get("file_id")
+    info = _info(meta)
+    created = parse_pdf_date(info.get("CreationDate"))
+    modified = parse_pdf_date(info.get("ModDate"))
+    if (
+        isinstance(file_id, list)
+        and len(file_id) == 2
+        and file_id[0] == file_id[1]
+        and created is not None
+        and modified is not None
+    ):
+        try:
+            span = as_utc(modified) - as_utc(created)
+        except (TypeError, ValueError, OverflowError):
+            span = dt.timedelta(0)
+        if span > ID_SPAN:
+            yield Finding(
+                "PDF_MODIFIED_UNDER_CREATION_ID",
+                Severity.MEDIUM,
+                f"The PDF says it was modified {span.days} days after it was created "
+                f"(ModDate {modified.isoformat()}, CreationDate {created.isoformat()}), "
+                "but both strings of its file identifier (/ID) are still the ones written "
+                "when it was created: a program that saves a change renews the second. The "
+                "ModDate was changed without a save that records it (edited in place, or "
+                "by a script that kept the identifier).",
+                {"file_id": file_id[0], "info_CreationDate": created, "info_ModDate": modified},
+            )
+    kept = facts.get("appended_updates_keeping_id")
+    if isinstance(kept, int) and kept > 0:
+        yield Finding(
+            "PDF_UPDATE_KEEPS_FILE_ID",
+            Severity.LOW,
+            f"{kept} update(s) appended to the finished PDF repeat the file identifier "
+            "(/ID) of the revision before them byte for byte: PDF editors and viewers renew "
+            "its second string on every save; scripts (pypdf's incremental writer) and "
+            "hand edits do not.",
+            {
+                "updates_keeping_id": kept,
+                "appended_updates": facts.get("appended_updates"),
+                "file_id": file_id[0] if isinstance(file_id, list) and file_id else None,
+            },
+        )
+
+
 def check_unattributed_annotation_added(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """A text box, note or stamp without a date or an author, in a file with an update
     appended after it was finished.
@@ -756,6 +816,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_library_under_authoring_creator(meta, facts),
     lambda meta, facts, ctx: check_rewritten_by_library(meta, facts),
     lambda meta, facts, ctx: check_unattributed_annotation_added(meta, facts),
+    lambda meta, facts, ctx: check_file_id(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
     lambda meta, facts, ctx: check_standard_fonts_among_embedded(meta, facts),
