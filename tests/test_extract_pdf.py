@@ -336,6 +336,7 @@ def test_fonts_from_page_resources() -> None:
         "subtype": "Type1",
         "subset": False,
         "embedded": True,
+        "program_compressed": True,
     }
     subset = extract_pdf(corpus("pdfminer__samples_font-size-test.pdf")).facts["fonts"]
     light = next(f for f in subset if f["name"] == "OKXWSQ+Calibri-Light")

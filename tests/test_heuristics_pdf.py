@@ -1069,3 +1069,42 @@ def test_corpus_pdfs_with_file_id_findings_were_modified_after_creation():
         if "PDF_MODIFIED_UNDER_CREATION_ID" in found:
             span = result.metadata.modified - result.metadata.created
             assert span > dt.timedelta(days=1)
+
+
+def test_page_overlaid_by_pypdf_is_left_uncompressed():
+    # pdfTeX compresses every page's content; pypdf's merge_page writes the merged content
+    # of the page it touches plain, the other pages keep their compressed streams.
+    from reportlab.pdfgen import canvas
+
+    source = corpus_file("pdf/py-pdf__004-pdflatex-4-pages_pdflatex-4-pages.pdf")
+    first = analyse(source)
+    assert first.facts["content_streams_plain"] == 0
+    assert first.facts["content_streams_compressed"] == 4
+    assert "PDF_CONTENT_LEFT_UNCOMPRESSED" not in codes(first)
+    stamp = io.BytesIO()
+    drawing = canvas.Canvas(stamp, pagesize=(612, 792))
+    drawing.drawString(100, 700, "Montant : 12 400 EUR")
+    drawing.save()
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(source))
+    writer.pages[2].merge_page(pypdf.PdfReader(io.BytesIO(stamp.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    result = analyse(out.getvalue())
+    assert result.facts["content_plain_pages"] == [3]
+    finding = next(f for f in result.findings if f.code == "PDF_CONTENT_LEFT_UNCOMPRESSED")
+    assert finding.severity.value == "low"
+    assert finding.evidence["compressed_content_streams"] == 3
+    # compressed again (pypdf's compress_content_streams), the page is like the others
+    for page in writer.pages:
+        page.compress_content_streams()
+    again = io.BytesIO()
+    writer.write(again)
+    assert "PDF_CONTENT_LEFT_UNCOMPRESSED" not in codes(analyse(again.getvalue()))
+
+
+def test_plain_content_with_plain_fonts_is_one_writer_s_choice():
+    # A writer that compresses nothing (pdfminer's hand-written sample, and Ghostscript's
+    # output with compression off) is consistent: nothing to flag.
+    for name in ("pdf/pdfminer__samples_simple1.pdf", "pdf/pdfminer__samples_jo.pdf"):
+        result = analyse(corpus_file(name))
+        assert "PDF_CONTENT_LEFT_UNCOMPRESSED" not in codes(result), name

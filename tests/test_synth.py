@@ -179,6 +179,14 @@ def test_pdf_rewrite_edit(careful: bool) -> None:
         assert after.metadata.modified > before.metadata.modified
     elif forgery.notes["moddate"] == "unchanged":
         assert after.metadata.modified == before.metadata.modified
+    # careless leaves the edited page's content plain among the file's compressed streams
+    page = forgery.notes["page"] + 1
+    assert (page in after.facts["content_plain_pages"]) is not careful
+    # (a one-page file with no embedded font offers nothing to compare it with)
+    assert (
+        before.facts["content_streams_compressed"] == 1 and not before.facts["fonts"][0]["embedded"]
+    )
+    assert "PDF_CONTENT_LEFT_UNCOMPRESSED" not in {f.code for f in after.findings}
 
 
 def test_pdf_rewrite_edit_careless_variant_written_again_by_pypdf() -> None:
@@ -591,3 +599,17 @@ def test_relayout_keeps_every_tag_value() -> None:
     assert tags(out) == tags(data)
     assert relayout_exif(b"\xff\xd8\xff\xd9") is None  # no EXIF at all
     assert relayout_exif(data.replace(b"Exif\x00\x00II", b"Exif\x00\x00XX", 1)) is None
+
+
+def test_careless_pdf_rewrite_leaves_the_edited_page_plain() -> None:
+    # pdfTeX compresses every page: the careless edit's plain page stands out; the careful
+    # one is compressed again like the rest.
+    path = CORPUS / "pdf" / "py-pdf__004-pdflatex-4-pages_pdflatex-4-pages.pdf"
+    for careful in (False, True):
+        forgery, after = made(path, "pdf_rewrite_edit", careful)
+        plain = after.facts["content_plain_pages"]
+        flagged = "PDF_CONTENT_LEFT_UNCOMPRESSED" in {f.code for f in after.findings}
+        if careful:
+            assert plain == [] and not flagged
+        else:
+            assert plain == [forgery.notes["page"] + 1] and flagged

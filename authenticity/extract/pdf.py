@@ -506,6 +506,68 @@ def _font_embedded(font: dict[str, Any]) -> bool:
     return any(k in descriptor for k in ("FontFile", "FontFile2", "FontFile3"))
 
 
+#: Filters that compress (ASCII85 and ASCIIHex only encode).
+_COMPRESSING = frozenset({"FlateDecode", "Fl", "LZWDecode", "LZW", "RunLengthDecode", "RL"})
+#: Content streams shorter than this are not counted: writers that compress may leave
+#: tiny ones plain (dvipdfm: the few bytes that open and close each page).
+MIN_COUNTED_STREAM = 200
+
+
+def _stream_compressed(stream: Any) -> bool | None:
+    """Whether a stream is stored compressed (None: not a stream)."""
+    stream = resolve1(stream)
+    if not isinstance(stream, PDFStream):
+        return None
+    return any(_name(f) in _COMPRESSING for f, _params in stream.get_filters())
+
+
+def _program_compressed(font: dict[str, Any]) -> bool | None:
+    """Whether an embedded font's program stream is stored compressed."""
+    descriptor = _descriptor(font)
+    if descriptor is None:
+        return None
+    for key in ("FontFile", "FontFile2", "FontFile3"):
+        packed = _stream_compressed(descriptor.get(key))
+        if packed is not None:
+            return packed
+    return None
+
+
+def _stream_length(stream: PDFStream) -> int:
+    length = resolve1(stream.attrs.get("Length"))
+    if isinstance(length, int):
+        return length
+    raw = stream.rawdata if stream.rawdata is not None else stream.data
+    return len(raw) if isinstance(raw, bytes) else 0
+
+
+def _content_compression(doc: PDFDocument) -> dict[str, Any]:
+    """How the pages' content streams (of at least :data:`MIN_COUNTED_STREAM` bytes) are
+    stored, over the first :data:`MAX_FONT_PAGES` pages: counts of plain and compressed
+    streams, and the pages with a plain one (at most :data:`MAX_LISTED_PAGES`)."""
+    plain = packed = 0
+    plain_pages: list[int] = []
+    for number, page in enumerate(PDFPage.create_pages(doc), start=1):
+        if number > MAX_FONT_PAGES:
+            break
+        contents = resolve1(page.attrs.get("Contents"))
+        for item in contents if isinstance(contents, list) else [contents]:
+            stream = resolve1(item)
+            if not isinstance(stream, PDFStream) or _stream_length(stream) < MIN_COUNTED_STREAM:
+                continue
+            if _stream_compressed(stream):
+                packed += 1
+            else:
+                plain += 1
+                if len(plain_pages) < MAX_LISTED_PAGES and plain_pages[-1:] != [number]:
+                    plain_pages.append(number)
+    return {
+        "content_streams_plain": plain,
+        "content_streams_compressed": packed,
+        "content_plain_pages": plain_pages,
+    }
+
+
 def _sfnt_program(font: dict[str, Any]) -> bytes | None:
     """The first :data:`MAX_FONT_PROGRAM_BYTES` of an embedded TrueType/OpenType program.
 
@@ -603,6 +665,9 @@ def _fonts(
             if key in seen:
                 continue
             seen.add(key)
+            packed = _program_compressed(font) if entry["embedded"] else None
+            if packed is not None:
+                entry["program_compressed"] = packed
             if entry["embedded"] and programs < MAX_FONT_PROGRAMS:
                 programs += 1
                 _font_build_dates(font, entry)
@@ -969,6 +1034,9 @@ def _structure(doc: PDFDocument, data: bytes, facts: dict[str, Any]) -> None:
             # the newest build date of an embedded font: the file cannot be older
             facts["font_newest_build"], facts["font_newest_build_font"] = max(builds)
     facts.update(_best_effort(facts, "annotations_error", lambda: _annotation_dates(doc)) or {})
+    facts.update(
+        _best_effort(facts, "content_compression_error", lambda: _content_compression(doc)) or {}
+    )
     objsets: list[_Revision] = []
     found = _best_effort(facts, "revisions_error", lambda: _revisions(doc, data))
     if found is not None:

@@ -384,6 +384,48 @@ def check_file_id(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
         )
 
 
+def check_content_left_uncompressed(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A page's content stored plain in a file whose writer compressed the rest.
+
+    A PDF writer compresses all of a page's content or none of it, and the same for its
+    font programs; a program that edits one page may store the new content plain (pypdf
+    does unless told to compress; so does a script saving without compression). Plain
+    content on some pages beside compressed content on others, or plain content beside
+    compressed font programs, is one writer's output with another's edit in it. Low:
+    some writers are configured to leave content plain while compressing fonts."""
+    if not _is_pdf(facts):
+        return
+    plain = facts.get("content_streams_plain")
+    packed = facts.get("content_streams_compressed")
+    if not isinstance(plain, int) or not isinstance(packed, int) or plain < 1:
+        return
+    fonts = [f for f in facts.get("fonts") or [] if isinstance(f, dict)]
+    fonts_packed = sum(1 for f in fonts if f.get("program_compressed") is True)
+    fonts_plain = sum(1 for f in fonts if f.get("program_compressed") is False)
+    if packed >= 1:
+        beside = f"{packed} other content stream(s) of the file are compressed"
+    elif fonts_packed >= 1 and fonts_plain == 0:
+        beside = f"its {fonts_packed} embedded font program(s) are all compressed"
+    else:
+        return
+    pages = facts.get("content_plain_pages") or []
+    yield Finding(
+        "PDF_CONTENT_LEFT_UNCOMPRESSED",
+        Severity.LOW,
+        f"{plain} page content stream(s) (page(s) {', '.join(map(str, pages[:10]))}) are "
+        f"stored uncompressed while {beside}: the program that wrote the file compressed "
+        "its streams, and another one, which stores what it writes plain (pypdf does by "
+        "default), rewrote those pages' content afterwards.",
+        {
+            "plain_content_streams": plain,
+            "compressed_content_streams": packed,
+            "plain_pages": pages[:20],
+            "compressed_font_programs": fonts_packed,
+            "producer": meta.producer,
+        },
+    )
+
+
 def check_unattributed_annotation_added(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """A text box, note or stamp without a date or an author, in a file with an update
     appended after it was finished.
@@ -817,6 +859,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_rewritten_by_library(meta, facts),
     lambda meta, facts, ctx: check_unattributed_annotation_added(meta, facts),
     lambda meta, facts, ctx: check_file_id(meta, facts),
+    lambda meta, facts, ctx: check_content_left_uncompressed(meta, facts),
     lambda meta, facts, ctx: check_font_newer_than_document(meta, facts),
     lambda meta, facts, ctx: check_fonts_unlike_office_export(meta, facts),
     lambda meta, facts, ctx: check_standard_fonts_among_embedded(meta, facts),

@@ -342,7 +342,8 @@ def _rewrite_edit(
         notes["moddate"] = "unchanged"
     buf = io.BytesIO()
     try:
-        pdf.save(buf, deterministic_id=True)
+        # careless: streams stored as they are, so the edited content stays plain
+        pdf.save(buf, deterministic_id=True, compress_streams=careful)
     except (pikepdf.PdfError, RuntimeError, ValueError):
         return None  # qpdf cannot decode a stream it has to rewrite
     out = buf.getvalue()
