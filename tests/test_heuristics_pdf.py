@@ -23,6 +23,8 @@ PDFA = "pdf/py-pdf__021-pdfa_crazyones-pdfa.pdf"
 #: Acrobat Distiller 7 tax form with XMP, linearized (2 sections, /L = the file's length: one
 #: save), ModDate later than CreationDate.
 LINEARIZED = "pdf/pdfminer__samples_nonfree_i1040nr.pdf"
+#: pdfTeX, four pages, a cross-reference table.
+TEX_4_PAGES = "pdf/py-pdf__004-pdflatex-4-pages_pdflatex-4-pages.pdf"
 
 
 def analyse(data: bytes, name: str = "a.pdf") -> Analysis:
@@ -824,6 +826,14 @@ def test_qpdf_linearized_copy_is_a_publishing_step_not_a_writer_mismatch():
     found = codes(analyse(plain.getvalue()))
     assert found.get("PDF_WRITER_MISMATCH") == "low"
     assert "PDF_LINEARIZED_BY_REWRITER" not in found
+    # A file with cross-reference tables: qpdf writes one startxref for both sections.
+    with pikepdf.open(io.BytesIO(corpus_file(TEX_4_PAGES))) as pdf:
+        linear = io.BytesIO()
+        pdf.save(linear, linearize=True)
+    assert linear.getvalue().count(b"startxref") == 1
+    found = codes(analyse(linear.getvalue()))
+    assert found.get("PDF_LINEARIZED_BY_REWRITER") == "info"
+    assert "PDF_WRITER_MISMATCH" not in found
 
 
 def test_producer_that_records_a_modification_by_itext_is_shown_not_scored():

@@ -500,10 +500,11 @@ def _sections(facts: dict[str, Any]) -> int:
 def _linearized_single_save(facts: dict[str, Any], sections: int) -> bool:
     """A linearized ("Fast Web View") file written in one go: its two cross-reference
     sections are the first-page section and the main one, and the revision walk found no
-    update beyond them (``incremental_updates`` 0)."""
+    update beyond them (``incremental_updates`` 0). qpdf 11's command line writes a single
+    ``startxref`` for the two, pikepdf's qpdf two: one or two count."""
     return (
         facts.get("linearized") is True
-        and sections == 2
+        and sections in (1, 2)
         and facts.get("incremental_updates") == 0
         and not facts.get("xref_fallback")
     )
