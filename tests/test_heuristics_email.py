@@ -167,6 +167,9 @@ EXPECTED_CORPUS_FINDINGS = {
     # the body hash (checked without the key) says the body is not the signed one.
     "SpamScope__tests_mails_mail_test_5": {"EMAIL_DKIM_BODY_HASH_MISMATCH"},
     "SpamScope__tests_mails_mail_test_6": {"EMAIL_DKIM_BODY_HASH_MISMATCH"},
+    # RFC 6376's example message (Date: 11 Jul 2003) signed by dkimpy's authors in 2018
+    # (t=1518460054): a message signed again long after it was written.
+    "kitterma__dkim_tests_data_rfc6376.signed.msg": {"EMAIL_DATE_VS_SIGNING_TIME"},
 }
 
 
@@ -586,7 +589,8 @@ CLOCKS = "EMAIL_DATE_CONTRADICTED_BY_CLOCKS"
         ("SpamScope__tests_mails_mail_test_2", 2),
         # Postfix-style Message-ID stamp + first relay.
         ("SpamScope__tests_mails_mail_test_17", 2),
-        ("kitterma__dkim_tests_data_message.mbox", 2),
+        # Message-ID stamp + first relay + the DKIM signing time (t=).
+        ("kitterma__dkim_tests_data_message.mbox", 3),
     ],
 )
 def test_clocks_that_agree_against_a_moved_date(name, clocks):
@@ -813,3 +817,51 @@ def test_different_renderings_are_not_compared_word_by_word() -> None:
         subtype="html",
     )
     assert "EMAIL_ALTERNATIVES_DISAGREE" not in _codes(msg.as_bytes())
+
+
+def _retyped_date(data: bytes, days: float, *, received: bool = False) -> bytes:
+    """The Date header (and with ``received`` every Received stamp) moved by ``days`` in a
+    text editor, every other byte kept: the DKIM signature's t= keeps the signing time."""
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    def move(m: re.Match[bytes]) -> bytes:
+        when = parsedate_to_datetime(m.group(2).decode().strip())
+        return m.group(1) + format_datetime(when + dt.timedelta(days=days)).encode()
+
+    head, sep, body = data.partition(b"\n\n")
+    head = re.sub(rb"(?m)^(Date:[ \t]*)([^\r\n]+)", move, head, count=1)
+    if received:
+        head = re.sub(rb"(Received:[^;]*;\s*)([^\r\n]+)", move, head)
+    return head + sep + body
+
+
+SIGNED_STAMPED = "email/kitterma__dkim_tests_data_message.mbox"
+
+
+def test_signing_time_agrees_with_the_date_of_a_real_signed_message():
+    # A real signed message: t= is 21 seconds after its Date.
+    result = analyse(corpus_file(SIGNED_STAMPED))
+    assert "EMAIL_DATE_VS_SIGNING_TIME" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize(("days", "severity"), [(10, "medium"), (45, "high"), (-10, "medium")])
+def test_date_moved_away_from_the_signing_time(days: float, severity: str):
+    # Only the Date retyped: offline (no key to check the header signature) the t= tag still
+    # says when the server signed it.
+    result = analyse(_retyped_date(corpus_file(SIGNED_STAMPED), days))
+    found = [f for f in result.findings if f.code == "EMAIL_DATE_VS_SIGNING_TIME"]
+    assert [f.severity.value for f in found] == [severity]
+    assert found[0].evidence["signed_at"] == dt.datetime(2011, 3, 7, 19, 23, 18, tzinfo=dt.UTC)
+    assert found[0].evidence["difference_seconds"] == pytest.approx(days * 86400 - 21, abs=1)
+    # the relays were not moved: they and the signature agree against the Date
+    clocks = next(f for f in result.findings if f.code == "EMAIL_DATE_CONTRADICTED_BY_CLOCKS")
+    assert "DKIM signature (t=)" in clocks.evidence["clocks"]
+
+
+def test_date_and_relays_moved_together_are_contradicted_by_the_signature():
+    # A careful forger moves every Received stamp with the Date; the signature's t= and the
+    # Message-ID are not moved, and the signing time alone disagrees with the new Date.
+    result = analyse(_retyped_date(corpus_file(SIGNED_STAMPED), -12, received=True))
+    codes = {f.code: f.severity.value for f in result.findings}
+    assert codes.get("EMAIL_DATE_VS_SIGNING_TIME") == "medium"
+    assert "EMAIL_DATE_VS_RECEIVED" not in codes

@@ -303,6 +303,63 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         )
 
 
+def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
+    """The earliest signing time (``t=``) of the message's DKIM signatures (UTC): when
+    the first signer, normally the sender's outgoing server, signed it."""
+    dkim = facts.get("dkim")
+    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
+    stamps = [
+        s["timestamp"]
+        for s in sigs or []
+        if isinstance(s, dict) and isinstance(s.get("timestamp"), int) and s["timestamp"] > 0
+    ]
+    return _unix(min(stamps)) if stamps else None
+
+
+def check_date_vs_signing_time(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """The Date header against the DKIM signature's own time stamp (``t=``).
+
+    The sending server signs a message as it leaves, seconds after the Date, and the time
+    it writes into the signature stays readable without the domain's key, as leaked mail
+    is read years later. A Date after the signing time was moved forward; a Date weeks
+    before it was moved back, or the message was signed again much later (a mailing list
+    holding it for moderation, a re-send)."""
+    date = stored_datetime(facts.get("date"))
+    signed = signing_time(facts)
+    if date is None or signed is None:
+        return
+    delta = as_utc(date) - signed
+    evidence = {
+        "date": date,
+        "date_header": facts.get("date_header"),
+        "signed_at": signed,
+        "difference_seconds": delta.total_seconds(),
+    }
+    if delta > _slack(DATE_AFTER_FIRST_HOP, date):
+        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+        yield Finding(
+            "EMAIL_DATE_VS_SIGNING_TIME",
+            Severity.HIGH if high else Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than the DKIM "
+            f"signature says the message was signed ({_iso(signed)}, its t= tag): a message "
+            "cannot be written after it was signed for sending, so the Date was moved forward "
+            "(or the sender's clock was that far off).",
+            evidence,
+        )
+    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date):
+        yield Finding(
+            "EMAIL_DATE_VS_SIGNING_TIME",
+            Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than the DKIM "
+            f"signature says the message was signed ({_iso(signed)}, its t= tag): servers "
+            "sign mail as it leaves, so the Date looks back-dated (or the message was signed "
+            "again much later, by a mailing list or a re-send).",
+            evidence,
+        )
+
+
 def check_received_after_leak(meta: Metadata, facts: dict[str, Any], ctx: Any) -> Iterator[Finding]:
     """A message of the dump cannot have been relayed after the dump was taken."""
     leak_date = getattr(getattr(ctx, "settings", None), "leak_date", None)
@@ -693,8 +750,9 @@ CLOCKS_AGREE = dt.timedelta(days=1)
 
 def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     """Independent records of when a message was written or sent, apart from its Date:
-    the first relay's Received time, a time stamp in the Message-ID, and the creation time
-    in Outlook's Thread-Index (for a thread's first message only). Zone-less ones as UTC."""
+    the first relay's Received time, a time stamp in the Message-ID, the creation time
+    in Outlook's Thread-Index (for a thread's first message only) and the earliest DKIM
+    signing time. Zone-less ones as UTC."""
     out: dict[str, dt.datetime] = {}
     dated = dated_hops(facts)
     if dated:
@@ -705,6 +763,9 @@ def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     thread = thread_index_time(facts.get("thread_index"))
     if thread is not None and thread[1] == 0:
         out["Thread-Index"] = thread[0]
+    signed = signing_time(facts)
+    if signed is not None:
+        out["DKIM signature (t=)"] = signed
     return {name: as_utc(when) for name, when in out.items()}
 
 
@@ -854,6 +915,7 @@ CHECKS = (
     check_dkim,
     check_received_order,
     check_date_vs_received,
+    check_date_vs_signing_time,
     check_received_after_leak,
     check_message_id_vs_client,
     check_message_id_time,
