@@ -495,3 +495,17 @@ def test_text_appended_after_l_is_seen_without_the_key(rsa_key):
     clean = analyse_document(doc_of(signed), settings)
     assert clean.facts["dkim"]["signatures"][0]["unsigned_body_bytes"] == 0
     assert not [f for f in clean.findings if f.code == "EMAIL_DKIM_UNSIGNED_APPENDED_TEXT"]
+
+
+def test_signing_time_weighs_only_while_the_date_is_unverified(archive, rsa_key):
+    # dkimpy stamps t= with today's time on a message dated 2017: signed years after it was
+    # written. Verified with the archived key, the signed Date is the signer's own: nothing
+    # to say. Read without the key (a leak's usual case), the gap is all there is.
+    signed = sign(make_message(), rsa_key[0])
+    with_key = analyse_document(doc_of(signed), Settings(workers=0, dkim_keys=str(archive)))
+    assert with_key.facts["dkim"]["signatures"][0]["result"] == "pass"
+    assert "EMAIL_DATE_VS_SIGNING_TIME" not in {f.code for f in with_key.findings}
+    without = analyse_document(doc_of(signed), Settings(workers=0))
+    (found,) = [f for f in without.findings if f.code == "EMAIL_DATE_VS_SIGNING_TIME"]
+    assert found.severity is Severity.MEDIUM
+    assert found.evidence["difference_seconds"] < -365 * 86400

@@ -316,6 +316,19 @@ def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
     return _unix(min(stamps)) if stamps else None
 
 
+def _date_verified(facts: dict[str, Any]) -> bool:
+    """A signature that verifies with the domain's key covers the Date: the signer signed
+    the message with this very Date, however long after it was written."""
+    dkim = facts.get("dkim")
+    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
+    return any(
+        isinstance(s, dict)
+        and s.get("result") == "pass"
+        and "date" in (s.get("signed_headers") or [])
+        for s in sigs or []
+    )
+
+
 def check_date_vs_signing_time(
     meta: Metadata, facts: dict[str, Any], ctx: object
 ) -> Iterator[Finding]:
@@ -325,10 +338,11 @@ def check_date_vs_signing_time(
     it writes into the signature stays readable without the domain's key, as leaked mail
     is read years later. A Date after the signing time was moved forward; a Date weeks
     before it was moved back, or the message was signed again much later (a mailing list
-    holding it for moderation, a re-send)."""
+    holding it for moderation, a re-send). A signature verified with the key that covers
+    the Date settles it: the Date is the one that was signed."""
     date = stored_datetime(facts.get("date"))
     signed = signing_time(facts)
-    if date is None or signed is None:
+    if date is None or signed is None or _date_verified(facts):
         return
     delta = as_utc(date) - signed
     evidence = {
