@@ -668,3 +668,40 @@ def test_name_in_another_script_written_into_a_cameras_exif(tmp_path):
     assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(edited))
     for path in sorted(CORPUS_IMAGES.glob("*.jp*g")):
         assert "EXIF_NAME_NOT_FROM_CAMERA" not in codes(analyse(path.read_bytes(), path.name))
+
+
+SONY_SHOT_INFO = "image/drewnoakes__jpg_Sony_DSC-HX5V_(2).jpg"
+
+
+def test_sony_maker_note_keeps_the_capture_time_a_date_editor_moves():
+    # A Sony DSC-HX5V photo: the camera wrote its capture time into the maker note's
+    # ShotInfo too. Editors that move the standard dates (ExifTool's -AllDates, which
+    # refuses this file's damaged IFD0; a hex editor here) leave that copy alone.
+    from authenticity.synth.jpegutil import date_fields
+
+    data = corpus_file(SONY_SHOT_INFO)
+    first = analyse(data)
+    assert first.facts["makernote_datetime"] == first.facts["exif_datetime_original"]
+    assert first.facts["makernote_datetime_source"] == "Sony ShotInfo"
+    assert "EXIF_MAKERNOTE_TIME_MISMATCH" not in codes(first)
+    fields = date_fields(data)
+    assert {"DateTime", "DateTimeOriginal", "DateTimeDigitized"} <= set(fields)
+    edited = bytearray(data)
+    for position, value in fields.values():
+        assert value == "2010:05:15 17:12:05"
+        edited[position : position + 19] = b"2010:05:03 14:12:05"
+    shifted = analyse(bytes(edited))
+    assert shifted.facts["makernote_datetime"] == first.facts["makernote_datetime"]
+    (finding,) = [f for f in shifted.findings if f.code == "EXIF_MAKERNOTE_TIME_MISMATCH"]
+    assert finding.severity.value == "high"
+    assert finding.evidence["difference_seconds"] == -(12 * 86400 + 3 * 3600)
+
+
+def test_maker_note_times_of_corpus_photos_agree_with_exif():
+    found = 0
+    for path in sorted(CORPUS_IMAGES.glob("*.jpg")):
+        result = analyse(path.read_bytes(), path.name)
+        if "makernote_datetime" in result.facts:
+            found += 1
+            assert "EXIF_MAKERNOTE_TIME_MISMATCH" not in codes(result), path.name
+    assert found >= 1

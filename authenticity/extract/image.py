@@ -22,7 +22,7 @@ import exifread
 from authenticity.errors import ExtractionError
 from authenticity.extract import _xml, jpegdq, picturehash, register, thumbcompare
 from authenticity.extract.exiflayout import exif_layout
-from authenticity.extract.makernote import canon_makernote_shift
+from authenticity.extract.makernote import canon_makernote_shift, sony_shot_time
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_exif_datetime, parse_iso8601
 
@@ -544,6 +544,13 @@ def extract_image(data: bytes) -> Extraction:
     exif_version = get("EXIF ExifVersion")
     if exif_version and re.fullmatch(r"\d{4}", exif_version):
         facts["exif_version"] = exif_version
+    # Sony's maker note keeps its own copy of the capture time (ShotInfo).
+    if (meta.make or "").strip().upper().startswith("SONY"):
+        shot = sony_shot_time(getattr(tags.get("MakerNote Tag 0x3000"), "values", None))
+        shot_time = parse_exif_datetime(shot) if shot else None
+        if shot_time is not None:
+            facts["makernote_datetime"] = shot_time
+            facts["makernote_datetime_source"] = "Sony ShotInfo"
     # Cameras write DateTime in the thumbnail's directory (IFD1) too, with the same value.
     thumb_time = parse_exif_datetime(get("Thumbnail DateTime"))
     if thumb_time is not None:

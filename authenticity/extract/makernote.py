@@ -15,6 +15,7 @@ recursion, no allocation beyond the slices it reads.
 
 from __future__ import annotations
 
+import re
 import struct
 
 #: Byte size of one value of each TIFF field type.
@@ -88,3 +89,22 @@ def canon_makernote_shift(tiff: bytes) -> int | None:
         return None
     # The camera writes the values right after the directory and its next-directory link.
     return min(pointed) - (note_at + 2 + 12 * len(note) + 4)
+
+
+#: Sony's ShotInfo block (maker note tag 0x3000 of DSC and NEX models from about 2009):
+#: a byte-order mark, four bytes, then the capture time as the camera's clock read it.
+_SONY_SHOT_TIME = re.compile(rb"(?:II|MM)....(\d{4}:\d\d:\d\d \d\d:\d\d:\d\d)", re.S)
+
+
+def sony_shot_time(values: object) -> str | None:
+    """The capture time Sony writes into its maker note's ShotInfo block (``YYYY:MM:DD
+    hh:mm:ss``), from exifread's values of tag 0x3000 (a list of byte values); None when
+    the block is absent or laid out otherwise. Date editors that know only the standard
+    tags (ExifTool's ``-AllDates``, piexif) leave it as the camera wrote it."""
+    if not isinstance(values, list) or len(values) < 25:
+        return None
+    head = values[:25]
+    if not all(isinstance(v, int) and 0 <= v < 256 for v in head):
+        return None
+    m = _SONY_SHOT_TIME.match(bytes(head))
+    return m.group(1).decode("ascii") if m else None

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from authenticity.heuristics.email import fmt_span
 from authenticity.heuristics.pdf import dates_differ
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc
@@ -60,6 +61,42 @@ def check_gps_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
             "datetime_original": original,
             "gps_datetime": gps,
             "difference_hours": round(delta.total_seconds() / 3600, 2),
+        },
+    )
+
+
+#: The camera writes its maker-note copy of the capture time from the same clock reading.
+MAKERNOTE_TIME_TOLERANCE = dt.timedelta(minutes=1)
+
+
+def check_makernote_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """The capture time in the camera maker note (Sony's ShotInfo) against the EXIF one.
+
+    The camera writes both from one reading of its clock. Tools that move a photo's dates
+    rewrite the standard EXIF tags only (ExifTool's ``-AllDates``, piexif, photo managers)
+    and leave the maker note's copy as the camera wrote it."""
+    if not _is_image(facts):
+        return
+    original = facts.get("exif_datetime_original")
+    inner = facts.get("makernote_datetime")
+    if not isinstance(original, dt.datetime) or not isinstance(inner, dt.datetime):
+        return
+    delta = original.replace(tzinfo=None) - inner.replace(tzinfo=None)
+    if abs(delta) <= MAKERNOTE_TIME_TOLERANCE:
+        return
+    source = facts.get("makernote_datetime_source") or "maker note"
+    yield Finding(
+        "EXIF_MAKERNOTE_TIME_MISMATCH",
+        Severity.HIGH,
+        f"The photo's EXIF says it was taken at {original.isoformat()}, but the camera's own "
+        f"copy of the capture time in its maker note ({source}) reads {inner.isoformat()}, "
+        f"{fmt_span(abs(delta))} apart: the camera writes both from one clock reading, so "
+        "the EXIF date was changed afterwards by a tool that does not know the maker note.",
+        {
+            "datetime_original": original,
+            "makernote_datetime": inner,
+            "makernote_source": source,
+            "difference_seconds": delta.total_seconds(),
         },
     )
 
@@ -593,6 +630,7 @@ def check_name_not_from_camera(meta: Metadata, facts: dict[str, Any]) -> Iterato
 
 CHECKS = (
     lambda meta, facts, ctx: check_gps_time(meta, facts),
+    lambda meta, facts, ctx: check_makernote_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
     lambda meta, facts, ctx: check_xmp_modify_date(meta, facts),
