@@ -511,6 +511,8 @@ _COMPRESSING = frozenset({"FlateDecode", "Fl", "LZWDecode", "LZW", "RunLengthDec
 #: Content streams shorter than this are not counted: writers that compress may leave
 #: tiny ones plain (dvipdfm: the few bytes that open and close each page).
 MIN_COUNTED_STREAM = 200
+#: Content streams read per page (a hostile /Contents array may list millions).
+MAX_CONTENT_PARTS = 64
 
 
 def _stream_compressed(stream: Any) -> bool | None:
@@ -551,7 +553,8 @@ def _content_compression(doc: PDFDocument) -> dict[str, Any]:
         if number > MAX_FONT_PAGES:
             break
         contents = resolve1(page.attrs.get("Contents"))
-        for item in contents if isinstance(contents, list) else [contents]:
+        items = contents[:MAX_CONTENT_PARTS] if isinstance(contents, list) else [contents]
+        for item in items:
             stream = resolve1(item)
             if not isinstance(stream, PDFStream) or _stream_length(stream) < MIN_COUNTED_STREAM:
                 continue
