@@ -157,10 +157,38 @@ def _dkim_domains(signatures: list[str]) -> list[str]:
     return domains
 
 
+#: Exchange's stamp of when a message reached its first Exchange server (the sender's, for
+#: mail sent from Exchange): ``13 Feb 2018 17:19:38.0500 (UTC) FILETIME=[...]``.
+ARRIVAL_HEADERS = ("X-OriginalArrivalTime", "X-MS-Exchange-CrossTenant-OriginalArrivalTime")
+_ARRIVAL = re.compile(r"(\d{1,2} [A-Za-z]{3} \d{4} \d{1,2}:\d\d:\d\d)(?:\.\d+)?\s*\(UTC\)")
+
+
+def parse_arrival(value: str | None) -> dt.datetime | None:
+    """The UTC time of an Exchange arrival stamp (:data:`ARRIVAL_HEADERS`)."""
+    m = _ARRIVAL.search(value or "")
+    if m is None:
+        return None
+    try:
+        return dt.datetime.strptime(m.group(1), "%d %b %Y %H:%M:%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+def _arrival(headers: list[list[str]]) -> tuple[dt.datetime | None, str | None]:
+    for name in ARRIVAL_HEADERS:
+        when = parse_arrival(_first(headers, name))
+        if when is not None:
+            return when, name
+    return None, None
+
+
 def _header_facts(headers: list[list[str]]) -> dict[str, Any]:
     date_value = _first(headers, "Date")
     dkim = _all(headers, "DKIM-Signature")
+    arrival, arrival_header = _arrival(headers)
     return {
+        "arrival_time": arrival,
+        "arrival_header": arrival_header,
         "message_id": _first(headers, "Message-ID"),
         "parent_message_id": _parent_id(headers),
         "date": parse_email_date(date_value),

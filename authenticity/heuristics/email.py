@@ -316,6 +316,49 @@ def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
     return _unix(min(stamps)) if stamps else None
 
 
+def check_date_vs_arrival_stamp(
+    meta: Metadata, facts: dict[str, Any], ctx: object
+) -> Iterator[Finding]:
+    """The Date header against Exchange's arrival stamp (``X-OriginalArrivalTime``).
+
+    Exchange writes, in a header of its own, when the message reached its first Exchange
+    server: for mail sent from Exchange, seconds after the Date. Someone who moves the Date,
+    and even every Received line with it, rarely knows this stamp."""
+    date = stored_datetime(facts.get("date"))
+    arrived = stored_datetime(facts.get("arrival_time"))
+    if date is None or arrived is None:
+        return
+    delta = as_utc(date) - as_utc(arrived)
+    name = facts.get("arrival_header") or "X-OriginalArrivalTime"
+    evidence = {
+        "date": date,
+        "date_header": facts.get("date_header"),
+        "arrival_time": arrived,
+        "arrival_header": name,
+        "difference_seconds": delta.total_seconds(),
+    }
+    if delta > _slack(DATE_AFTER_FIRST_HOP, date):
+        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+        yield Finding(
+            "EMAIL_DATE_VS_ARRIVAL_STAMP",
+            Severity.HIGH if high else Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than Exchange's "
+            f"stamp of the message's arrival ({name}: {_iso(arrived)}): a message cannot be "
+            "written after it reached the server, so the Date was moved forward.",
+            evidence,
+        )
+    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date):
+        high = -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+        yield Finding(
+            "EMAIL_DATE_VS_ARRIVAL_STAMP",
+            Severity.HIGH if high else Severity.MEDIUM,
+            f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than Exchange's "
+            f"stamp of the message's arrival ({name}: {_iso(arrived)}); mail waits in an "
+            "outbox for hours, rarely over a week, so the Date looks back-dated.",
+            evidence,
+        )
+
+
 def _date_verified(facts: dict[str, Any]) -> bool:
     """A signature that verifies with the domain's key covers the Date: the signer signed
     the message with this very Date, however long after it was written."""
@@ -765,8 +808,8 @@ CLOCKS_AGREE = dt.timedelta(days=1)
 def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     """Independent records of when a message was written or sent, apart from its Date:
     the first relay's Received time, a time stamp in the Message-ID, the creation time
-    in Outlook's Thread-Index (for a thread's first message only) and the earliest DKIM
-    signing time. Zone-less ones as UTC."""
+    in Outlook's Thread-Index (for a thread's first message only), the earliest DKIM
+    signing time and Exchange's arrival stamp. Zone-less ones as UTC."""
     out: dict[str, dt.datetime] = {}
     dated = dated_hops(facts)
     if dated:
@@ -780,6 +823,9 @@ def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     signed = signing_time(facts)
     if signed is not None:
         out["DKIM signature (t=)"] = signed
+    arrived = stored_datetime(facts.get("arrival_time"))
+    if arrived is not None:
+        out[str(facts.get("arrival_header") or "X-OriginalArrivalTime")] = arrived
     return {name: as_utc(when) for name, when in out.items()}
 
 
@@ -930,6 +976,7 @@ CHECKS = (
     check_received_order,
     check_date_vs_received,
     check_date_vs_signing_time,
+    check_date_vs_arrival_stamp,
     check_received_after_leak,
     check_message_id_vs_client,
     check_message_id_time,
