@@ -316,6 +316,26 @@ def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
     return _unix(min(stamps)) if stamps else None
 
 
+#: An arrival stamp this close to a Received hop's time restates that hop (the same server
+#: wrote both as the message arrived).
+ARRIVAL_SAME_HOP = dt.timedelta(minutes=5)
+
+
+def independent_arrival(facts: dict[str, Any]) -> dt.datetime | None:
+    """Exchange's arrival stamp when no Received hop states the same arrival: otherwise
+    the stamp is that hop's second record, not a clock of its own."""
+    arrived = stored_datetime(facts.get("arrival_time"))
+    if arrived is None:
+        return None
+    for _pos, _hop, when in dated_hops(facts):
+        try:
+            if abs(as_utc(when) - as_utc(arrived)) <= _slack(ARRIVAL_SAME_HOP, when):
+                return None
+        except (TypeError, ValueError, OverflowError):
+            continue
+    return arrived
+
+
 def check_date_vs_arrival_stamp(
     meta: Metadata, facts: dict[str, Any], ctx: object
 ) -> Iterator[Finding]:
@@ -323,9 +343,11 @@ def check_date_vs_arrival_stamp(
 
     Exchange writes, in a header of its own, when the message reached its first Exchange
     server: for mail sent from Exchange, seconds after the Date. Someone who moves the Date,
-    and even every Received line with it, rarely knows this stamp."""
+    and even every Received line with it, rarely knows this stamp. A stamp that restates a
+    Received hop's arrival (the same server, the same minute) is left to the Received
+    checks."""
     date = stored_datetime(facts.get("date"))
-    arrived = stored_datetime(facts.get("arrival_time"))
+    arrived = independent_arrival(facts)
     if date is None or arrived is None:
         return
     delta = as_utc(date) - as_utc(arrived)
@@ -823,7 +845,7 @@ def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     signed = signing_time(facts)
     if signed is not None:
         out["DKIM signature (t=)"] = signed
-    arrived = stored_datetime(facts.get("arrival_time"))
+    arrived = independent_arrival(facts)
     if arrived is not None:
         out[str(facts.get("arrival_header") or "X-OriginalArrivalTime")] = arrived
     return {name: as_utc(when) for name, when in out.items()}
