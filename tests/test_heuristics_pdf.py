@@ -1118,3 +1118,22 @@ def test_plain_content_with_plain_fonts_is_one_writer_s_choice():
     for name in ("pdf/pdfminer__samples_simple1.pdf", "pdf/pdfminer__samples_jo.pdf"):
         result = analyse(corpus_file(name))
         assert "PDF_CONTENT_LEFT_UNCOMPRESSED" not in codes(result), name
+
+
+@pytest.mark.parametrize(
+    "replacement",
+    [b"/ID [1 2 3]", b"/ID 99 0 R", b"/ID [(a)]", b"/ID [<00> 7]", b"/ID <00>"],
+)
+def test_malformed_file_identifier_is_ignored(replacement):
+    # A damaged or hostile /ID (wrong count, numbers, a dangling reference): no file_id, no
+    # identifier finding, and the rest of the file is read as before.
+    import re
+
+    source = corpus_file("pdf/py-pdf__001-trivial_minimal-document.pdf")
+    damaged = re.sub(rb"/ID\s*\[[^\]]*\]", replacement, source, count=1)
+    assert damaged != source
+    result = analyse(damaged)
+    assert result.error is None
+    assert "file_id" not in result.facts
+    assert not {"PDF_MODIFIED_UNDER_CREATION_ID", "PDF_UPDATE_KEEPS_FILE_ID"} & set(codes(result))
+    assert result.metadata.producer == analyse(source).metadata.producer
