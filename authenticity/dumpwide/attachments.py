@@ -29,9 +29,8 @@ from typing import Any
 
 from authenticity.dumpwide._common import EMAIL_MIMES
 from authenticity.heuristics.dates import latest_claimed
-from authenticity.heuristics.email import fmt_span
 from authenticity.model import Analysis, Finding, Severity
-from authenticity.timeutil import as_utc
+from authenticity.timeutil import as_utc, fmt_span
 
 #: A Date at least this much before the attachment's date: beyond any zone mix-up.
 MIN_GAP = dt.timedelta(hours=15)

@@ -18,7 +18,7 @@ from typing import Any
 
 from authenticity.dkim import body_signed
 from authenticity.model import Finding, Metadata, Severity
-from authenticity.timeutil import as_utc, stored_datetime
+from authenticity.timeutil import as_utc, fmt_span, stored_datetime
 
 #: Servers' clocks disagree a little: a hop may look this much earlier than the one before.
 HOP_TOLERANCE = dt.timedelta(minutes=10)
@@ -457,16 +457,6 @@ def check_received_after_leak(meta: Metadata, facts: dict[str, Any], ctx: Any) -
             f"{leak_date.isoformat()}: it cannot have been in the dump when it was taken.",
             {"hop": hop.get("raw"), "hop_date": last, "leak_date": leak_date},
         )
-
-
-def fmt_span(delta: dt.timedelta) -> str:
-    """A duration in words for messages: minutes, hours (1 decimal) or days (1 decimal)."""
-    seconds = abs(delta.total_seconds())
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    if seconds >= 2 * 3600:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 60:.0f} minutes"
 
 
 #: Message-IDs made by Python's ``email.utils.make_msgid``: ``<time*100.pid.random64@host>``.

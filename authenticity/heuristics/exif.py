@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from authenticity.heuristics.email import fmt_span
 from authenticity.heuristics.pdf import dates_differ
 from authenticity.model import Finding, Metadata, Severity
-from authenticity.timeutil import as_utc
+from authenticity.timeutil import as_utc, fmt_span
 
 #: GPS time is UTC; a zone-less capture time may be local time anywhere (up to 14 h off),
 #: and the GPS fix may be a little stale: one hour on top.
