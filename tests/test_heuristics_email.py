@@ -831,7 +831,7 @@ def _retyped_date(data: bytes, days: float, *, received: bool = False) -> bytes:
     head, sep, body = data.partition(b"\n\n")
     head = re.sub(rb"(?m)^(Date:[ \t]*)([^\r\n]+)", move, head, count=1)
     if received:
-        head = re.sub(rb"(Received:[^;]*;\s*)([^\r\n]+)", move, head)
+        head = re.sub(rb"(?m)^(Received:[^;]*;\s*)([^\r\n]+)", move, head)
     return head + sep + body
 
 
@@ -874,8 +874,9 @@ def test_exchange_arrival_stamp_agrees_with_the_date_of_a_real_message():
     from authenticity.heuristics.email import independent_arrival, message_clocks
 
     result = analyse(corpus_file(EXCHANGE_SENT))
-    assert result.facts["arrival_header"] == "X-OriginalArrivalTime"
-    assert result.facts["arrival_time"] == dt.datetime(2015, 11, 29, 8, 45, 17, tzinfo=dt.UTC)
+    assert result.facts["arrival_stamps"] == [
+        ["X-OriginalArrivalTime", dt.datetime(2015, 11, 29, 8, 45, 17, tzinfo=dt.UTC)]
+    ]
     assert "EMAIL_DATE_VS_ARRIVAL_STAMP" not in {f.code for f in result.findings}
     # the stamp restates the first relay's arrival: one clock, not two
     assert independent_arrival(result.facts) is None
@@ -887,7 +888,49 @@ def test_date_and_relays_moved_leave_exchange_s_arrival_stamp(days: float, sever
     # The Date and every Received line moved alike in a text editor (Received no longer
     # disagrees); Exchange's own arrival stamp still says when the message was sent.
     result = analyse(_retyped_date(corpus_file(EXCHANGE_SENT), days, received=True))
-    assert result.facts["arrival_time"] == dt.datetime(2015, 11, 29, 8, 45, 17, tzinfo=dt.UTC)
+    assert result.facts["arrival_stamps"][0][1] == dt.datetime(
+        2015, 11, 29, 8, 45, 17, tzinfo=dt.UTC
+    )
     codes = {f.code: f.severity.value for f in result.findings}
     assert "EMAIL_DATE_VS_RECEIVED" not in codes
     assert codes.get("EMAIL_DATE_VS_ARRIVAL_STAMP") == severity
+
+
+def test_gmail_x_received_lines_are_a_clock_the_forger_missed():
+    # A message as Gmail delivers it (Received lines, and Gmail's own X-Received hops),
+    # written with the standard library: its Date and Received lines moved 12 days back
+    # together, the X-Received line left as Gmail wrote it.
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    msg = EmailMessage()
+    msg["X-Received"] = (
+        "by 2002:a17:90a:d48b:: with SMTP id s11mr1234567pju.12.1458075591013; "
+        "Tue, 15 Mar 2016 14:59:51 -0700 (PDT)"
+    )
+    msg["Received"] = (
+        "from mail-pf0-f170.google.com (mail-pf0-f170.google.com [209.85.192.170]) "
+        "by mx.example.org with ESMTPS id q1si1234; Tue, 15 Mar 2016 14:59:52 -0700 (PDT)"
+    )
+    msg["From"] = "Alice <alice@gmail.com>"
+    msg["To"] = "bob@example.org"
+    msg["Subject"] = "Numbers"
+    msg["Date"] = "Tue, 15 Mar 2016 14:59:50 -0700"
+    msg["Message-ID"] = "<CAB1x2y3z@mail.gmail.com>"
+    msg.set_content("The figure is 12,400.\n")
+    data = msg.as_bytes(policy=SMTP.clone(max_line_length=None))
+    clean = analyse(data)
+    assert [name for name, _ in clean.facts["arrival_stamps"]] == ["X-Received"]
+    assert "EMAIL_DATE_VS_ARRIVAL_STAMP" not in {f.code for f in clean.findings}
+    moved = analyse(_retyped_date(data.replace(b"\r\n", b"\n"), -12, received=True))
+    codes = {f.code: f.severity.value for f in moved.findings}
+    assert "EMAIL_DATE_VS_RECEIVED" not in codes
+    assert codes.get("EMAIL_DATE_VS_ARRIVAL_STAMP") == "medium"
+
+
+def test_outlook_msg_delivery_date_agrees_with_its_date():
+    # A real Outlook .msg whose transport headers carry Exim's Delivery-date, 9 s after Date.
+    result = analyse(corpus_file("email/apache__test-data_hsmf_simple_test_msg.msg"))
+    names = [name for name, _ in result.facts["arrival_stamps"]]
+    assert names == ["Delivery-date"]
+    assert "EMAIL_DATE_VS_ARRIVAL_STAMP" not in {f.code for f in result.findings}

@@ -161,6 +161,8 @@ def _dkim_domains(signatures: list[str]) -> list[str]:
 #: mail sent from Exchange): ``13 Feb 2018 17:19:38.0500 (UTC) FILETIME=[...]``.
 ARRIVAL_HEADERS = ("X-OriginalArrivalTime", "X-MS-Exchange-CrossTenant-OriginalArrivalTime")
 _ARRIVAL = re.compile(r"(\d{1,2} [A-Za-z]{3} \d{4} \d{1,2}:\d\d:\d\d)(?:\.\d+)?\s*\(UTC\)")
+#: Arrival stamps kept per message.
+MAX_ARRIVAL_STAMPS = 20
 
 
 def parse_arrival(value: str | None) -> dt.datetime | None:
@@ -174,21 +176,33 @@ def parse_arrival(value: str | None) -> dt.datetime | None:
         return None
 
 
-def _arrival(headers: list[list[str]]) -> tuple[dt.datetime | None, str | None]:
-    for name in ARRIVAL_HEADERS:
-        when = parse_arrival(_first(headers, name))
-        if when is not None:
-            return when, name
-    return None, None
+def _arrival_stamps(headers: list[list[str]]) -> list[tuple[str, dt.datetime]]:
+    """Servers' records of when the message passed through them, outside the Received
+    lines: Exchange's arrival stamps, Gmail's ``X-Received`` lines and Exim's
+    ``Delivery-date``, as (header, time)."""
+    out: list[tuple[str, dt.datetime]] = []
+    for key, value in headers:
+        name = key.lower()
+        when = None
+        if name in ("x-originalarrivaltime", "x-ms-exchange-crosstenant-originalarrivaltime"):
+            when = parse_arrival(value)
+        elif name == "x-received":
+            when = parse_received(value).get("date")
+        elif name == "delivery-date":
+            when = parse_email_date(value)
+        if isinstance(when, dt.datetime):
+            out.append((key, when))
+            if len(out) >= MAX_ARRIVAL_STAMPS:
+                break
+    return out
 
 
 def _header_facts(headers: list[list[str]]) -> dict[str, Any]:
     date_value = _first(headers, "Date")
     dkim = _all(headers, "DKIM-Signature")
-    arrival, arrival_header = _arrival(headers)
+    stamps = _arrival_stamps(headers)
     return {
-        "arrival_time": arrival,
-        "arrival_header": arrival_header,
+        "arrival_stamps": [[name, when] for name, when in stamps],
         "message_id": _first(headers, "Message-ID"),
         "parent_message_id": _parent_id(headers),
         "date": parse_email_date(date_value),

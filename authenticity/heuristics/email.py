@@ -321,37 +321,47 @@ def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
 ARRIVAL_SAME_HOP = dt.timedelta(minutes=5)
 
 
-def independent_arrival(facts: dict[str, Any]) -> dt.datetime | None:
-    """Exchange's arrival stamp when no Received hop states the same arrival: otherwise
-    the stamp is that hop's second record, not a clock of its own."""
-    arrived = stored_datetime(facts.get("arrival_time"))
-    if arrived is None:
+def independent_arrival(facts: dict[str, Any]) -> tuple[str, dt.datetime] | None:
+    """The earliest server stamp outside the Received lines (fact ``arrival_stamps``:
+    Exchange's arrival stamp, Gmail's X-Received, Exim's Delivery-date) that no Received hop
+    states too: a stamp within minutes of a hop's time is that hop's second record, not a
+    clock of its own. (header, time) or None."""
+    stamps = facts.get("arrival_stamps")
+    if not isinstance(stamps, list):
         return None
-    for _pos, _hop, when in dated_hops(facts):
-        try:
-            if abs(as_utc(when) - as_utc(arrived)) <= _slack(ARRIVAL_SAME_HOP, when):
-                return None
-        except (TypeError, ValueError, OverflowError):
+    hops = [as_utc(when) for _pos, _hop, when in dated_hops(facts)]
+    best: tuple[str, dt.datetime] | None = None
+    for item in stamps[:50]:
+        if not isinstance(item, list | tuple) or len(item) != 2:
             continue
-    return arrived
+        when = stored_datetime(item[1])
+        if when is None:
+            continue
+        when = as_utc(when)
+        if any(abs(when - hop) <= _slack(ARRIVAL_SAME_HOP, when) for hop in hops):
+            continue
+        if best is None or when < best[1]:
+            best = (str(item[0]), when)
+    return best
 
 
 def check_date_vs_arrival_stamp(
     meta: Metadata, facts: dict[str, Any], ctx: object
 ) -> Iterator[Finding]:
-    """The Date header against Exchange's arrival stamp (``X-OriginalArrivalTime``).
+    """The Date header against servers' stamps outside the Received lines.
 
-    Exchange writes, in a header of its own, when the message reached its first Exchange
-    server: for mail sent from Exchange, seconds after the Date. Someone who moves the Date,
-    and even every Received line with it, rarely knows this stamp. A stamp that restates a
-    Received hop's arrival (the same server, the same minute) is left to the Received
-    checks."""
+    Exchange writes when the message reached its first Exchange server in a header of its
+    own (``X-OriginalArrivalTime``: for mail sent from Exchange, seconds after the Date),
+    Gmail its internal hops in ``X-Received`` lines, Exim the delivery in
+    ``Delivery-date``. Someone who moves the Date, and even every Received line with it,
+    rarely knows these. A stamp that restates a Received hop's time (the same server, the
+    same minute) is left to the Received checks; the earliest other one is compared."""
     date = stored_datetime(facts.get("date"))
-    arrived = independent_arrival(facts)
-    if date is None or arrived is None:
+    found = independent_arrival(facts)
+    if date is None or found is None:
         return
-    delta = as_utc(date) - as_utc(arrived)
-    name = facts.get("arrival_header") or "X-OriginalArrivalTime"
+    name, arrived = found
+    delta = as_utc(date) - arrived
     evidence = {
         "date": date,
         "date_header": facts.get("date_header"),
@@ -364,9 +374,9 @@ def check_date_vs_arrival_stamp(
         yield Finding(
             "EMAIL_DATE_VS_ARRIVAL_STAMP",
             Severity.HIGH if high else Severity.MEDIUM,
-            f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than Exchange's "
-            f"stamp of the message's arrival ({name}: {_iso(arrived)}): a message cannot be "
-            "written after it reached the server, so the Date was moved forward.",
+            f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than a server's "
+            f"stamp of the message's passage ({name}: {_iso(arrived)}): a message cannot be "
+            "written after it reached a server, so the Date was moved forward.",
             evidence,
         )
     elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date):
@@ -374,8 +384,8 @@ def check_date_vs_arrival_stamp(
         yield Finding(
             "EMAIL_DATE_VS_ARRIVAL_STAMP",
             Severity.HIGH if high else Severity.MEDIUM,
-            f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than Exchange's "
-            f"stamp of the message's arrival ({name}: {_iso(arrived)}); mail waits in an "
+            f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than a server's "
+            f"stamp of the message's passage ({name}: {_iso(arrived)}); mail waits in an "
             "outbox for hours, rarely over a week, so the Date looks back-dated.",
             evidence,
         )
@@ -835,9 +845,9 @@ def message_clocks(facts: dict[str, Any]) -> dict[str, dt.datetime]:
     signed = signing_time(facts)
     if signed is not None:
         out["DKIM signature (t=)"] = signed
-    arrived = independent_arrival(facts)
-    if arrived is not None:
-        out[str(facts.get("arrival_header") or "X-OriginalArrivalTime")] = arrived
+    found = independent_arrival(facts)
+    if found is not None:
+        out[found[0]] = found[1]
     return {name: as_utc(when) for name, when in out.items()}
 
 
