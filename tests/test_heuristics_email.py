@@ -934,3 +934,52 @@ def test_outlook_msg_delivery_date_agrees_with_its_date():
     names = [name for name, _ in result.facts["arrival_stamps"]]
     assert names == ["Delivery-date"]
     assert "EMAIL_DATE_VS_ARRIVAL_STAMP" not in {f.code for f in result.findings}
+
+
+def test_arc_seal_time_is_a_clock_the_forger_missed():
+    # A receiving server sealed the message (dkimpy's arc_sign, t= pinned 20 s after the
+    # Date). Its Date and Received line moved 12 days back together: the seal still says
+    # when the message passed.
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    sent = dt.datetime(2017, 4, 18, 7, 14, 2, tzinfo=dt.UTC)
+    lines = [
+        "Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=example.org",
+        "Received: from out.example.org (out.example.org [192.0.2.10]) by mx.example.net "
+        "with ESMTPS id 4A1B2C; Tue, 18 Apr 2017 07:14:09 +0000",
+        "From: Alice <alice@example.org>",
+        "To: bob@example.net",
+        "Subject: Virement",
+        "Date: Tue, 18 Apr 2017 09:14:02 +0200",
+        "Message-ID: <a1b2c3@example.org>",
+        "",
+        "Merci de faire le virement avant vendredi.",
+        "",
+    ]
+    message = "\r\n".join(lines).encode()
+    seal = dkim.arc_sign(
+        message,
+        b"arc",
+        b"example.net",
+        pem,
+        b"mx.example.net",
+        timestamp=int(sent.timestamp()) + 20,
+    )
+    data = b"".join(seal) + message
+    clean = analyse(data)
+    stamps = clean.facts["arrival_stamps"]
+    assert [name for name, _ in stamps] == ["ARC-Seal"]
+    assert stamps[0][1] == sent + dt.timedelta(seconds=20)
+    assert "EMAIL_DATE_VS_ARRIVAL_STAMP" not in {f.code for f in clean.findings}
+    moved = analyse(_retyped_date(data.replace(b"\r\n", b"\n"), -12, received=True))
+    codes = {f.code: f.severity.value for f in moved.findings}
+    assert "EMAIL_DATE_VS_RECEIVED" not in codes
+    assert codes.get("EMAIL_DATE_VS_ARRIVAL_STAMP") == "medium"

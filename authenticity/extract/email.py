@@ -176,10 +176,24 @@ def parse_arrival(value: str | None) -> dt.datetime | None:
         return None
 
 
+_SEAL_TIME = re.compile(r"(?:^|;)\s*t\s*=\s*(\d{1,12})\s*(?:;|$)")
+
+
+def _seal_time(value: str) -> dt.datetime | None:
+    """The ``t=`` of an ARC-Seal: when that intermediary sealed the message (UTC)."""
+    m = _SEAL_TIME.search(_WS.sub(" ", value))
+    if m is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(m.group(1)), dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _arrival_stamps(headers: list[list[str]]) -> list[tuple[str, dt.datetime]]:
     """Servers' records of when the message passed through them, outside the Received
-    lines: Exchange's arrival stamps, Gmail's ``X-Received`` lines and Exim's
-    ``Delivery-date``, as (header, time)."""
+    lines: Exchange's arrival stamps, Gmail's ``X-Received`` lines, Exim's
+    ``Delivery-date`` and the ``t=`` of ARC seals, as (header, time)."""
     out: list[tuple[str, dt.datetime]] = []
     for key, value in headers:
         name = key.lower()
@@ -190,6 +204,8 @@ def _arrival_stamps(headers: list[list[str]]) -> list[tuple[str, dt.datetime]]:
             when = parse_received(value).get("date")
         elif name == "delivery-date":
             when = parse_email_date(value)
+        elif name == "arc-seal":
+            when = _seal_time(value)
         if isinstance(when, dt.datetime):
             out.append((key, when))
             if len(out) >= MAX_ARRIVAL_STAMPS:
