@@ -499,7 +499,7 @@ def test_client_shaped_ids_of_random_digits_are_not_read_as_clocks():
 THREAD = "EMAIL_DATED_BEFORE_THREAD_INDEX"
 
 
-def _move_date(data: bytes, days: int) -> bytes:
+def _move_date(data: bytes, days: float) -> bytes:
     """The Date header's day moved by ``days`` (month arithmetic kept by parsing)."""
     from email.utils import format_datetime, parsedate_to_datetime
 
@@ -820,18 +820,21 @@ def test_different_renderings_are_not_compared_word_by_word() -> None:
 
 
 def _retyped_date(data: bytes, days: float, *, received: bool = False) -> bytes:
-    """The Date header (and with ``received`` every Received stamp) moved by ``days`` in a
-    text editor, every other byte kept: the DKIM signature's t= keeps the signing time."""
+    """The Date header (:func:`_move_date`; with ``received`` every Received stamp too)
+    moved by ``days`` in a text editor, every other byte kept: the DKIM signature's t=
+    keeps the signing time."""
     from email.utils import format_datetime, parsedate_to_datetime
+
+    data = _move_date(data, days)
+    if not received:
+        return data
 
     def move(m: re.Match[bytes]) -> bytes:
         when = parsedate_to_datetime(m.group(2).decode().strip())
         return m.group(1) + format_datetime(when + dt.timedelta(days=days)).encode()
 
     head, sep, body = data.partition(b"\n\n")
-    head = re.sub(rb"(?m)^(Date:[ \t]*)([^\r\n]+)", move, head, count=1)
-    if received:
-        head = re.sub(rb"(?m)^(Received:[^;]*;\s*)([^\r\n]+)", move, head)
+    head = re.sub(rb"(?m)^(Received:[^;]*;\s*)([^\r\n]+)", move, head)
     return head + sep + body
 
 

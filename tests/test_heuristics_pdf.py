@@ -46,14 +46,19 @@ def pikepdf_edit(data: bytes, **info: str) -> bytes:
     return out.getvalue()
 
 
+def pypdf_update(data: bytes, info: dict[str, str]) -> bytes:
+    """One incremental update by pypdf that sets the given Info entries."""
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    writer.add_metadata(info)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def pypdf_incremental(data: bytes, times: int) -> bytes:
     """Append ``times`` incremental updates that change the Title only."""
     for i in range(times):
-        writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
-        writer.add_metadata({"/Title": f"Revised {i}"})
-        out = io.BytesIO()
-        writer.write(out)
-        data = out.getvalue()
+        data = pypdf_update(data, {"/Title": f"Revised {i}"})
     return data
 
 
@@ -788,11 +793,7 @@ def test_author_swapped_in_an_update_of_an_undated_pdf_is_flagged():
     # A corpus PDF with no dates at all: the appended update that rewrites its Info adds no
     # ModDate either.
     data = corpus_file("pdf/pdfminer__samples_simple2.pdf")
-    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
-    writer.add_metadata({"/Author": "Иван Петров"})
-    out = io.BytesIO()
-    writer.write(out)
-    result = analyse(out.getvalue())
+    result = analyse(pypdf_update(data, {"/Author": "Иван Петров"}))
     assert result.metadata.created is None and result.metadata.modified is None
     assert codes(result).get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"
 
@@ -1012,11 +1013,7 @@ def test_update_appended_by_pypdf_keeps_the_file_id():
     # pdfTeX writes both /ID strings alike; pypdf's incremental writer appends the changed
     # Info with the trailer's /ID repeated, where a PDF editor renews the second string.
     source = corpus_file("pdf/py-pdf__001-trivial_minimal-document.pdf")
-    writer = pypdf.PdfWriter(io.BytesIO(source), incremental=True)
-    writer.add_metadata({"/Author": "Someone Else"})
-    out = io.BytesIO()
-    writer.write(out)
-    result = analyse(out.getvalue())
+    result = analyse(pypdf_update(source, {"/Author": "Someone Else"}))
     assert result.facts["appended_updates"] == 1
     assert result.facts["appended_updates_keeping_id"] == 1
     assert result.facts["file_id"] == _id_pair(source)

@@ -797,14 +797,17 @@ class _Revision:
 MAX_ID_HEX = 64
 
 
-def _file_id(value: Any) -> list[str] | None:
+def _file_id(trailer: dict[str, Any]) -> list[str] | None:
     """A trailer's /ID as two hex strings: the permanent identifier fixed when the file
     was created and the changing one a writer must renew on every update (ISO 32000-1,
-    14.4). None when absent or not a pair of strings."""
-    value = resolve1(value)
-    if not isinstance(value, list) or len(value) != 2:
+    14.4). None when absent, not a pair of strings, or a dangling reference."""
+    try:
+        value = resolve1(trailer.get("ID"))
+        if not isinstance(value, list) or len(value) != 2:
+            return None
+        parts = [resolve1(v) for v in value]
+    except Exception:  # a dangling or malformed reference
         return None
-    parts = [resolve1(v) for v in value]
     if not all(isinstance(v, bytes) for v in parts):
         return None
     return [v[: MAX_ID_HEX // 2].hex() for v in parts]
@@ -826,13 +829,6 @@ def _xref_objids(part: PDFBaseXRef) -> Iterable[int]:
             if nunpack(ent[: part.fl1], 1) in (1, 2):
                 ids.append(int(start) + i)
     return ids
-
-
-def _best_id(trailer: dict[str, Any]) -> list[str] | None:
-    try:
-        return _file_id(trailer.get("ID"))
-    except Exception:  # a dangling or malformed reference
-        return None
 
 
 def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], bool, list[_Revision]]:
@@ -888,7 +884,7 @@ def _revisions(doc: PDFDocument, data: bytes) -> tuple[list[dict[str, Any]], boo
                 "has_info": info is not None,
                 "info_ref": info.objid if isinstance(info, PDFObjRef) else None,
                 "info_mod_date": mod_date,
-                "id": _best_id(trailer),
+                "id": _file_id(trailer),
             }
         )
     return revisions[-MAX_REVISIONS:], fallback, objsets

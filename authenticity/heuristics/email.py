@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from authenticity.dkim import body_signed
+from authenticity.extract.email import MAX_ARRIVAL_STAMPS
 from authenticity.model import Finding, Metadata, Severity
 from authenticity.timeutil import as_utc, fmt_span, stored_datetime
 
@@ -262,6 +263,23 @@ def check_received_order(meta: Metadata, facts: dict[str, Any], ctx: object) -> 
     )
 
 
+def _gap_severity(
+    delta: dt.timedelta, *values: dt.datetime, back_high: bool = True
+) -> Severity | None:
+    """How far a Date ``delta`` after (> 0) or before (< 0) a record of the message's
+    sending is off: more than 15 minutes after it, or more than a week before it (an
+    outbox's wait), is medium; beyond 30 days high (``back_high``: also before it).
+    None within those bounds. ``values``: the times compared (zone-less ones widen the
+    bounds)."""
+    if delta > _slack(DATE_AFTER_FIRST_HOP, *values):
+        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, *values)
+    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, *values):
+        high = back_high and -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, *values)
+    else:
+        return None
+    return Severity.HIGH if high else Severity.MEDIUM
+
+
 def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -> Iterator[Finding]:
     """The Date header is written before the first (oldest) relay receives the message."""
     date = stored_datetime(facts.get("date"))
@@ -277,24 +295,25 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         "first_hop": hop.get("raw"),
         "difference_seconds": delta.total_seconds(),
     }
-    if delta > _slack(DATE_AFTER_FIRST_HOP, date, first):
-        # Minutes to hours: a sender's clock off or in the wrong zone. A month or more: the
-        # Date was rewritten (or the Received headers were copied from another message).
-        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date, first)
+    # After: minutes to hours is a sender's clock off or in the wrong zone; a month or more,
+    # the Date was rewritten (or the Received headers were copied from another message).
+    # Before: a week in an outbox happens (a laptop closed over a holiday); a month does not.
+    severity = _gap_severity(delta, date, first)
+    if severity is None:
+        return
+    if delta > dt.timedelta(0):
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
-            Severity.HIGH if high else Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}): a message cannot be written "
             "after it was sent, so the Date or the Received header was changed.",
             evidence,
         )
-    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date, first):
-        # A week in an outbox happens (a laptop closed over a holiday); a month does not.
-        high = -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date, first)
+    else:
         yield Finding(
             "EMAIL_DATE_VS_RECEIVED",
-            Severity.HIGH if high else Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than the first relay "
             f"received the message{_where(hop)} ({_iso(first)}); mail waits in an outbox for "
             "hours, rarely over a week, so the Date looks back-dated (or the message was "
@@ -303,15 +322,20 @@ def check_date_vs_received(meta: Metadata, facts: dict[str, Any], ctx: object) -
         )
 
 
+def _signatures(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The DKIM signature results :func:`authenticity.dkim.verify_message` stored."""
+    dkim = facts.get("dkim")
+    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
+    return [s for s in sigs or [] if isinstance(s, dict)]
+
+
 def signing_time(facts: dict[str, Any]) -> dt.datetime | None:
     """The earliest signing time (``t=``) of the message's DKIM signatures (UTC): when
     the first signer, normally the sender's outgoing server, signed it."""
-    dkim = facts.get("dkim")
-    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
     stamps = [
         s["timestamp"]
-        for s in sigs or []
-        if isinstance(s, dict) and isinstance(s.get("timestamp"), int) and s["timestamp"] > 0
+        for s in _signatures(facts)
+        if isinstance(s.get("timestamp"), int) and s["timestamp"] > 0
     ]
     return _unix(min(stamps)) if stamps else None
 
@@ -331,14 +355,14 @@ def independent_arrival(facts: dict[str, Any]) -> tuple[str, dt.datetime] | None
         return None
     hops = [as_utc(when) for _pos, _hop, when in dated_hops(facts)]
     best: tuple[str, dt.datetime] | None = None
-    for item in stamps[:50]:
+    for item in stamps[:MAX_ARRIVAL_STAMPS]:
         if not isinstance(item, list | tuple) or len(item) != 2:
             continue
         when = stored_datetime(item[1])
         if when is None:
             continue
         when = as_utc(when)
-        if any(abs(when - hop) <= _slack(ARRIVAL_SAME_HOP, when) for hop in hops):
+        if any(abs(when - hop) <= ARRIVAL_SAME_HOP for hop in hops):
             continue
         if best is None or when < best[1]:
             best = (str(item[0]), when)
@@ -369,21 +393,22 @@ def check_date_vs_arrival_stamp(
         "arrival_header": name,
         "difference_seconds": delta.total_seconds(),
     }
-    if delta > _slack(DATE_AFTER_FIRST_HOP, date):
-        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+    severity = _gap_severity(delta, date)
+    if severity is None:
+        return
+    if delta > dt.timedelta(0):
         yield Finding(
             "EMAIL_DATE_VS_ARRIVAL_STAMP",
-            Severity.HIGH if high else Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than a server's "
             f"stamp of the message's passage ({name}: {_iso(arrived)}): a message cannot be "
             "written after it reached a server, so the Date was moved forward.",
             evidence,
         )
-    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date):
-        high = -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+    else:
         yield Finding(
             "EMAIL_DATE_VS_ARRIVAL_STAMP",
-            Severity.HIGH if high else Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than a server's "
             f"stamp of the message's passage ({name}: {_iso(arrived)}); mail waits in an "
             "outbox for hours, rarely over a week, so the Date looks back-dated.",
@@ -394,13 +419,9 @@ def check_date_vs_arrival_stamp(
 def _date_verified(facts: dict[str, Any]) -> bool:
     """A signature that verifies with the domain's key covers the Date: the signer signed
     the message with this very Date, however long after it was written."""
-    dkim = facts.get("dkim")
-    sigs = dkim.get("signatures") if isinstance(dkim, dict) else None
     return any(
-        isinstance(s, dict)
-        and s.get("result") == "pass"
-        and "date" in (s.get("signed_headers") or [])
-        for s in sigs or []
+        s.get("result") == "pass" and "date" in (s.get("signed_headers") or [])
+        for s in _signatures(facts)
     )
 
 
@@ -426,21 +447,24 @@ def check_date_vs_signing_time(
         "signed_at": signed,
         "difference_seconds": delta.total_seconds(),
     }
-    if delta > _slack(DATE_AFTER_FIRST_HOP, date):
-        high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, date)
+    # before it: medium only (a mailing list or a re-send signs again, any time later)
+    severity = _gap_severity(delta, date, back_high=False)
+    if severity is None:
+        return
+    if delta > dt.timedelta(0):
         yield Finding(
             "EMAIL_DATE_VS_SIGNING_TIME",
-            Severity.HIGH if high else Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(delta)} later than the DKIM "
             f"signature says the message was signed ({_iso(signed)}, its t= tag): a message "
             "cannot be written after it was signed for sending, so the Date was moved forward "
             "(or the sender's clock was that far off).",
             evidence,
         )
-    elif -delta > _slack(DATE_BEFORE_FIRST_HOP, date):
+    else:
         yield Finding(
             "EMAIL_DATE_VS_SIGNING_TIME",
-            Severity.MEDIUM,
+            severity,
             f"The Date header ({_iso(date)}) is {fmt_span(-delta)} earlier than the DKIM "
             f"signature says the message was signed ({_iso(signed)}, its t= tag): servers "
             "sign mail as it leaves, so the Date looks back-dated (or the message was signed "
