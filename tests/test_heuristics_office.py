@@ -564,3 +564,133 @@ def test_openpyxl_save_under_restored_excel_properties() -> None:
     plain = analyse(_openpyxl_edit(original, restore_properties=False), "a.xlsx")
     assert "openpyxl" in str(plain.metadata.application).lower()
     assert "OOXML_PARTS_RESERIALIZED" not in codes(plain)
+
+
+# --- app.xml statistics against the package ------------------------------------------------
+
+#: PowerPoint 16: 23 slides, app.xml "Slides" 23.
+DECK = "ooxml/apache__test-data_integration_stress013.pptx"
+#: Excel: seven named worksheets, listed in app.xml's TitlesOfParts.
+BOOK = "ooxml/apache__test-data_spreadsheet_45544.xlsx"
+#: Word 12: Title "Sample Word Document", copied into app.xml's TitlesOfParts.
+TITLED = "ooxml/apache__test-data_document_bookmarks.docx"
+
+
+def _stale(result: Analysis) -> list:
+    return [f for f in result.findings if f.code == "OOXML_APP_PROPERTIES_STALE"]
+
+
+@pytest.mark.parametrize(
+    "rel",
+    sorted(f"ooxml/{p.name}" for p in (CORPUS / "ooxml").iterdir()) if CORPUS.is_dir() else [],
+)
+def test_office_app_properties_match_their_package(rel):
+    """Every corpus package Office saved lists the slides, sheets and Title it holds, but
+    one: a POI test fixture whose second slide POI added (app.xml still says 1)."""
+    found = _stale(analyse(corpus_file(rel), Path(rel).name))
+    if rel.endswith("slideshow_bug65551.pptx"):
+        assert [
+            (f.severity.value, f.evidence["app_xml"], f.evidence["package"]) for f in found
+        ] == [("medium", 1, 2)]
+    else:
+        assert found == []
+
+
+def test_slide_removed_by_python_pptx_leaves_app_xml_counting_it():
+    import pptx
+
+    deck = pptx.Presentation(io.BytesIO(corpus_file(DECK)))
+    ids = deck.slides._sldIdLst
+    ids.remove(ids[5])
+    out = io.BytesIO()
+    deck.save(out)
+    (finding,) = _stale(analyse(out.getvalue(), "deck.pptx"))
+    assert finding.severity.value == "medium"
+    assert (finding.evidence["app_xml"], finding.evidence["package"]) == (23, 22)
+    assert "a slide was added or removed" in finding.message
+
+
+def test_sheet_renamed_in_place_is_not_the_sheet_excel_listed():
+    # A careful zip edit: one attribute changed in xl/workbook.xml, every entry's time and
+    # order kept; app.xml still lists the old name.
+    data = corpus_file(BOOK)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        workbook = z.read("xl/workbook.xml")
+    old = re.search(rb'<sheet name="([^"]+)"', workbook).group(1)
+    edited = edit_parts(data, {"xl/workbook.xml": (b'name="' + old + b'"', b'name="Budget 2017"')})
+    (finding,) = _stale(analyse(edited, "book.xlsx"))
+    assert finding.severity.value == "medium"
+    assert finding.evidence["not_in_app_xml"] == ["Budget 2017"]
+    assert finding.evidence["not_in_package"] == [old.decode()]
+
+
+def test_sheet_added_by_a_script_is_not_listed():
+    data = corpus_file(BOOK)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        workbook = z.read("xl/workbook.xml")
+    first = re.search(rb"<sheet [^>]*/>", workbook).group(0)
+    copy = re.sub(rb'name="[^"]+"', b'name="Annexe"', first)
+    copy = re.sub(rb'sheetId="\d+"', b'sheetId="99"', copy)
+    edited = edit_parts(data, {"xl/workbook.xml": (first, first + copy)})
+    (finding,) = _stale(analyse(edited, "book.xlsx"))
+    assert finding.evidence["not_in_app_xml"] == ["Annexe"]
+    assert finding.evidence["not_in_package"] == []
+
+
+def test_title_changed_by_python_docx_differs_from_words_copy():
+    document = docx.Document(io.BytesIO(corpus_file(TITLED)))
+    assert document.core_properties.title == "Sample Word Document"
+    document.core_properties.title = "Contrat de cession"
+    out = io.BytesIO()
+    document.save(out)
+    (finding,) = _stale(analyse(out.getvalue(), "a.docx"))
+    assert finding.severity.value == "low"
+    assert (finding.evidence["app_xml"], finding.evidence["package"]) == (
+        "Sample Word Document",
+        "Contrat de cession",
+    )
+    # the same save with the Title untouched raises nothing
+    untouched = docx.Document(io.BytesIO(corpus_file(TITLED)))
+    out = io.BytesIO()
+    untouched.save(out)
+    assert _stale(analyse(out.getvalue(), "a.docx")) == []
+
+
+def test_library_generated_deck_is_not_held_to_its_templates_app_xml():
+    # python-pptx's default template says "Slides 0" whatever the deck holds.
+    import pptx
+
+    deck = pptx.Presentation()
+    deck.slides.add_slide(deck.slide_layouts[1])
+    out = io.BytesIO()
+    deck.save(out)
+    assert _stale(analyse(out.getvalue(), "deck.pptx")) == []
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (b"<vt:i4>7</vt:i4>", b"<vt:i4>seven</vt:i4>"),  # a count that is not a number
+        (b"<vt:i4>7</vt:i4>", b"<vt:i4>9</vt:i4>"),  # counts more titles than listed
+        (
+            b'<vt:vector size="2" baseType="variant">',
+            b'<vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>x</vt:lpstr></vt:variant>',
+        ),  # odd pairs
+    ],
+)
+def test_malformed_heading_pairs_compare_nothing(old, new):
+    data = edit_parts(corpus_file(BOOK), {"docProps/app.xml": (old, new)})
+    data = edit_parts(data, {"xl/workbook.xml": (b'name="Job Source"', b'name="Other"')})
+    result = analyse(data, "book.xlsx")
+    assert result.status == "ok"
+    assert _stale(result) == []
+
+
+def test_unreadable_presentation_part_is_noted_not_fatal():
+    data = edit_parts(
+        corpus_file(DECK), {"ppt/presentation.xml": (b"<p:sldIdLst>", b"<p:sldIdLst><")}
+    )
+    result = analyse(data, "deck.pptx")
+    assert result.status == "ok"
+    assert "inventory" in result.facts["forensic_errors"]
+    assert _stale(result) == []

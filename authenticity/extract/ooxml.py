@@ -599,6 +599,37 @@ def _media_dates(pkg: _Package, facts: dict[str, Any]) -> None:
         facts["media_latest_capture"], facts["media_latest_capture_part"] = latest
 
 
+#: Sheet names read from the workbook (Excel lists each one in ``app.xml`` too).
+MAX_SHEETS = 1000
+
+
+def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
+    """What the package holds that Office also counts in ``app.xml`` at every save: the
+    slides a presentation lists (``package_slides``, entries of ``p:sldIdLst``) and the
+    sheets a workbook lists (``package_sheets``, names in order, chart sheets included).
+    :func:`authenticity.heuristics.office.check_app_properties_stale` compares them."""
+    main = _norm(facts.get("main_part") or "")
+    if main.endswith("presentation.xml") or pkg.find("ppt/presentation.xml") is not None:
+        name = facts.get("main_part") if main.endswith("presentation.xml") else None
+        data = pkg.read(name or "ppt/presentation.xml")
+        if data is not None:
+            root = _xml.parse(data, "presentation part")
+            facts["package_slides"] = sum(1 for e in root.iter() if _xml.local(e.tag) == "sldId")
+    elif main.endswith("workbook.xml") or pkg.find("xl/workbook.xml") is not None:
+        name = facts.get("main_part") if main.endswith("workbook.xml") else None
+        data = pkg.read(name or "xl/workbook.xml")
+        if data is not None:
+            root = _xml.parse(data, "workbook part")
+            sheets = [
+                sheet.get("name") or ""
+                for group in root
+                if _xml.local(group.tag) == "sheets"
+                for sheet in list(group)[:MAX_SHEETS]
+                if _xml.local(sheet.tag) == "sheet"
+            ]
+            facts["package_sheets"] = sheets[:MAX_SHEETS]
+
+
 def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:
     custom_xml = [
         i.filename
@@ -611,11 +642,12 @@ def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:
         _declarations,
         _media_dates,
         _external_relationships,
+        _inventory,
     )
     if pkg.find("word/document.xml") is not None:
         steps = (_declarations, _media_dates, _rsids, _word_markup, _external_relationships)
     elif any(_norm(i.filename).startswith("xl/comments") for i in pkg.infos):
-        steps = (_declarations, _media_dates, _word_markup, _external_relationships)
+        steps = (_declarations, _media_dates, _word_markup, _external_relationships, _inventory)
     for step in steps:
         try:
             step(pkg, facts)

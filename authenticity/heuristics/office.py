@@ -510,10 +510,125 @@ def check_ole_saved_after_written(meta: Metadata, facts: dict[str, Any]) -> Iter
     )
 
 
+def _heading_pairs(app: dict[str, Any]) -> list[tuple[str, int]] | None:
+    """``app.xml``'s HeadingPairs as (label, count) pairs; None when absent or malformed."""
+    raw = app.get("HeadingPairs")
+    if not isinstance(raw, list) or not raw or len(raw) % 2:
+        return None
+    pairs = list(zip(raw[::2], raw[1::2], strict=True))
+    if not all(isinstance(k, str) and isinstance(n, int) and n >= 0 for k, n in pairs):
+        return None
+    return pairs
+
+
+def _stale_structure(app: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any] | None:
+    """What ``app.xml`` counts (slides, sheet names) against what the package holds."""
+    slides = facts.get("package_slides")
+    listed_slides = str(app.get("Slides", "")).strip()
+    if isinstance(slides, int) and listed_slides.isdigit():
+        if int(listed_slides) != slides:
+            return {"part": "slides", "app_xml": int(listed_slides), "package": slides}
+        return None
+    sheets = facts.get("package_sheets")
+    titles = app.get("TitlesOfParts")
+    pairs = _heading_pairs(app)
+    if not isinstance(sheets, list) or not sheets or not pairs or not isinstance(titles, list):
+        return None
+    if len(titles) != sum(n for _label, n in pairs) or not all(isinstance(t, str) for t in titles):
+        return None  # not the list Excel writes: nothing to compare
+    listed = titles[: pairs[0][1]]  # Excel's first group is the sheets (worksheets first)
+    added = [name for name in sheets if name not in titles]
+    gone = [name for name in listed if name not in sheets]
+    if added or gone:
+        return {
+            "part": "sheets",
+            "app_xml": listed,
+            "package": sheets[:50],
+            "not_in_app_xml": added[:20],
+            "not_in_package": gone[:20],
+        }
+    return None
+
+
+def _stale_title(meta: Metadata, app: dict[str, Any]) -> dict[str, Any] | None:
+    """Word's copy of the Title property in ``app.xml`` against core.xml's."""
+    pairs = _heading_pairs(app)
+    titles = app.get("TitlesOfParts")
+    if pairs is None or len(pairs) != 1 or pairs[0][1] != 1:
+        return None
+    if not isinstance(titles, list) or len(titles) != 1:
+        return None
+    listed = titles[0] if isinstance(titles[0], str) else ""
+    if listed.strip() == (meta.title or "").strip():
+        return None
+    return {"part": "title", "app_xml": listed[:300], "package": (meta.title or "")[:300]}
+
+
+def check_app_properties_stale(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Word, Excel and PowerPoint rewrite ``docProps/app.xml`` at every save with what the
+    document holds: the slide count, the sheet names, the Title. When they no longer match
+    the package, something other than Office changed it after Office's last save without
+    updating them: a slide added or removed, a sheet added or renamed by a script (medium),
+    or the Title edited in core.xml alone (low: a document library such as SharePoint can
+    write core.xml's properties back too)."""
+    if "zip_entries" not in facts or not _claims_microsoft(meta):
+        return
+    if declared_generator(meta) is not None or _generated_whole(facts):
+        return  # a library wrote the package from a template: its app.xml is the template's
+    raw = meta.raw if isinstance(meta.raw, dict) else {}
+    app = raw.get("app")
+    if not isinstance(app, dict):
+        return
+    structure = _stale_structure(app, facts)
+    if structure is not None:
+        if structure["part"] == "slides":
+            what = (
+                f"lists {structure['app_xml']} slides, but the presentation holds "
+                f"{structure['package']}: a slide was added or removed"
+            )
+        else:
+            changes = []
+            if structure["not_in_app_xml"]:
+                changes.append(
+                    "sheets it does not list: "
+                    + ", ".join(repr(n) for n in structure["not_in_app_xml"][:5])
+                )
+            if structure["not_in_package"]:
+                changes.append(
+                    "no longer holds sheets it lists: "
+                    + ", ".join(repr(n) for n in structure["not_in_package"][:5])
+                )
+            what = "does not match the workbook, which has " + "; and ".join(changes)
+            what += ": a sheet was added, removed or renamed"
+        yield Finding(
+            "OOXML_APP_PROPERTIES_STALE",
+            Severity.MEDIUM,
+            f"The document's app.xml, which {meta.application} rewrites at every save, {what} "
+            "after the last save by Office, by a program that left app.xml as it was (a script "
+            "or a zip edit). Office would have updated it.",
+            {"application": meta.application, **structure},
+        )
+        return
+    main = str(facts.get("main_part") or "").lstrip("/").casefold()
+    title = _stale_title(meta, app) if main.startswith("word/") else None
+    if title is not None:
+        yield Finding(
+            "OOXML_APP_PROPERTIES_STALE",
+            Severity.LOW,
+            f"The Title {meta.application} copied into app.xml at its last save "
+            f"({title['app_xml']!r}) differs from the Title in core.xml "
+            f"({title['package']!r}): the Title was changed afterwards by a program that "
+            "edited core.xml alone (a metadata editor or a script; document libraries such as "
+            "SharePoint also write properties back into core.xml).",
+            {"application": meta.application, **title},
+        )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
     lambda meta, facts, ctx: check_resaved_by_library(meta, facts),
     lambda meta, facts, ctx: check_parts_reserialized(meta, facts),
     lambda meta, facts, ctx: check_ole_saved_after_written(meta, facts),
+    lambda meta, facts, ctx: check_app_properties_stale(meta, facts),
 )
