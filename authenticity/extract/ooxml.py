@@ -19,7 +19,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from authenticity.errors import EncryptedDocument, ExtractionError
-from authenticity.extract import _xml, register
+from authenticity.extract import _xml, register, xlsxcalc
 from authenticity.model import Extraction, Finding, Metadata, Severity
 from authenticity.timeutil import parse_iso8601
 
@@ -628,6 +628,34 @@ def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
                 if _xml.local(sheet.tag) == "sheet"
             ]
             facts["package_sheets"] = sheets[:MAX_SHEETS]
+            calc = next((e for e in root if _xml.local(e.tag) == "calcPr"), None)
+            facts["calc_properties"] = (
+                {_xml.local(k): str(v)[:40] for k, v in list(calc.attrib.items())[:20]}
+                if calc is not None
+                else {}
+            )
+            _formula_cache(pkg, facts)
+
+
+#: Worksheet XML read for formulas, all sheets together (uncompressed bytes).
+MAX_FORMULA_BYTES = 60 * 1024 * 1024
+
+
+def _formula_cache(pkg: _Package, facts: dict[str, Any]) -> None:
+    """Fact ``formula_cache``: the workbook's cached formula results evaluated against
+    their cells (:mod:`authenticity.extract.xlsxcalc`), sheet by sheet, within the caps."""
+    budget = MAX_FORMULA_BYTES
+    parts: list[tuple[str, bytes]] = []
+    for name in _numbered(pkg, _SHEET)[: xlsxcalc.MAX_SHEETS]:
+        info = pkg.find(name)
+        if info is None or info.file_size > min(budget, xlsxcalc.MAX_SHEET_BYTES):
+            continue
+        data = pkg.read(name)
+        if data is None:
+            continue
+        budget -= len(data)
+        parts.append((name, data))
+    facts["formula_cache"] = xlsxcalc.check_sheets(parts)
 
 
 def _forensic_parts(pkg: _Package, facts: dict[str, Any]) -> None:

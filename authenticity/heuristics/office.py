@@ -624,6 +624,67 @@ def check_app_properties_stale(meta: Metadata, facts: dict[str, Any]) -> Iterato
         )
 
 
+#: calcPr settings under which a cached result may legitimately disagree with its cells.
+_STALE_CALC_SETTINGS = {
+    "calcMode": ("manual",),  # the user recalculates by hand (F9)
+    "fullCalcOnLoad": ("1", "true"),  # the writer asks to be recalculated: it did not
+    "fullPrecision": ("0", "false"),  # "precision as displayed" rounds stored values
+    "iterate": ("1", "true"),  # circular references iterated to a tolerance
+}
+
+
+def _office_zip_layout(facts: dict[str, Any]) -> bool:
+    entries = facts.get("zip_entries")
+    files = [e for e in entries or [] if isinstance(e, dict)]
+    return bool(files) and all(e.get("date_time") == OFFICE_ZIP_TIME for e in files)
+
+
+def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """A formula's cached result no longer matches the cells it is computed from
+    (:mod:`authenticity.extract.xlsxcalc`). Excel and LibreOffice recompute before saving
+    in automatic mode, so a figure was changed afterwards by something that does not
+    calculate: a zip edit of the sheet, or a library writing one cell. High when the
+    package is still zipped the way Excel zips it (the edit kept everything else of
+    Excel's save); medium otherwise (a library that fills someone's workbook template and
+    leaves the totals to be recalculated on opening does the same)."""
+    cache = facts.get("formula_cache")
+    if not isinstance(cache, dict) or not cache.get("mismatched"):
+        return
+    calc = facts.get("calc_properties")
+    calc = calc if isinstance(calc, dict) else {}
+    if any(str(calc.get(k, "")).casefold() in v for k, v in _STALE_CALC_SETTINGS.items()):
+        return
+    if declared_generator(meta) is not None or _generated_whole(facts):
+        return  # generators write placeholder results (XlsxWriter: 0) for Excel to compute
+    mismatches = [m for m in cache.get("mismatches") or [] if isinstance(m, dict)]
+    if not mismatches:
+        return
+    first = mismatches[0]
+    high = _claims_microsoft(meta) and _office_zip_layout(facts)
+    yield Finding(
+        "XLSX_FORMULA_RESULT_STALE",
+        Severity.HIGH if high else Severity.MEDIUM,
+        f"{cache['mismatched']} of the {cache.get('checked')} formulas checked state a result "
+        f"their cells no longer give: cell {first.get('cell')} of {first.get('sheet')} "
+        f"(={first.get('formula')}) says {first.get('cached'):g}, its cells now give "
+        f"{first.get('computed'):g}. The workbook's application recalculates before saving, "
+        "so figures were changed afterwards by a program that does not calculate (a zip "
+        "edit of the sheet or a script)"
+        + (
+            ", while every other byte kept Excel's zip layout."
+            if high
+            else "; a tool that fills a workbook template and leaves the totals to be "
+            "recalculated on opening does this too."
+        ),
+        {
+            "checked": cache.get("checked"),
+            "mismatched": cache.get("mismatched"),
+            "mismatches": mismatches[:5],
+            "application": meta.application,
+        },
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
@@ -631,4 +692,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_parts_reserialized(meta, facts),
     lambda meta, facts, ctx: check_ole_saved_after_written(meta, facts),
     lambda meta, facts, ctx: check_app_properties_stale(meta, facts),
+    lambda meta, facts, ctx: check_formula_results_stale(meta, facts),
 )
