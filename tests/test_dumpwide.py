@@ -825,3 +825,51 @@ def test_the_model_does_not_read_an_automated_sender_s_script_layout(tmp_path):
         # message without relays at 0.56, just over the `inconclusive` threshold)
         assert card["verdict"] in {"consistent", "inconclusive"}
         assert card["score"] < alone["score"]
+
+
+def _excel_app_xml(data: bytes, label: str) -> bytes:
+    """The workbook's app.xml replaced by the one an Excel whose interface speaks the
+    language of ``label`` ("Feuilles de calcul", "Листы") writes for one sheet."""
+    import io
+    import zipfile
+
+    app = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/docPropsVTypes"><Application>Microsoft Excel</Application><DocSecurity>0'
+        '</DocSecurity><ScaleCrop>false</ScaleCrop><HeadingPairs><vt:vector size="2" '
+        f'baseType="variant"><vt:variant><vt:lpstr>{label}</vt:lpstr></vt:variant>'
+        "<vt:variant><vt:i4>1</vt:i4></vt:variant></vt:vector></HeadingPairs><TitlesOfParts>"
+        '<vt:vector size="1" baseType="lpstr"><vt:lpstr>Sheet</vt:lpstr></vt:vector>'
+        "</TitlesOfParts><AppVersion>16.0300</AppVersion></Properties>"
+    ).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, app if info.filename == "docProps/app.xml" else src.read(info))
+    return out.getvalue()
+
+
+def test_workbook_saved_by_an_office_in_another_language_is_a_rare_value():
+    # Thirty workbooks saved by a French Excel, one by a Russian Excel: the authors are the
+    # same people, only the interface labels Excel wrote in app.xml tell them apart.
+    authors = ["Julien Moreau", "Claire Petit", "Émilie Lefèvre", "Hugo Bernard"]
+    items = []
+    for i in range(31):
+        label = "Листы" if i == 30 else "Feuilles de calcul"
+        data = make_xlsx(
+            creator=authors[i % len(authors)],
+            created=dt.datetime(2017, 3, 1, 9, 0) + dt.timedelta(hours=i),
+            modified=dt.datetime(2017, 3, 2, 9, 0) + dt.timedelta(hours=i),
+        )
+        items.append(analysed(f"dump/budget_{i:02d}.xlsx", _excel_app_xml(data, label)))
+    assert items[0][1].facts["office_ui_labels"] == ["Feuilles de calcul"]
+    out = dump_findings(items)
+    (rare,) = [f for f in out.get("dump/budget_30.xlsx", []) if f.code == "BASELINE_RARE_VALUE"]
+    assert {"field": "ui_label", "value": "Листы", "count": 1} in [
+        {k: r[k] for k in ("field", "value", "count")} for r in rare.evidence["rare"]
+    ]
+    assert "Office interface label 'Листы' appears in 1 of 31 spreadsheets" in rare.message
+    for doc, _ in items[:30]:
+        assert not [c for c in codes(out, doc.path) if c.startswith("BASELINE")], doc.path

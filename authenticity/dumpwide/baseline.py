@@ -59,6 +59,7 @@ LABELS = {
     "company": "company",
     "template": "template",
     "language": "language",
+    "ui_label": "Office interface label",
     "tz_created": "time-zone offset of the creation date",
     "tz_modified": "time-zone offset of the modification date",
     "name_script": "script of the names",
@@ -176,11 +177,27 @@ def features(analysis: Analysis, family: str) -> dict[str, str | None]:
     out["company"] = _clean(meta.company)
     out["template"] = _clean(meta.template)
     out["language"] = _clean(meta.language)
+    out["ui_label"] = _ui_label(analysis.facts, family)
     out["tz_created"] = _tz(meta.created)
     out["tz_modified"] = _tz(meta.modified)
     scripts = sorted({s for v in name_values(meta, family).values() if (s := script_of(v))})
     out["name_script"] = "+".join(scripts) or None
     return out
+
+
+def _ui_label(facts: dict[str, Any], family: str) -> str | None:
+    """The HeadingPairs label that names the same thing in every file of a family, in the
+    language of the Office that saved it: Word's only group (the Title), Excel's first (the
+    worksheets), PowerPoint's last (the slide titles; the groups before it vary with the
+    content)."""
+    labels = facts.get("office_ui_labels") if isinstance(facts, dict) else None
+    if not isinstance(labels, list) or not labels:
+        return None
+    if family == "presentation":
+        return _clean(labels[-1])
+    if family in ("word", "spreadsheet"):
+        return _clean(labels[0])
+    return None
 
 
 def _key(value: str | None) -> str | None:

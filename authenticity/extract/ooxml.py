@@ -717,6 +717,16 @@ def extract_ooxml(data: bytes) -> Extraction:
         raise ExtractionError(f"OOXML package cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
+def _heading_labels(app: dict[str, Any]) -> list[str]:
+    """The group labels of ``app.xml``'s HeadingPairs ("Worksheets", "Листы", "Title",
+    "Titre", "Slide Titles"...): Office writes them in the language of its interface, so
+    they tell which language's Office last saved the file, whatever its text is written in."""
+    raw = app.get("HeadingPairs")
+    if not isinstance(raw, list):
+        return []
+    return [str(v).strip()[:60] for v in raw[:20:2] if isinstance(v, str) and v.strip()]
+
+
 def _extract(pkg: _Package) -> Extraction:
     facts: dict[str, Any] = {
         "zip_entries": _zip_entries(pkg.infos),
@@ -771,5 +781,8 @@ def _extract(pkg: _Package) -> Extraction:
         page_count=_int(app.get("Pages")) if "Pages" in app else _int(app.get("Slides")),
         raw={"core": core, "app": app, "custom": custom},
     )
+    labels = _heading_labels(app)
+    if labels:
+        facts["office_ui_labels"] = labels
     _forensic_parts(pkg, facts)
     return Extraction(metadata=meta, text=_text(pkg, main, facts), facts=facts)
