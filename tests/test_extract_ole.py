@@ -306,3 +306,27 @@ def test_property_count_bomb_behind_a_zero_section_count() -> None:
     struct.pack_into("<I", stream, 24, 0)
     struct.pack_into("<I", stream, section + 4, 0x7FFFFFFF)
     assert "2147483647 properties" in property_set_problem(bytes(stream))
+
+
+@pytest.mark.parametrize(
+    "name, labels",
+    [
+        ("apache__test-data_document_52420.doc", ["Название"]),  # a Russian Word, cp1251
+        ("apache__test-data_document_58804.doc", ["Title"]),
+    ],
+)
+def test_office_interface_labels_of_binary_files(name, labels):
+    from tests.conftest import corpus_file
+
+    extraction = extract_ole(corpus_file(f"ole/{name}"))
+    assert extraction.facts["office_ui_labels"] == labels
+
+
+def test_ooxml_interface_labels_come_from_app_xml():
+    from authenticity.extract.ooxml import extract_ooxml
+    from tests.conftest import corpus_file
+
+    facts = extract_ooxml(corpus_file("ooxml/apache__test-data_spreadsheet_50795.xlsx")).facts
+    assert facts["office_ui_labels"] == ["Листы"]
+    facts = extract_ooxml(corpus_file("ooxml/apache__test-data_slideshow_45545_Comment.pptx")).facts
+    assert facts["office_ui_labels"] == ["Theme", "Embedded OLE Servers", "Slide Titles"]
