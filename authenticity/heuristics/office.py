@@ -633,10 +633,13 @@ _STALE_CALC_SETTINGS = {
 }
 
 
-def _office_zip_layout(facts: dict[str, Any]) -> bool:
+def _office_zip_layout(facts: dict[str, Any], edited: set[str]) -> bool:
+    """Every zip entry carries Office's 1980 time, except at most the ``edited`` parts."""
     entries = facts.get("zip_entries")
     files = [e for e in entries or [] if isinstance(e, dict)]
-    return bool(files) and all(e.get("date_time") == OFFICE_ZIP_TIME for e in files)
+    return bool(files) and all(
+        e.get("date_time") == OFFICE_ZIP_TIME or e.get("name") in edited for e in files
+    )
 
 
 def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
@@ -644,9 +647,10 @@ def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterat
     (:mod:`authenticity.extract.xlsxcalc`). Excel and LibreOffice recompute before saving
     in automatic mode, so a figure was changed afterwards by something that does not
     calculate: a zip edit of the sheet, or a library writing one cell. High when the
-    package is still zipped the way Excel zips it (the edit kept everything else of
-    Excel's save); medium otherwise (a library that fills someone's workbook template and
-    leaves the totals to be recalculated on opening does the same)."""
+    package claims Excel and is still zipped the way Excel zips it (the edit kept everything
+    else of Excel's save); medium otherwise (a library that fills someone's workbook template and
+    leaves the totals to be recalculated on opening does the same). The sheet holding the
+    stale result may carry a time of its own: a zip tool dates the part it replaced."""
     cache = facts.get("formula_cache")
     if not isinstance(cache, dict) or not cache.get("mismatched"):
         return
@@ -660,7 +664,8 @@ def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterat
     if not mismatches:
         return
     first = mismatches[0]
-    high = _claims_microsoft(meta) and _office_zip_layout(facts)
+    edited = {str(m.get("sheet")) for m in mismatches}
+    high = _claims_microsoft(meta) and _office_zip_layout(facts, edited)
     yield Finding(
         "XLSX_FORMULA_RESULT_STALE",
         Severity.HIGH if high else Severity.MEDIUM,
@@ -671,7 +676,7 @@ def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterat
         "so figures were changed afterwards by a program that does not calculate (a zip "
         "edit of the sheet or a script)"
         + (
-            ", while every other byte kept Excel's zip layout."
+            ", while the rest of the package kept Excel's zip layout."
             if high
             else "; a tool that fills a workbook template and leaves the totals to be "
             "recalculated on opening does this too."
