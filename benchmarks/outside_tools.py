@@ -25,6 +25,10 @@ corpus lacks: LibreOffice's Word, Excel, OpenDocument and PDF exports, those PDF
 linearized by qpdf and re-distilled by Ghostscript, Chromium's "Save as PDF", wkhtmltopdf
 and pandoc's Word output. They count in their own line.
 
+Since 2026-12-07 a recipe types over a workbook's largest figure in its sheet XML, leaving
+the totals that read it as they were (``zip_figure_edit``); it comes last so that the
+sources of the older recipes do not change.
+
 ExifTool recipes are skipped when ``exiftool`` is not on PATH, LibreOffice ones without
 ``soffice``; the desktop-made authentic files need ``soffice`` (``qpdf`` and ``gs`` add
 theirs). Deterministic: no random numbers, the sources are the first corpus files each
@@ -234,6 +238,44 @@ def zip_careful_edit(data: bytes, path: Path) -> bytes | None:
                 body, changed = edited, True
             dst.writestr(info, body, compress_type=info.compress_type)
     return out.getvalue() if changed else None
+
+
+_TYPED_NUMBER = re.compile(
+    rb'(<c r="[A-Z]+\d+"(?: s="\d+")?(?: t="n")?>\s*<v>)(-?\d+(?:\.\d+)?)(</v>\s*</c>)'
+)
+
+
+def zip_figure_edit(data: bytes, path: Path) -> bytes | None:
+    """The largest typed amount of a workbook raised by 7 %, typed over in its sheet's XML;
+    the package rewritten with stdlib zipfile keeping every entry's name, order, date and
+    compression type (a forger with a zip tool and a text editor; totals left as they were)."""
+    if path.suffix != ".xlsx":
+        return None
+    try:
+        src = zipfile.ZipFile(io.BytesIO(data))
+        infos = src.infolist()
+        best = None
+        for info in infos:
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", info.filename):
+                for m in _TYPED_NUMBER.finditer(src.read(info)):
+                    value = float(m.group(2))
+                    if best is None or abs(value) > abs(best[1]):
+                        best = (info.filename, value, m.start(2), m.end(2))
+    except Exception:
+        return None
+    if best is None or best[1] == 0:
+        return None
+    part, value, start, end = best
+    new = round(value * 1.07, 2)
+    text = (str(int(new)) if new == int(new) else str(new)).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in infos:
+            body = src.read(info)
+            if info.filename == part:
+                body = body[:start] + text + body[end:]
+            dst.writestr(info, body, compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def python_docx_edit(data: bytes, path: Path) -> bytes | None:
@@ -548,6 +590,7 @@ RECIPES: dict[str, tuple[str, Recipe]] = {
     "email_body_edit": ("email", email_body_edit),
     "email_handwritten": ("email", email_handwritten),
     "email_redate": ("email", email_redate),
+    "zip_figure_edit": ("ooxml", zip_figure_edit),
 }
 
 

@@ -674,7 +674,8 @@ def test_library_generated_deck_is_not_held_to_its_templates_app_xml():
         (b"<vt:i4>7</vt:i4>", b"<vt:i4>9</vt:i4>"),  # counts more titles than listed
         (
             b'<vt:vector size="2" baseType="variant">',
-            b'<vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>x</vt:lpstr></vt:variant>',
+            b'<vt:vector size="2" baseType="variant">'
+            b"<vt:variant><vt:lpstr>x</vt:lpstr></vt:variant>",
         ),  # odd pairs
     ],
 )
@@ -694,3 +695,47 @@ def test_unreadable_presentation_part_is_noted_not_fatal():
     assert result.status == "ok"
     assert "inventory" in result.facts["forensic_errors"]
     assert _stale(result) == []
+
+
+# --- paragraphs without Word's session id ----------------------------------------------------
+
+
+def _sessionless(result: Analysis) -> list:
+    return [f for f in result.findings if f.code == "DOCX_PARAGRAPHS_WITHOUT_SESSION"]
+
+
+def test_paragraph_inserted_by_python_docx_has_no_session_id():
+    # Word 16, 32 paragraphs, every one stamped with w:rsidR
+    before = analyse(corpus_file(DOCX), "a.docx")
+    assert before.facts["paragraphs_without_rsid"] == 0 < before.facts["paragraphs"]
+    assert _sessionless(before) == []
+    document = docx.Document(io.BytesIO(corpus_file(DOCX)))
+    anchor = next(p for p in document.paragraphs if p.text.strip())
+    anchor.insert_paragraph_before("Le solde de 12 400 euros sera versé avant la fin du mois.")
+    out = io.BytesIO()
+    document.save(out)
+    (finding,) = _sessionless(analyse(out.getvalue(), "a.docx"))
+    assert finding.severity.value == "medium"
+    assert finding.evidence["without_session_id"] == 1
+    assert finding.evidence["paragraphs"] == before.facts["paragraphs"] + 1
+
+
+def test_run_text_changed_by_python_docx_keeps_the_session_ids():
+    document = docx.Document(io.BytesIO(corpus_file(DOCX)))
+    run = next(r for p in document.paragraphs for r in p.runs if r.text.strip())
+    run.text = run.text + " 2017"
+    out = io.BytesIO()
+    document.save(out)
+    assert _sessionless(analyse(out.getvalue(), "a.docx")) == []
+
+
+def test_document_written_by_python_docx_is_not_held_to_word_sessions():
+    # python-docx's template lists sessions in settings.xml; its paragraphs carry none
+    document = docx.Document()
+    for i in range(6):
+        document.add_paragraph(f"Paragraphe {i}")
+    out = io.BytesIO()
+    document.save(out)
+    result = analyse(out.getvalue(), "a.docx")
+    assert result.facts["paragraphs_without_rsid"] == result.facts["paragraphs"]
+    assert _sessionless(result) == []

@@ -236,7 +236,8 @@ def test_pdf_regenerate(careful: bool) -> None:
 def test_ooxml_edit_resave_docx(careful: bool) -> None:
     before = original(DOCX)
     forgery, after = made(DOCX, "ooxml_edit_resave", careful)
-    assert after.text != before.text and forgery.notes["new"] in after.text
+    written = forgery.notes["new"] if "new" in forgery.notes else forgery.notes["inserted"]
+    assert after.text != before.text and written in after.text
     if careful:
         assert after.metadata.to_json() == before.metadata.to_json() or (
             after.metadata.modified == before.metadata.modified
@@ -268,6 +269,22 @@ def test_ooxml_edit_resave_xlsx(careful: bool) -> None:
         signed = forgery.notes.get("last_modified_by", before.metadata.last_modified_by)
         assert after.metadata.last_modified_by == signed
         assert after.metadata.modified != before.metadata.modified
+
+
+def test_ooxml_edit_resave_docx_inserts_a_paragraph_in_some_edits() -> None:
+    # Word 16, every paragraph stamped with its session id: an added one is not
+    source = CORPUS / "ooxml" / "apache__test-data_document_60316.docx"
+    data = _need(source)
+    inserted = None
+    for seed in range(40):
+        forgery = forge(data, source.name, "ooxml_edit_resave", seed, True)
+        if forgery is not None and "inserted" in forgery.notes:
+            inserted = forgery
+            break
+    assert inserted is not None
+    result = analyse(inserted.data, inserted.name)
+    assert inserted.notes["inserted"] in result.text
+    assert "DOCX_PARAGRAPHS_WITHOUT_SESSION" in {f.code for f in result.findings}
 
 
 #: Excel 2007, seven sheets with SUM totals over typed figures.

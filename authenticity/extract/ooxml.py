@@ -416,6 +416,9 @@ _CHANGE_TAG = re.compile(
 )
 _AUTHOR_ATTR = re.compile(rb"""(?:[\w.-]+:)?author\s*=\s*["']([^"']*)["']""")
 _DATE_ATTR = re.compile(rb"""(?:[\w.-]+:)?date\s*=\s*["']([^"']{10,40})["']""")
+#: A paragraph's opening tag (``<w:p ...>``, not ``<w:pPr>``) and Word's session id on it.
+_PARA_TAG = re.compile(rb"<(?:[\w.-]+:)?p(\s[^>]*)?/?>")
+_RSID_R = re.compile(rb"\s(?:[\w.-]+:)?rsidR\s*=")
 _XLSX_AUTHOR = re.compile(rb"<(?:[\w.-]+:)?author>([^<]*)</(?:[\w.-]+:)?author>")
 
 
@@ -471,6 +474,12 @@ def _word_markup(pkg: _Package, facts: dict[str, Any]) -> None:
         data = pkg.read(part)
         if data is None:
             continue
+        if part == "word/document.xml":
+            # Word stamps every paragraph it writes with the session's w:rsidR (when it
+            # records sessions at all); a paragraph a library inserts carries none
+            tags = [m.group(1) or b"" for m in _PARA_TAG.finditer(data)]
+            facts["paragraphs"] = len(tags)
+            facts["paragraphs_without_rsid"] = sum(1 for t in tags if not _RSID_R.search(t))
         if part in _W_MAIN:
             for m in _LANG_TAG.finditer(data):
                 langs.update(v for a in _LANG_ATTR.findall(m.group(1)) if (v := _unxml(a)))

@@ -690,6 +690,40 @@ def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterat
     )
 
 
+#: Share of a document's paragraphs that must carry Word's session id for the others to
+#: stand out as inserted (a library-made document later edited in Word is the reverse:
+#: most paragraphs without, the edited ones with).
+SESSION_PARAGRAPH_SHARE = 0.8
+
+
+def check_paragraphs_without_session(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """Word stamps every paragraph it writes with the editing session's id (``w:rsidR``)
+    when it records sessions, as the document's ``settings.xml`` shows it did. A few
+    paragraphs without one, among paragraphs that all have it, were inserted by another
+    program after Word's last save (python-docx's ``add_paragraph`` and
+    ``insert_paragraph_before`` write bare ``<w:p>``)."""
+    total, bare = facts.get("paragraphs"), facts.get("paragraphs_without_rsid")
+    if not isinstance(total, int) or not isinstance(bare, int) or not bare or total < 2:
+        return
+    if not facts.get("rsid_count") or not _claims_microsoft(meta):
+        return
+    if declared_generator(meta) is not None or _generated_whole(facts):
+        return
+    if total - bare < SESSION_PARAGRAPH_SHARE * total:
+        return
+    yield Finding(
+        "DOCX_PARAGRAPHS_WITHOUT_SESSION",
+        Severity.MEDIUM,
+        f"{bare} of the {total} paragraphs of the document carry no editing-session id, "
+        f"which {meta.application} gives every paragraph it writes (the other {total - bare} "
+        "have one, and the document lists its sessions): they were inserted by another "
+        "program after Word's last save, such as a script adding a paragraph with "
+        "python-docx. A document a library generated and Word later edited shows the "
+        "reverse (most paragraphs without).",
+        {"paragraphs": total, "without_session_id": bare, "sessions": facts.get("rsid_count")},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_edit_time(meta, facts),
     lambda meta, facts, ctx: check_rezipped(meta, facts),
@@ -698,4 +732,5 @@ CHECKS = (
     lambda meta, facts, ctx: check_ole_saved_after_written(meta, facts),
     lambda meta, facts, ctx: check_app_properties_stale(meta, facts),
     lambda meta, facts, ctx: check_formula_results_stale(meta, facts),
+    lambda meta, facts, ctx: check_paragraphs_without_session(meta, facts),
 )

@@ -43,6 +43,16 @@ def core_dates(data: bytes) -> tuple[dt.datetime | None, dt.datetime | None]:
     return find("created"), find("modified")
 
 
+#: Share of the python-docx edits that add a paragraph instead of changing a run's text.
+INSERT_SHARE = 0.3
+INSERTED_SENTENCES = (
+    "Le montant total de l'opération s'élève à 48 500 euros, réglé par virement.",
+    "Ces dispositions ont été validées par la direction le 12 avril.",
+    "The remaining balance of 12,400 USD will be transferred before the end of the month.",
+    "Toute modification doit être approuvée par écrit par le trésorier.",
+)
+
+
 def _edit_docx(
     data: bytes, rng: random.Random, careful: bool, when: dt.datetime
 ) -> tuple[bytes, dict]:
@@ -57,12 +67,20 @@ def _edit_docx(
     runs = [r for p in paragraphs for r in p.runs if r.text.strip()]
     if not runs:
         raise LookupError("no text")
-    numeric = [r for r in runs if re.search(r"\d", r.text)]
-    run = rng.choice(numeric or runs)
-    changed = alter_number(run.text, rng) if numeric else None
-    new_text, old, new = changed or alter_text(run.text, rng)
-    run.text = new_text
-    notes: dict = {"old": old, "new": new}
+    notes: dict
+    if rng.random() < INSERT_SHARE:
+        # a clause added: a new paragraph written before one of the text's, in its style
+        anchor = rng.choice([p for p in doc.paragraphs if p.text.strip()] or paragraphs)
+        sentence = rng.choice(INSERTED_SENTENCES)
+        anchor.insert_paragraph_before(sentence, style=anchor.style)
+        notes = {"inserted": sentence}
+    else:
+        numeric = [r for r in runs if re.search(r"\d", r.text)]
+        run = rng.choice(numeric or runs)
+        changed = alter_number(run.text, rng) if numeric else None
+        new_text, old, new = changed or alter_text(run.text, rng)
+        run.text = new_text
+        notes = {"old": old, "new": new}
     if not careful:
         cp = doc.core_properties
         if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
@@ -127,7 +145,8 @@ def _edit_xlsx(
 @technique(
     "ooxml_edit_resave",
     {"docx", "xlsx"},
-    "Change a number (or a sentence) with python-docx / openpyxl and save. Careless: the "
+    "Change a number (or a sentence) with python-docx / openpyxl and save; three python-docx "
+    "edits in ten add a paragraph instead. Careless: the "
     "library's save as is (new zip layout, zip times and core 'modified' at the forger's "
     "clock, in half of them years later, lastModifiedBy = the forger in half of them, "
     "openpyxl's app.xml); "
