@@ -243,7 +243,9 @@ def ooxml_rezip(data: bytes, name: str, rng: random.Random, careful: bool) -> Fo
 
 # --------------------------------------------------------------------------- in-place cell edit
 
-_CELL_ELEMENT = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.DOTALL)
+#: A cell element, self-closing or with a (bounded) body: linear on sheets full of empty
+#: styled cells.
+_CELL_ELEMENT = re.compile(rb"<c\b([^>]*?)(?:/>|>(.{0,4000}?)</c>)", re.DOTALL)
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _LONE_VALUE = re.compile(rb"\s*<v>([^<]+)</v>\s*")
 _FORMULA_VALUE = re.compile(rb"(<f\b[^>]*>[^<]*</f>\s*<v>)([^<]+)(</v>)")
@@ -258,7 +260,7 @@ def _constants(xml: bytes) -> dict[str, tuple[int, int, float]]:
     out: dict[str, tuple[int, int, float]] = {}
     for m in _CELL_ELEMENT.finditer(xml):
         attrs = dict(_ATTR.findall(m.group(1)))
-        if attrs.get(b"t", b"n") != b"n" or b"r" not in attrs:
+        if m.group(2) is None or attrs.get(b"t", b"n") != b"n" or b"r" not in attrs:
             continue
         lone = _LONE_VALUE.fullmatch(m.group(2))
         if lone is None:
