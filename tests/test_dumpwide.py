@@ -851,7 +851,7 @@ def _excel_app_xml(data: bytes, label: str) -> bytes:
     return out.getvalue()
 
 
-def test_workbook_saved_by_an_office_in_another_language_is_a_rare_value():
+def test_workbook_saved_by_an_office_in_another_script_is_foreign():
     # Thirty workbooks saved by a French Excel, one by a Russian Excel: the authors are the
     # same people, only the interface labels Excel wrote in app.xml tell them apart.
     authors = ["Julien Moreau", "Claire Petit", "Émilie Lefèvre", "Hugo Bernard"]
@@ -866,10 +866,26 @@ def test_workbook_saved_by_an_office_in_another_language_is_a_rare_value():
         items.append(analysed(f"dump/budget_{i:02d}.xlsx", _excel_app_xml(data, label)))
     assert items[0][1].facts["office_ui_labels"] == ["Feuilles de calcul"]
     out = dump_findings(items)
-    (rare,) = [f for f in out.get("dump/budget_30.xlsx", []) if f.code == "BASELINE_RARE_VALUE"]
-    assert {"field": "ui_label", "value": "Листы", "count": 1} in [
-        {k: r[k] for k in ("field", "value", "count")} for r in rare.evidence["rare"]
+    (foreign,) = [
+        f for f in out.get("dump/budget_30.xlsx", []) if f.code == "BASELINE_FOREIGN_SCRIPT"
     ]
-    assert "Office interface label 'Листы' appears in 1 of 31 spreadsheets" in rare.message
+    assert foreign.evidence["foreign"] == [
+        {"field": "ui_label", "value": "Листы", "script": "Cyrillic", "script_count": 1}
+    ]
+    assert foreign.evidence["dominant_script"] == "Latin"
+    assert "Office interface label 'Листы' is written in Cyrillic script" in foreign.message
+    assert "1 of the 31 Office interface labels of this dump's spreadsheets" in foreign.message
     for doc, _ in items[:30]:
         assert not [c for c in codes(out, doc.path) if c.startswith("BASELINE")], doc.path
+
+
+def test_interface_labels_of_mixed_scripts_are_nobody_s_foreign_script():
+    # A dump whose Offices speak several languages (a fifth of them Japanese) has no
+    # dominant interface script: no label is foreign.
+    items = []
+    for i in range(30):
+        label = "ワークシート" if i % 5 == 0 else "Worksheets"
+        data = make_xlsx(created=dt.datetime(2017, 3, 1, 9, 0) + dt.timedelta(hours=i))
+        items.append(analysed(f"dump/t_{i:02d}.xlsx", _excel_app_xml(data, label)))
+    out = dump_findings(items)
+    assert not [f for fs in out.values() for f in fs if f.code == "BASELINE_FOREIGN_SCRIPT"]

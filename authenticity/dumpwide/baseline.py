@@ -177,7 +177,6 @@ def features(analysis: Analysis, family: str) -> dict[str, str | None]:
     out["company"] = _clean(meta.company)
     out["template"] = _clean(meta.template)
     out["language"] = _clean(meta.language)
-    out["ui_label"] = _ui_label(analysis.facts, family)
     out["tz_created"] = _tz(meta.created)
     out["tz_modified"] = _tz(meta.modified)
     scripts = sorted({s for v in name_values(meta, family).values() if (s := script_of(v))})
@@ -220,6 +219,7 @@ class _Group:
         self.fields: tuple[str, ...] = ()
         self.rows: list[tuple[str | None, ...]] = []
         self.names: list[tuple[tuple[str, str, str | None], ...]] = []
+        self.ui: list[tuple[tuple[str, str, str | None], ...]] = []
 
 
 class BaselineCollector:
@@ -247,6 +247,8 @@ class BaselineCollector:
                 for f, v in name_values(analysis.metadata, family).items()
             )
         )
+        label = _ui_label(analysis.facts, family)
+        group.ui.append((("ui_label", _intern(label) or "", script_of(label)),) if label else ())
 
     def findings(self) -> dict[str, list[Finding]]:
         """sha256 -> rare-value and foreign-script findings."""
@@ -256,7 +258,10 @@ class BaselineCollector:
                 continue
             for sha, finding in _rare_values(family, group):
                 out.setdefault(sha, []).append(finding)
-            for sha, finding in _foreign_scripts(family, group):
+            for sha, finding in _foreign_scripts(family, group.shas, group.names, "name values"):
+                out.setdefault(sha, []).append(finding)
+            labels = "Office interface labels"
+            for sha, finding in _foreign_scripts(family, group.shas, group.ui, labels):
                 out.setdefault(sha, []).append(finding)
         return out
 
@@ -358,8 +363,14 @@ def _rare_values(family: str, group: _Group):
 # --------------------------------------------------------------------------- scripts
 
 
-def _foreign_scripts(family: str, group: _Group):
-    per_content = [{f: (v, s) for f, v, s in names} for names in group.names]
+def _foreign_scripts(
+    family: str,
+    shas: list[str],
+    values: list[tuple[tuple[str, str, str | None], ...]],
+    what: str,
+):
+    """Values (names, or Office's interface labels) in a script few of the group's use."""
+    per_content = [{f: (v, s) for f, v, s in row} for row in values]
     totals: Counter[str] = Counter(s for names in per_content for _, s in names.values() if s)
     total = sum(totals.values())
     if total < MIN_GROUP:
@@ -369,7 +380,7 @@ def _foreign_scripts(family: str, group: _Group):
         return
     limit = max(FOREIGN_SHARE * total, FOREIGN_MIN)
     noun = FAMILY_NOUNS[family]
-    for sha, names in zip(group.shas, per_content, strict=True):
+    for sha, names in zip(shas, per_content, strict=True):
         foreign = [
             {"field": f, "value": v, "script": s, "script_count": totals[s]}
             for f, (v, s) in names.items()
@@ -379,7 +390,7 @@ def _foreign_scripts(family: str, group: _Group):
             continue
         parts = [
             f"{LABELS[x['field']]} '{x['value']}' is written in {x['script']} script, "
-            f"used by {x['script_count']:,} of the {total:,} name values of this dump's {noun}"
+            f"used by {x['script_count']:,} of the {total:,} {what} of this dump's {noun}"
             for x in foreign
         ]
         message = "; ".join(parts) + f", where {dominant_count:,} are written in {dominant} script."
@@ -391,7 +402,7 @@ def _foreign_scripts(family: str, group: _Group):
                 message[0].upper() + message[1:],
                 {
                     "family": family,
-                    "group_size": len(group.shas),
+                    "group_size": len(shas),
                     "names_total": total,
                     "dominant_script": dominant,
                     "dominant_count": dominant_count,

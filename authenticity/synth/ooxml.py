@@ -331,9 +331,8 @@ def _recalculate(xml: bytes) -> bytes:
     "typed over in the sheet's XML, the package zipped again with every entry's order and "
     "time kept (zlib's deflate streams). Three times in four the figure is one that a "
     "formula of its sheet reads, when there is one (a forger changes the amounts that "
-    "matter). Careless: only the figure, the edited part dated by the forger's clock, so "
-    "the totals that read it still state the old sum; careful: the cached results of the "
-    "sheet's formulas corrected too, every time kept.",
+    "matter). Careless: only the figure, so the totals that read it still state the old "
+    "sum; careful: the cached results of the sheet's formulas corrected too.",
 )
 def xlsx_cell_edit(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
     from authenticity.extract import xlsxcalc
@@ -367,11 +366,6 @@ def xlsx_cell_edit(data: bytes, name: str, rng: random.Random, careful: bool) ->
     edited = xml[:start] + _number_text(new) + xml[end:]
     if careful:
         edited = _recalculate(edited)
-    created, modified = core_dates(data)
-    when = forge_time(rng, modified or created)
-    times = None if careful else {part: zip_time(when)}
-    out = rewrite_zip(data, {part: edited}, times=times)
+    out = rewrite_zip(data, {part: edited})
     notes = {"cell": f"{part}!{ref}", "old": old, "new": new}
-    if not careful:
-        notes["part_time"] = when.isoformat()
     return make(out, data, forged_name(name, rng), "xlsx_cell_edit", careful, **notes)
