@@ -96,7 +96,6 @@ def test_registry_is_complete() -> None:
         "email_fabricate",
         "email_redate",
         "email_edit_body",
-        "xlsx_cell_edit",
     }
     assert expected <= set(TECHNIQUES)
     for tech in TECHNIQUES.values():
@@ -236,8 +235,7 @@ def test_pdf_regenerate(careful: bool) -> None:
 def test_ooxml_edit_resave_docx(careful: bool) -> None:
     before = original(DOCX)
     forgery, after = made(DOCX, "ooxml_edit_resave", careful)
-    written = forgery.notes["new"] if "new" in forgery.notes else forgery.notes["inserted"]
-    assert after.text != before.text and written in after.text
+    assert after.text != before.text and forgery.notes["new"] in after.text
     if careful:
         assert after.metadata.to_json() == before.metadata.to_json() or (
             after.metadata.modified == before.metadata.modified
@@ -269,64 +267,6 @@ def test_ooxml_edit_resave_xlsx(careful: bool) -> None:
         signed = forgery.notes.get("last_modified_by", before.metadata.last_modified_by)
         assert after.metadata.last_modified_by == signed
         assert after.metadata.modified != before.metadata.modified
-
-
-def test_ooxml_edit_resave_docx_inserts_a_paragraph_in_some_edits() -> None:
-    # Word 16, every paragraph stamped with its session id: an added one is not
-    source = CORPUS / "ooxml" / "apache__test-data_document_60316.docx"
-    data = _need(source)
-    inserted = None
-    for seed in range(40):
-        forgery = forge(data, source.name, "ooxml_edit_resave", seed, True)
-        if forgery is not None and "inserted" in forgery.notes:
-            inserted = forgery
-            break
-    assert inserted is not None
-    result = analyse(inserted.data, inserted.name)
-    assert inserted.notes["inserted"] in result.text
-    assert "DOCX_PARAGRAPHS_WITHOUT_SESSION" in {f.code for f in result.findings}
-
-
-#: Excel 2007, seven sheets with SUM totals over typed figures.
-BUDGET = CORPUS / "ooxml" / "apache__test-data_spreadsheet_45544.xlsx"
-
-
-@CAREFUL
-def test_xlsx_cell_edit(careful: bool) -> None:
-    from authenticity.extract import xlsxcalc
-
-    forgery, after = made(BUDGET, "xlsx_cell_edit", careful, seed=3)
-    part, ref = forgery.notes["cell"].split("!")
-    src = zipfile.ZipFile(BUDGET)
-    out = zipfile.ZipFile(io.BytesIO(forgery.data))
-    assert out.namelist() == src.namelist()
-    changed = [n for n in src.namelist() if out.read(n) != src.read(n)]
-    assert changed == [part]  # one part edited in place, every other one as it was
-    numbers, _other, _formulas = xlsxcalc.read_sheet(out.read(part))
-    assert numbers[xlsxcalc.cell_key(ref)] == forgery.notes["new"] != forgery.notes["old"]
-    stamps = {i.filename: i.date_time for i in out.infolist()}
-    before = {i.filename: i.date_time for i in src.infolist()}
-    cache = after.facts["formula_cache"]
-    assert stamps == before
-    if careful:
-        assert cache["mismatched"] == 0  # the totals were corrected with the figure
-        assert "XLSX_FORMULA_RESULT_STALE" not in {f.code for f in after.findings}
-    else:
-        assert cache["mismatched"] >= 1
-        (stale,) = [f for f in after.findings if f.code == "XLSX_FORMULA_RESULT_STALE"]
-        assert stale.severity.value == "high"  # Excel's zip layout kept
-        assert {m["sheet"] for m in stale.evidence["mismatches"]} == {part}
-
-
-def test_xlsx_cell_edit_needs_a_typed_figure() -> None:
-    # the sample dump's workbook: one typed figure; a workbook of text only has none
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.active.append(["poste", "libellé"])
-    buf = io.BytesIO()
-    book.save(buf)
-    assert forge(buf.getvalue(), "texte.xlsx", "xlsx_cell_edit", 1, True) is None
 
 
 @CAREFUL

@@ -43,16 +43,6 @@ def core_dates(data: bytes) -> tuple[dt.datetime | None, dt.datetime | None]:
     return find("created"), find("modified")
 
 
-#: Share of the python-docx edits that add a paragraph instead of changing a run's text.
-INSERT_SHARE = 0.3
-INSERTED_SENTENCES = (
-    "Le montant total de l'opération s'élève à 48 500 euros, réglé par virement.",
-    "Ces dispositions ont été validées par la direction le 12 avril.",
-    "The remaining balance of 12,400 USD will be transferred before the end of the month.",
-    "Toute modification doit être approuvée par écrit par le trésorier.",
-)
-
-
 def _edit_docx(
     data: bytes, rng: random.Random, careful: bool, when: dt.datetime
 ) -> tuple[bytes, dict]:
@@ -67,20 +57,12 @@ def _edit_docx(
     runs = [r for p in paragraphs for r in p.runs if r.text.strip()]
     if not runs:
         raise LookupError("no text")
-    notes: dict
-    if rng.random() < INSERT_SHARE:
-        # a clause added: a new paragraph written before one of the text's, in its style
-        anchor = rng.choice([p for p in doc.paragraphs if p.text.strip()] or paragraphs)
-        sentence = rng.choice(INSERTED_SENTENCES)
-        anchor.insert_paragraph_before(sentence, style=anchor.style)
-        notes = {"inserted": sentence}
-    else:
-        numeric = [r for r in runs if re.search(r"\d", r.text)]
-        run = rng.choice(numeric or runs)
-        changed = alter_number(run.text, rng) if numeric else None
-        new_text, old, new = changed or alter_text(run.text, rng)
-        run.text = new_text
-        notes = {"old": old, "new": new}
+    numeric = [r for r in runs if re.search(r"\d", r.text)]
+    run = rng.choice(numeric or runs)
+    changed = alter_number(run.text, rng) if numeric else None
+    new_text, old, new = changed or alter_text(run.text, rng)
+    run.text = new_text
+    notes: dict = {"old": old, "new": new}
     if not careful:
         cp = doc.core_properties
         if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
@@ -145,8 +127,7 @@ def _edit_xlsx(
 @technique(
     "ooxml_edit_resave",
     {"docx", "xlsx"},
-    "Change a number (or a sentence) with python-docx / openpyxl and save; three python-docx "
-    "edits in ten add a paragraph instead. Careless: the "
+    "Change a number (or a sentence) with python-docx / openpyxl and save. Careless: the "
     "library's save as is (new zip layout, zip times and core 'modified' at the forger's "
     "clock, in half of them years later, lastModifiedBy = the forger in half of them, "
     "openpyxl's app.xml); "
@@ -239,133 +220,3 @@ def ooxml_rezip(data: bytes, name: str, rng: random.Random, careful: bool) -> Fo
     if out == data:
         return None
     return make(out, data, forged_name(name, rng), "ooxml_rezip", careful, **notes)
-
-
-# --------------------------------------------------------------------------- in-place cell edit
-
-#: A cell element, self-closing or with a (bounded) body: linear on sheets full of empty
-#: styled cells.
-_CELL_ELEMENT = re.compile(rb"<c\b([^>]*?)(?:/>|>(.{0,4000}?)</c>)", re.DOTALL)
-_ATTR = re.compile(rb'(\w+)="([^"]*)"')
-_LONE_VALUE = re.compile(rb"\s*<v>([^<]+)</v>\s*")
-_FORMULA_VALUE = re.compile(rb"(<f\b[^>]*>[^<]*</f>\s*<v>)([^<]+)(</v>)")
-
-
-def _number_text(value: float) -> bytes:
-    return (str(int(value)) if float(value).is_integer() else repr(float(value))).encode()
-
-
-def _constants(xml: bytes) -> dict[str, tuple[int, int, float]]:
-    """Cell reference -> (start, end of its value text, value) of the numeric constants."""
-    out: dict[str, tuple[int, int, float]] = {}
-    for m in _CELL_ELEMENT.finditer(xml):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        if m.group(2) is None or attrs.get(b"t", b"n") != b"n" or b"r" not in attrs:
-            continue
-        lone = _LONE_VALUE.fullmatch(m.group(2))
-        if lone is None:
-            continue
-        try:
-            value = float(lone.group(1))
-        except ValueError:
-            continue
-        start = m.start(2) + lone.start(1)
-        out[attrs[b"r"].decode("ascii", "replace")] = (start, m.start(2) + lone.end(1), value)
-    return out
-
-
-def _referenced(formulas: list[tuple[str, str, float]]) -> set[tuple[int, int]]:
-    """Cells the evaluable formulas read (ranges expanded within the evaluator's cap)."""
-    from authenticity.extract import xlsxcalc
-
-    cells: set[tuple[int, int]] = set()
-    for _ref, formula, _cached in formulas:
-        if xlsxcalc.evaluate(formula, {}, set()) is None:
-            continue
-        for kind, text in xlsxcalc.tokenize(formula):
-            if kind == "ref" and (key := xlsxcalc.cell_key(text)):
-                cells.add(key)
-            elif kind == "range":
-                a, b = (xlsxcalc.cell_key(p) for p in text.split(":"))
-                if a and b:
-                    cells.update(
-                        (r, c)
-                        for r in range(min(a[0], b[0]), max(a[0], b[0]) + 1)
-                        for c in range(min(a[1], b[1]), max(a[1], b[1]) + 1)
-                    )
-    return cells
-
-
-def _recalculate(xml: bytes) -> bytes:
-    """The sheet with the cached result of every evaluable formula brought up to date (a
-    careful forger correcting the totals by hand), chained totals included."""
-    from authenticity.extract import xlsxcalc
-
-    for _ in range(5):
-        numbers, other, formulas = xlsxcalc.read_sheet(xml)
-        changed = False
-        for ref, formula, cached in formulas:
-            value = xlsxcalc.evaluate(formula, numbers, other)
-            if value is None or abs(value - cached) <= 1e-9 * max(1.0, abs(value)):
-                continue
-            cell = re.compile(rb'<c\b[^>]*\br="' + ref.encode() + rb'"[^>]*>.*?</c>', re.DOTALL)
-            m = cell.search(xml)
-            if m is None:
-                continue
-            body = _FORMULA_VALUE.sub(
-                lambda v, value=value: v.group(1) + _number_text(value) + v.group(3),
-                m.group(0),
-                count=1,
-            )
-            xml = xml[: m.start()] + body + xml[m.end() :]
-            changed = True
-        if not changed:
-            break
-    return xml
-
-
-@technique(
-    "xlsx_cell_edit",
-    {"xlsx"},
-    "Change one figure of a worksheet in place: the package opened as a zip, the number "
-    "typed over in the sheet's XML, the package zipped again with every entry's order and "
-    "time kept (zlib's deflate streams). Three times in four the figure is one that a "
-    "formula of its sheet reads, when there is one (a forger changes the amounts that "
-    "matter). Careless: only the figure, so the totals that read it still state the old "
-    "sum; careful: the cached results of the sheet's formulas corrected too.",
-)
-def xlsx_cell_edit(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
-    from authenticity.extract import xlsxcalc
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            sheets = [
-                (i.filename, z.read(i))
-                for i in z.infolist()
-                if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename)
-                and i.file_size <= 5 * 1024 * 1024
-            ]
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return None
-    choices: list[tuple[str, bytes, str, tuple[int, int, float], bool]] = []
-    for part, xml in sheets:
-        try:
-            _numbers, _other, formulas = xlsxcalc.read_sheet(xml)
-        except Exception:
-            continue
-        read = _referenced(formulas)
-        for ref, spot in _constants(xml).items():
-            choices.append((part, xml, ref, spot, xlsxcalc.cell_key(ref) in read))
-    if not choices:
-        return None
-    inputs = [c for c in choices if c[4]]
-    part, xml, ref, (start, end, old), _ = rng.choice(
-        inputs if inputs and rng.random() < 0.75 else choices
-    )
-    new = old * rng.choice([2, 3, 10]) + rng.randint(1, 9) * (1 if old >= 0 else -1)
-    edited = xml[:start] + _number_text(new) + xml[end:]
-    if careful:
-        edited = _recalculate(edited)
-    out = rewrite_zip(data, {part: edited})
-    notes = {"cell": f"{part}!{ref}", "old": old, "new": new}
-    return make(out, data, forged_name(name, rng), "xlsx_cell_edit", careful, **notes)
