@@ -33,6 +33,7 @@ SOURCES = {
     "zip_careful_edit": "ooxml/apache__test-data_document_60316.docx",
     "python_docx_edit": "ooxml/apache__test-data_document_60316.docx",
     "openpyxl_edit": "ooxml/apache__test-data_spreadsheet_48923.xlsx",
+    "zip_figure_edit": "ooxml/apache__test-data_spreadsheet_49966.xlsx",
     "email_body_edit": "email/kitterma__dkim_tests_data_test2.message",
     "email_handwritten": "email/SpamScope__tests_mails_mail_test_9",
     "email_redate": "email/SpamScope__tests_mails_mail_test_2",
@@ -91,3 +92,25 @@ def test_email_redate_moves_only_the_date_back_nine_days():
     delta = parsedate_to_datetime(before[5:].strip()) - parsedate_to_datetime(after[5:].strip())
     assert delta.days == 9 and delta.seconds == 0
     assert forged.replace(after.encode(), before.encode()) == data  # nothing else touched
+
+
+def test_figure_typed_over_leaves_its_total_stale():
+    """The in-place figure edit changes one sheet part and no entry time; the workbook's
+    largest typed figure here is read by a SUM, whose cached result it contradicts."""
+    import hashlib
+
+    from authenticity.analyse import analyse_document
+    from authenticity.config import Settings
+    from authenticity.model import Document
+
+    data = corpus_file(SOURCES["zip_figure_edit"])
+    forged = outside_tools.zip_figure_edit(data, Path(SOURCES["zip_figure_edit"]))
+    src, out = zipfile.ZipFile(io.BytesIO(data)), zipfile.ZipFile(io.BytesIO(forged))
+    assert [i.date_time for i in out.infolist()] == [i.date_time for i in src.infolist()]
+    changed = [n for n in src.namelist() if src.read(n) != out.read(n)]
+    assert len(changed) == 1 and changed[0].startswith("xl/worksheets/")
+    doc = Document("b.xlsx", hashlib.sha256(forged).hexdigest(), len(forged), data=forged)
+    result = analyse_document(doc, Settings(workers=0))
+    assert result.facts["formula_cache"]["mismatched"] >= 1
+    stale = [f for f in result.findings if f.code == "XLSX_FORMULA_RESULT_STALE"]
+    assert [f.severity.value for f in stale] == ["high"]  # Excel's zip layout kept
