@@ -576,8 +576,12 @@ BOOK = "ooxml/apache__test-data_spreadsheet_45544.xlsx"
 TITLED = "ooxml/apache__test-data_document_bookmarks.docx"
 
 
+def with_code(result: Analysis, code: str) -> list:
+    return [f for f in result.findings if f.code == code]
+
+
 def _stale(result: Analysis) -> list:
-    return [f for f in result.findings if f.code == "OOXML_APP_PROPERTIES_STALE"]
+    return with_code(result, "OOXML_APP_PROPERTIES_STALE")
 
 
 @pytest.mark.parametrize(
@@ -701,7 +705,7 @@ def test_unreadable_presentation_part_is_noted_not_fatal():
 
 
 def _sessionless(result: Analysis) -> list:
-    return [f for f in result.findings if f.code == "DOCX_PARAGRAPHS_WITHOUT_SESSION"]
+    return with_code(result, "DOCX_PARAGRAPHS_WITHOUT_SESSION")
 
 
 def test_paragraph_inserted_by_python_docx_has_no_session_id():

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 
 import openpyxl
 import pytest
 
-from authenticity.analyse import analyse_document
-from authenticity.config import Settings
 from authenticity.extract import xlsxcalc
-from authenticity.model import Analysis, Document
+from authenticity.model import Analysis
 from tests.conftest import corpus_file
-from tests.test_heuristics_office import edit_parts
+from tests.test_heuristics_office import analyse as analyse_office
+from tests.test_heuristics_office import edit_parts, with_code
 
 #: Excel 2007: sheet2 C11 holds =SUM(C12:C18) cached as 323 (49 + 118 + 64 + ...).
 BOOK = "ooxml/apache__test-data_spreadsheet_45544.xlsx"
@@ -22,12 +20,11 @@ SHEET = "xl/worksheets/sheet2.xml"
 
 
 def analyse(data: bytes, name: str = "book.xlsx") -> Analysis:
-    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
-    return analyse_document(doc, Settings(workers=0))
+    return analyse_office(data, name)
 
 
 def stale(result: Analysis) -> list:
-    return [f for f in result.findings if f.code == "XLSX_FORMULA_RESULT_STALE"]
+    return with_code(result, "XLSX_FORMULA_RESULT_STALE")
 
 
 CELLS = {(1, 1): 2.0, (2, 1): 3.5, (3, 1): 4.0, (1, 2): 10.0}

@@ -18,6 +18,7 @@ import olefile
 
 from authenticity.errors import EncryptedDocument, ExtractionError
 from authenticity.extract import register
+from authenticity.extract.ooxml import heading_labels
 from authenticity.model import Extraction, Metadata
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -371,11 +372,9 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
         if custom:
             raw["user_defined"] = custom
 
-    pairs = raw.get("heading_pairs")
-    if isinstance(pairs, list):  # labels in the language of Office's interface (OOXML too)
-        labels = [str(v).strip()[:60] for v in pairs[:20:2] if isinstance(v, str) and v.strip()]
-        if labels:
-            facts["office_ui_labels"] = labels
+    labels = heading_labels(raw.get("heading_pairs"))  # in the language of Office's interface
+    if labels:
+        facts["office_ui_labels"] = labels
     edit = raw.get("total_edit_time")
     page_count = _int(raw.get("num_pages"))
     if facts["ole_kind"] == "powerpoint" and _int(raw.get("slides")) is not None:

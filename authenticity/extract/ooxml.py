@@ -612,21 +612,29 @@ def _media_dates(pkg: _Package, facts: dict[str, Any]) -> None:
 MAX_SHEETS = 1000
 
 
+def _main_or(pkg: _Package, facts: dict[str, Any], default: str) -> str | None:
+    """The package's main part when it is named like ``default`` (``.../workbook.xml``),
+    else ``default`` when the package holds it, else None."""
+    main = facts.get("main_part") or ""
+    if _norm(main).endswith(default.rsplit("/", 1)[-1]):
+        return main
+    return default if pkg.find(default) is not None else None
+
+
 def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
     """What the package holds that Office also counts in ``app.xml`` at every save: the
     slides a presentation lists (``package_slides``, entries of ``p:sldIdLst``) and the
     sheets a workbook lists (``package_sheets``, names in order, chart sheets included).
     :func:`authenticity.heuristics.office.check_app_properties_stale` compares them."""
-    main = _norm(facts.get("main_part") or "")
-    if main.endswith("presentation.xml") or pkg.find("ppt/presentation.xml") is not None:
-        name = facts.get("main_part") if main.endswith("presentation.xml") else None
-        data = pkg.read(name or "ppt/presentation.xml")
+    presentation = _main_or(pkg, facts, "ppt/presentation.xml")
+    workbook = _main_or(pkg, facts, "xl/workbook.xml") if presentation is None else None
+    if presentation is not None:
+        data = pkg.read(presentation)
         if data is not None:
             root = _xml.parse(data, "presentation part")
             facts["package_slides"] = sum(1 for e in root.iter() if _xml.local(e.tag) == "sldId")
-    elif main.endswith("workbook.xml") or pkg.find("xl/workbook.xml") is not None:
-        name = facts.get("main_part") if main.endswith("workbook.xml") else None
-        data = pkg.read(name or "xl/workbook.xml")
+    elif workbook is not None:
+        data = pkg.read(workbook)
         if data is not None:
             root = _xml.parse(data, "workbook part")
             sheets = [
@@ -726,14 +734,15 @@ def extract_ooxml(data: bytes) -> Extraction:
         raise ExtractionError(f"OOXML package cannot be read: {type(exc).__name__}: {exc}") from exc
 
 
-def _heading_labels(app: dict[str, Any]) -> list[str]:
-    """The group labels of ``app.xml``'s HeadingPairs ("Worksheets", "Листы", "Title",
-    "Titre", "Slide Titles"...): Office writes them in the language of its interface, so
-    they tell which language's Office last saved the file, whatever its text is written in."""
-    raw = app.get("HeadingPairs")
-    if not isinstance(raw, list):
+def heading_labels(pairs: object) -> list[str]:
+    """The group labels of a HeadingPairs list (``app.xml``'s, or a binary file's
+    DocumentSummaryInformation's: label, count, label, count...): "Worksheets", "Листы",
+    "Title", "Titre", "Slide Titles"... Office writes them in the language of its
+    interface, so they tell which language's Office last saved the file, whatever its text
+    is written in (fact ``office_ui_labels``; up to 10)."""
+    if not isinstance(pairs, list):
         return []
-    return [str(v).strip()[:60] for v in raw[:20:2] if isinstance(v, str) and v.strip()]
+    return [str(v).strip()[:60] for v in pairs[:20:2] if isinstance(v, str) and v.strip()]
 
 
 def _extract(pkg: _Package) -> Extraction:
@@ -790,7 +799,7 @@ def _extract(pkg: _Package) -> Extraction:
         page_count=_int(app.get("Pages")) if "Pages" in app else _int(app.get("Slides")),
         raw={"core": core, "app": app, "custom": custom},
     )
-    labels = _heading_labels(app)
+    labels = heading_labels(app.get("HeadingPairs"))
     if labels:
         facts["office_ui_labels"] = labels
     _forensic_parts(pkg, facts)

@@ -510,6 +510,13 @@ def check_ole_saved_after_written(meta: Metadata, facts: dict[str, Any]) -> Iter
     )
 
 
+def _library_written(meta: Metadata, facts: dict[str, Any]) -> bool:
+    """A library wrote the package from a template (it names itself, or no part is
+    Office's): what the template says (app.xml, cached results, session ids) is the
+    template's, not a record of Office's last save."""
+    return declared_generator(meta) is not None or _generated_whole(facts)
+
+
 def _heading_pairs(app: dict[str, Any]) -> list[tuple[str, int]] | None:
     """``app.xml``'s HeadingPairs as (label, count) pairs; None when absent or malformed."""
     raw = app.get("HeadingPairs")
@@ -573,8 +580,8 @@ def check_app_properties_stale(meta: Metadata, facts: dict[str, Any]) -> Iterato
     write core.xml's properties back too)."""
     if "zip_entries" not in facts or not _claims_microsoft(meta):
         return
-    if declared_generator(meta) is not None or _generated_whole(facts):
-        return  # a library wrote the package from a template: its app.xml is the template's
+    if _library_written(meta, facts):
+        return
     raw = meta.raw if isinstance(meta.raw, dict) else {}
     app = raw.get("app")
     if not isinstance(app, dict):
@@ -658,7 +665,7 @@ def check_formula_results_stale(meta: Metadata, facts: dict[str, Any]) -> Iterat
     calc = calc if isinstance(calc, dict) else {}
     if any(str(calc.get(k, "")).casefold() in v for k, v in _STALE_CALC_SETTINGS.items()):
         return
-    if declared_generator(meta) is not None or _generated_whole(facts):
+    if _library_written(meta, facts):
         return  # generators write placeholder results (XlsxWriter: 0) for Excel to compute
     mismatches = [m for m in cache.get("mismatches") or [] if isinstance(m, dict)]
     if not mismatches:
@@ -707,7 +714,7 @@ def check_paragraphs_without_session(meta: Metadata, facts: dict[str, Any]) -> I
         return
     if not facts.get("rsid_count") or not _claims_microsoft(meta):
         return
-    if declared_generator(meta) is not None or _generated_whole(facts):
+    if _library_written(meta, facts):
         return
     if total - bare < SESSION_PARAGRAPH_SHARE * total:
         return
