@@ -313,6 +313,13 @@ def test_property_count_bomb_behind_a_zero_section_count() -> None:
     [
         ("apache__test-data_document_52420.doc", ["Название"]),  # a Russian Word, cp1251
         ("apache__test-data_document_58804.doc", ["Title"]),
+        # DocumentSummaryInformation in UTF-8 under a cp1252 / cp932 SummaryInformation
+        # (values confirmed with exiftool)
+        ("apache__test-data_slideshow_bug60993.ppt", ["사용한 글꼴", "테마", "슬라이드 제목"]),
+        (
+            "apache__test-data_slideshow_bug57820-initTableNullRefrenceException.ppt",
+            ["使用されているフォント", "テーマ", "スライド タイトル"],
+        ),
     ],
 )
 def test_office_interface_labels_of_binary_files(name, labels):

@@ -339,8 +339,12 @@ def test_document_generated_whole_by_python_docx_is_not_reserialized():
 @pytest.mark.parametrize(
     "rel",
     sorted(
-        f"ooxml/{p.name}" for p in (CORPUS / "ooxml").iterdir() if p.suffix in (".docx", ".pptx")
-    )[:40],
+        f"ooxml/{p.name}"
+        for p in ((CORPUS / "ooxml").iterdir() if (CORPUS / "ooxml").is_dir() else ())
+        if p.suffix in (".docx", ".pptx")
+    )[:40]
+    # without the corpus: one case that corpus_file() skips, instead of a collection error
+    or ["ooxml/missing.docx"],
 )
 def test_office_written_packages_are_not_reserialized(rel):
     result = analyse(corpus_file(rel), Path(rel).name)

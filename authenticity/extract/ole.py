@@ -346,16 +346,25 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
             facts["metadata_error"] = f"{type(exc).__name__}: {exc}"
     codec = codec_for(meta_obj.codepage)
     facts["codec"] = codec
+    # DocumentSummaryInformation states its own code page (PowerPoint writes UTF-8 there
+    # under a Japanese or Western SummaryInformation); a set without one keeps the other's.
+    docsum_codec = codec if meta_obj.codepage_doc is None else codec_for(meta_obj.codepage_doc)
+    if docsum_codec != codec:
+        facts["docsum_codec"] = docsum_codec
 
     raw: dict[str, Any] = {}
-    for attr in meta_obj.SUMMARY_ATTRIBS + meta_obj.DOCSUM_ATTRIBS:
-        value = getattr(meta_obj, attr, None)
-        if value is None:
-            continue
-        if attr == "thumbnail" and isinstance(value, bytes):
-            raw[attr] = {"size": len(value)}
-            continue
-        raw[attr] = _plain(value, codec, attr in _STRING_ATTRS)
+    for attrs, attr_codec in (
+        (meta_obj.SUMMARY_ATTRIBS, codec),
+        (meta_obj.DOCSUM_ATTRIBS, docsum_codec),
+    ):
+        for attr in attrs:
+            value = getattr(meta_obj, attr, None)
+            if value is None:
+                continue
+            if attr == "thumbnail" and isinstance(value, bytes):
+                raw[attr] = {"size": len(value)}
+                continue
+            raw[attr] = _plain(value, attr_codec, attr in _STRING_ATTRS)
     if ole.exists(_DOC_SUMMARY) and not problem:
         try:
             user = ole.get_userdefined_properties(_DOC_SUMMARY, convert_time=True)
@@ -366,9 +375,9 @@ def _extract(ole: olefile.OleFileIO) -> Extraction:
             user = []
         custom: dict[str, Any] = {}
         for prop in user[:1000] if isinstance(user, list) else []:
-            name = _plain(prop.get("property_name"), codec, True)
+            name = _plain(prop.get("property_name"), docsum_codec, True)
             if isinstance(name, str) and name not in custom:
-                custom[name] = _guess(prop.get("value"), codec)
+                custom[name] = _guess(prop.get("value"), docsum_codec)
         if custom:
             raw["user_defined"] = custom
 
