@@ -129,6 +129,24 @@ def parse_exif_datetime(value: object, offset: object = None) -> dt.datetime | N
     return _build(y, mo, d, h, mi, s, 0, tz)
 
 
+_IIM_DATE = re.compile(rb"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_IIM_TIME = re.compile(rb"^\s*(\d{2})(\d{2})(\d{2})(?:\.\d+)?(?:([+\-])(\d{2})(\d{2}))?\s*$")
+
+
+def parse_iim_datetime(date: object, time: object) -> dt.datetime | None:
+    """An IPTC IIM date (``CCYYMMDD``) and time (``HHMMSS±HHMM``) as one datetime; None
+    without a time of day (a date alone names a day, not a moment). A time without an
+    offset gives a naive datetime."""
+    if not isinstance(date, bytes) or not isinstance(time, bytes):
+        return None
+    d, t = _IIM_DATE.match(date), _IIM_TIME.match(time)
+    if d is None or t is None:
+        return None
+    tz = _offset(t.group(4).decode(), t.group(5), t.group(6)) if t.group(4) else None
+    y, mo, da = (int(g) for g in d.groups())
+    return _build(y, mo, da, int(t.group(1)), int(t.group(2)), int(t.group(3)), 0, tz)
+
+
 def parse_email_date(value: object) -> dt.datetime | None:
     """Parse an RFC 5322 ``Date`` header; ``-0000`` yields a naive datetime (zone unknown)."""
     if not isinstance(value, str) or not value.strip():

@@ -705,3 +705,59 @@ def test_maker_note_times_of_corpus_photos_agree_with_exif():
             found += 1
             assert "EXIF_MAKERNOTE_TIME_MISMATCH" not in codes(result), path.name
     assert found >= 1
+
+
+#: Nikon D1X photo whose IPTC block restates the capture time with a time of day
+#: (DateCreated 2003-08-06, TimeCreated 18:04:34-05:00; no XMP).
+IPTC_PHOTO = "image/drewnoakes__jpg_Nikon_D1X.jpg"
+
+
+def test_iptc_capture_time_is_read_with_its_offset():
+    from authenticity.extract.image import extract_image
+
+    facts = extract_image(corpus_file(IPTC_PHOTO)).facts
+    assert facts["iptc_date_created"].isoformat() == "2003-08-06T18:04:34-05:00"
+    assert facts["exif_datetime_original"].isoformat() == "2003-08-06T18:04:34"
+
+
+@pytest.mark.parametrize("shift", ["-AllDates-=0:2:0 0:0:0", "-AllDates+=1:0:0 0:0:0"])
+def test_exif_dates_shifted_without_the_iptc_copy_are_flagged(shift, tmp_path):
+    original = corpus_file(IPTC_PHOTO)
+    assert "EXIF_IPTC_DATE_MISMATCH" not in codes(analyse(original))
+    result = analyse(exiftool_edit(original, tmp_path, shift))
+    finding = next(f for f in result.findings if f.code == "EXIF_IPTC_DATE_MISMATCH")
+    assert finding.severity.value == "medium"
+    assert finding.evidence["iptc_DateCreated/TimeCreated"].isoformat().startswith("2003-08-06")
+    assert abs(finding.evidence["difference_days"]) > 50
+
+
+def test_iptc_copy_moved_with_the_exif_dates_is_not_flagged(tmp_path):
+    # A tool that moves both copies (here ExifTool told to) leaves them in agreement.
+    moved = exiftool_edit(
+        corpus_file(IPTC_PHOTO),
+        tmp_path,
+        "-AllDates-=0:2:0 0:0:0",
+        "-IPTC:DateCreated=2003:06:06",
+    )
+    assert "EXIF_IPTC_DATE_MISMATCH" not in codes(analyse(moved))
+
+
+def test_iptc_date_without_a_time_is_not_compared():
+    # Photoshop 7 filed the editing day as DateCreated, weeks away from the capture time.
+    from authenticity.extract.image import extract_image
+
+    data = corpus_file("image/drewnoakes__jpg_FujiFilm_FinePixS1Pro_(1).jpg")
+    assert "iptc_date_created" not in extract_image(data).facts
+    assert "EXIF_IPTC_DATE_MISMATCH" not in codes(analyse(data))
+
+
+def test_corpus_photos_agree_with_their_iptc_copies():
+    from tests.conftest import CORPUS
+
+    photos = sorted((CORPUS / "image").glob("*.jp*g"))
+    if not photos:
+        pytest.skip("shared corpus not found")
+    flagged = [
+        p.name for p in photos if "EXIF_IPTC_DATE_MISMATCH" in codes(analyse(p.read_bytes()))
+    ]
+    assert flagged == []

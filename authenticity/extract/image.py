@@ -24,7 +24,7 @@ from authenticity.extract import _xml, jpegdq, picturehash, register, thumbcompa
 from authenticity.extract.exiflayout import exif_layout
 from authenticity.extract.makernote import canon_makernote_shift, sony_shot_time
 from authenticity.model import Extraction, Finding, Metadata, Severity
-from authenticity.timeutil import parse_exif_datetime, parse_iso8601
+from authenticity.timeutil import parse_exif_datetime, parse_iim_datetime, parse_iso8601
 
 #: Header-only reads, but keep Pillow's bomb guard meaningful (about 16k x 16k).
 MAX_IMAGE_PIXELS = 256_000_000
@@ -225,6 +225,7 @@ def _pillow_header(data: bytes) -> tuple[dict[str, Any], dict[str, Any], str | N
                 for key, value in (im.info or {}).items():
                     if isinstance(value, str) and key != "exif":
                         info[str(key)] = value[:_MAX_PRINTABLE]
+                facts.update(_iptc_times(im))
     except Image.UnidentifiedImageError:
         return facts, info, "Pillow does not recognise the image format"
     except Image.DecompressionBombError as exc:
@@ -232,6 +233,39 @@ def _pillow_header(data: bytes) -> tuple[dict[str, Any], dict[str, Any], str | N
     except Exception as exc:  # UnidentifiedImageError, truncated headers, plugin errors
         return facts, info, f"{type(exc).__name__}: {exc}"[:500]
     return facts, info, None
+
+
+#: IPTC IIM datasets (record 2) that restate the capture time, as (date, time) pairs.
+_IIM_TIMES = (
+    ("iptc_date_created", (2, 55), (2, 60)),  # DateCreated / TimeCreated
+    ("iptc_digital_creation", (2, 62), (2, 63)),  # DigitalCreationDate / Time
+)
+
+
+def _iim_value(iptc: dict[Any, Any], key: tuple[int, int]) -> bytes | None:
+    value = iptc.get(key)
+    if isinstance(value, list):  # a repeated dataset: the first
+        value = value[0] if value else None
+    return value if isinstance(value, bytes) else None
+
+
+def _iptc_times(im: Any) -> dict[str, dt.datetime]:
+    """The capture times an IPTC IIM block states (Photoshop's APP13 resource 0x0404, a
+    TIFF's IPTC tag), read with Pillow's ``IptcImagePlugin``; only values with a time of
+    day (a DateCreated alone is often the day a picture editor filed it)."""
+    from PIL import IptcImagePlugin
+
+    try:
+        iptc = IptcImagePlugin.getiptcinfo(im) or {}
+    except Exception as exc:  # a malformed resource block: no IPTC times
+        log.debug("IPTC not read: %r", exc)
+        return {}
+    out: dict[str, dt.datetime] = {}
+    for fact, date_key, time_key in _IIM_TIMES:
+        when = parse_iim_datetime(_iim_value(iptc, date_key), _iim_value(iptc, time_key))
+        if when is not None:
+            out[fact] = when
+    return out
 
 
 def _jpeg_sof(data: bytes) -> dict[str, Any]:

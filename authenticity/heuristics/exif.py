@@ -142,6 +142,54 @@ def check_xmp_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fi
         return
 
 
+#: IPTC IIM datasets that restate when the photo was taken and digitized (facts read by
+#: the image extractor, only with a time of day), the EXIF fact each restates, and their
+#: names in evidence.
+_IPTC_CAPTURE = (
+    ("iptc_date_created", "exif_datetime_original", "IPTC DateCreated/TimeCreated"),
+    ("iptc_digital_creation", "exif_datetime_digitized", "IPTC DigitalCreationDate/Time"),
+)
+
+
+def check_iptc_capture_time(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
+    """EXIF DateTimeOriginal / DateTimeDigitized vs the IPTC IIM copies of them.
+
+    Photoshop, Lightroom and photo-agency tools write IPTC's DateCreated + TimeCreated from
+    the EXIF capture time (and DigitalCreationDate + Time from the digitized time). EXIF
+    date editors do not touch them: ``exiftool -AllDates`` writes EXIF (and XMP tags of
+    the same names), not IPTC's differently named datasets; a hex edit touches one copy.
+    A date alone (no time) is not compared: old Photoshop versions filed the day the
+    picture was edited there.
+    """
+    if not _is_image(facts):
+        return
+    for iptc_key, exif_key, name in _IPTC_CAPTURE:
+        iptc, exif = facts.get(iptc_key), facts.get(exif_key)
+        # 2 min apart with zones on both, 14 h on the wall clock otherwise (EXIF is local
+        # time without a zone; IPTC states the offset of the computer that wrote it)
+        if not isinstance(iptc, dt.datetime) or not isinstance(exif, dt.datetime):
+            continue
+        if not dates_differ(iptc, exif):
+            continue
+        yield Finding(
+            "EXIF_IPTC_DATE_MISMATCH",
+            Severity.MEDIUM,
+            f"The EXIF time ({exif.isoformat()}) and the IPTC copy of it ({name} "
+            f"{iptc.isoformat()}) name different moments: one of them was edited without "
+            "the other, as happens when a tool rewrites the EXIF dates only "
+            "(`exiftool -AllDates` leaves IPTC as it was).",
+            {
+                exif_key.replace("exif_datetime", "exif_DateTime"): exif,
+                f"iptc_{name.split()[1]}": iptc,
+                "difference_days": round(
+                    (iptc.replace(tzinfo=None) - exif.replace(tzinfo=None)).total_seconds() / 86400,
+                    3,
+                ),
+            },
+        )
+        return
+
+
 #: A last-save time rewritten by hand keeps its clock time: the two copies then differ by
 #: whole quarter hours (a zone offset at most) and by more than a day and any zone.
 MODIFY_SHIFT_MIN = dt.timedelta(days=1) + NAIVE_SLACK
@@ -632,6 +680,7 @@ CHECKS = (
     lambda meta, facts, ctx: check_makernote_time(meta, facts),
     lambda meta, facts, ctx: check_written_by_windows(meta, facts),
     lambda meta, facts, ctx: check_xmp_capture_time(meta, facts),
+    lambda meta, facts, ctx: check_iptc_capture_time(meta, facts),
     lambda meta, facts, ctx: check_xmp_modify_date(meta, facts),
     lambda meta, facts, ctx: check_taken_vs_digitized(meta, facts),
     lambda meta, facts, ctx: check_thumbnail_date(meta, facts),
