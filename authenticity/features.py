@@ -109,6 +109,9 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 #: - ``PDF_LINEARIZED_BY_REWRITER`` (info): a qpdf-linearized single-save file. Read, it set
 #:   the PDF family's maximum severity to "info", which the model weighs as a forgery's
 #:   (``family_max.pdf`` +0.74): a LibreOffice PDF linearized by qpdf scored 0.88.
+#: - ``PDF_ENCRYPTED_BY_REWRITER`` (info): qpdf or pypdf encrypted a finished file, as
+#:   linearizing above; read as a PDF finding, eleven qpdf-encrypted test files of pypdf
+#:   (a WPS Writer PDF) scored 0.95 on the writer mismatch it replaces.
 #: - ``EMAIL_AUTOMATED_SENDER`` (info): context, not evidence; it makes the model skip the
 #:   ``EMAIL_WRITTEN_BY_SCRIPT`` it explains (:func:`explained`), which training ties to
 #:   fabrications (16 forgeries, one authentic email): a monitoring job's alerts scored
@@ -119,6 +122,7 @@ _DOS_EPOCH = "1980-01-01T00:00:00"
 UNREAD = frozenset(
     {
         "PDF_LINEARIZED_BY_REWRITER",
+        "PDF_ENCRYPTED_BY_REWRITER",
         "NEARDUP_IMAGE_DATES_DIFFER",
         "NEARDUP_IMAGE_PIXELS_DIFFER",
         "EMAIL_COPIES_DATES_DIFFER",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pikepdf
@@ -837,6 +838,21 @@ def test_qpdf_linearized_copy_is_a_publishing_step_not_a_writer_mismatch():
     assert "PDF_WRITER_MISMATCH" not in found
 
 
+def test_qpdf_encrypted_copy_is_a_protection_step_not_a_writer_mismatch():
+    # Encrypting rewrites every string and stream: qpdf's layout under the first writer's
+    # name is then the encryption's, not an edit's (PDF_ENCRYPTED_BY_REWRITER, info).
+    with pikepdf.open(io.BytesIO(corpus_file(PDFA))) as pdf:
+        locked = io.BytesIO()
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="owner", user="", R=6))
+    found = codes(analyse(locked.getvalue()))
+    assert found.get("PDF_ENCRYPTED_BY_REWRITER") == "info"
+    assert "PDF_WRITER_MISMATCH" not in found
+    # The classifier does not read it (as the linearization note).
+    from authenticity.features import UNREAD
+
+    assert "PDF_ENCRYPTED_BY_REWRITER" in UNREAD
+
+
 def test_producer_that_records_a_modification_by_itext_is_shown_not_scored():
     # iText's PdfStamper appends "; modified using iText ..." to the first writer's Producer.
     data = Path(__file__).parent / "data"
@@ -1134,3 +1150,49 @@ def test_malformed_file_identifier_is_ignored(replacement):
     assert "file_id" not in result.facts
     assert not {"PDF_MODIFIED_UNDER_CREATION_ID", "PDF_UPDATE_KEEPS_FILE_ID"} & set(codes(result))
     assert result.metadata.producer == analyse(source).metadata.producer
+
+
+def _commented(signed: bool, updates: int = 2) -> bytes:
+    """A finished reportlab PDF (dated 2000-01-01, ModDate = CreationDate) given a comment in
+    each of ``updates`` appended updates by pypdf, signed and dated as a viewer writes them
+    (``signed``) or bare as a script adds them."""
+    from pypdf.annotations import Text
+    from pypdf.generic import NameObject, TextStringObject
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.drawString(72, 720, "Total due: 1200 EUR")
+    c.save()
+    data = buf.getvalue()
+    for i in range(updates):
+        writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+        note = Text(text=f"Checked {i}", rect=(50, 50 + 40 * i, 80, 80 + 40 * i))
+        if signed:
+            note[NameObject("/T")] = TextStringObject("Claire Martin")
+            note[NameObject("/M")] = TextStringObject(f"D:2000031{i}093000+01'00'")
+        writer.add_annotation(page_number=0, annotation=note)
+        out = io.BytesIO()
+        writer.write(out)
+        # pypdf's update names no /Info in its trailer (here its xref stream's dictionary,
+        # the file's last object: no offset moves) when Info did not change; a viewer's
+        # names the unchanged one
+        info = re.search(rb"/Info (\d+ \d+ R)", data).group(1)
+        head, tail = out.getvalue()[: len(data)], out.getvalue()[len(data) :]
+        data = head + tail.replace(b"/Type /XRef\n", b"/Type /XRef\n/Info " + info + b"\n", 1)
+    return data
+
+
+def test_updates_that_only_add_signed_dated_comments_are_low():
+    # A reviewer's comments, added by a viewer that leaves ModDate alone: the comments date
+    # the updates themselves.
+    result = analyse(_commented(signed=True))
+    (finding,) = [
+        f for f in result.findings if f.code == "PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE"
+    ]
+    assert finding.severity.value == "low"
+    assert finding.evidence["annotation_latest_date"].isoformat().startswith("2000-03-11")
+    assert "comments" in finding.message
+    # Bare comments (no author, no date) as a script adds them stay medium.
+    found = codes(analyse(_commented(signed=False)))
+    assert found.get("PDF_INCREMENTAL_UPDATE_UNCHANGED_MODDATE") == "medium"

@@ -11,7 +11,7 @@ from typing import Any
 from authenticity.extract.pdf import STANDARD_14
 from authenticity.heuristics.dates import latest_claimed
 from authenticity.model import Finding, Metadata, Severity
-from authenticity.timeutil import as_utc, parse_pdf_date
+from authenticity.timeutil import as_utc, parse_pdf_date, stored_datetime
 
 #: Writers round to the second; some store XMP and Info a moment apart.
 DATE_TOLERANCE = dt.timedelta(minutes=2)
@@ -194,6 +194,18 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
             f"{writer} linearized this file (Fast Web View) and so rewrote all of it, keeping "
             f"the name of {' / '.join(repr(c) for c in claimed)}: a publishing step, which "
             "also leaves no trace of an edit made before it. Compare with other copies.",
+            {"header_writer": writer, "producer": meta.producer, "creator": meta.application},
+        )
+        return
+    if writer in SCRIPT_REWRITERS and facts.get("encrypted") is True:
+        # Encrypting a finished PDF (qpdf --encrypt, pypdf's encrypt) rewrites every string
+        # and stream, so the whole file is the tool's; Producer is kept by design.
+        yield Finding(
+            "PDF_ENCRYPTED_BY_REWRITER",
+            Severity.INFO,
+            f"{writer} encrypted this file and so rewrote all of it, keeping the name of "
+            f"{' / '.join(repr(c) for c in claimed)}: a protection step, which also leaves "
+            "no trace of an edit made before it. Compare with other copies.",
             {"header_writer": writer, "producer": meta.producer, "creator": meta.application},
         )
         return
@@ -545,6 +557,12 @@ def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator
         # export) produce in a single save: weak evidence. Three or more, or a section
         # whose objects all follow the older ones, mean a real update.
         severity = Severity.MEDIUM if sections >= 3 or rewrote_info else Severity.LOW
+        commented = None if rewrote_info else _dated_comments(facts, created)
+        if commented is not None:
+            # the update added comments that carry their own author and date (a viewer's
+            # review): it is dated, by them, and left the pages and the Info alone
+            severity = Severity.LOW
+            evidence["annotation_latest_date"] = commented
         state = (
             "absent"
             if modified is None or created is None
@@ -555,7 +573,14 @@ def check_incremental_updates(meta: Metadata, facts: dict[str, Any]) -> Iterator
             severity,
             f"The PDF was saved again by appending ({sections} sections) but its ModDate is "
             f"{state}: the update did not record a modification date, as happens when a file "
-            "is edited by a tool that keeps the original dates.",
+            "is edited by a tool that keeps the original dates."
+            + (
+                f" Its comments, each with an author, are dated up to {commented.isoformat()} "
+                "and no page's content was rewritten: a reviewer's comments added by a viewer "
+                "that does not date the file."
+                if commented is not None
+                else ""
+            ),
             evidence,
         )
         return
@@ -603,6 +628,27 @@ def check_content_rewritten(facts: dict[str, Any]) -> Iterator[Finding]:
             "mod_date_unchanged": kept,
         },
     )
+
+
+def _dated_comments(facts: dict[str, Any], created: dt.datetime | None) -> dt.datetime | None:
+    """The latest date of the file's comments when every comment names its author and the
+    latest is a day or more after the creation date, and no update rewrote a page's
+    content: appended updates that only added dated, signed comments. None otherwise."""
+    latest = stored_datetime(facts.get("annotation_latest_date"))
+    count = facts.get("annotations_text")
+    if (
+        latest is None
+        or created is None
+        or not isinstance(count, int)
+        or count < 1
+        or facts.get("annotations_text_unattributed") != 0
+        or facts.get("updated_content_page_count")
+        or facts.get("updated_content_pages")
+    ):
+        return None
+    if as_utc(latest) - as_utc(created) < dt.timedelta(days=1) + NAIVE_SLACK:
+        return None
+    return latest
 
 
 def _info_rewritten(facts: dict[str, Any]) -> bool:
