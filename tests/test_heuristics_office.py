@@ -618,6 +618,45 @@ def test_slide_removed_by_python_pptx_leaves_app_xml_counting_it():
     assert "a slide was added or removed" in finding.message
 
 
+def _deck_edit(edit) -> bytes:
+    import pptx
+
+    deck = pptx.Presentation(io.BytesIO(corpus_file(DECK)))
+    edit(deck)
+    out = io.BytesIO()
+    deck.save(out)
+    return out.getvalue()
+
+
+def test_slide_title_edited_by_python_pptx_is_not_the_title_powerpoint_listed():
+    # Slide 5's title typed over with python-pptx: app.xml, which PowerPoint rewrote at its
+    # last save, still lists the old one.
+    def retitle(deck):
+        deck.slides[4].shapes.title.text_frame.paragraphs[0].runs[0].text = "Budget 2017"
+
+    (finding,) = _stale(analyse(_deck_edit(retitle), "deck.pptx"))
+    assert finding.severity.value == "medium"
+    assert finding.evidence["slides"] == [
+        {"slide": 5, "app_xml": "Growing pains", "package": "Budget 2017"}
+    ]
+    assert "slide 5's title" in finding.message
+
+
+def test_slide_body_edited_and_titles_with_line_breaks_are_not_flagged():
+    # Slide 1's title holds line breaks (listed with spaces); editing a body text box
+    # leaves every title as PowerPoint listed it.
+    def edit_body(deck):
+        # slide 2's last text box, "Rapid improvement in hard problems..."
+        box = [shape for shape in deck.slides[1].shapes if shape.has_text_frame][-1]
+        box.text_frame.paragraphs[0].runs[0].text = "12 500 EUR"
+
+    result = analyse(_deck_edit(edit_body), "deck.pptx")
+    assert "12 500 EUR" in result.text
+    assert "\x0b" not in result.facts["slide_titles"][0]
+    assert result.facts["slide_titles"][4] == "Growing pains"
+    assert _stale(result) == []
+
+
 def test_sheet_renamed_in_place_is_not_the_sheet_excel_listed():
     # A careful zip edit: one attribute changed in xl/workbook.xml, every entry's time and
     # order kept; app.xml still lists the old name.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import posixpath
 import re
 import struct
 import zipfile
@@ -633,6 +634,10 @@ def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
         if data is not None:
             root = _xml.parse(data, "presentation part")
             facts["package_slides"] = sum(1 for e in root.iter() if _xml.local(e.tag) == "sldId")
+            facts["custom_shows"] = any(_xml.local(e.tag) == "custShow" for e in root.iter())
+            titles = _slide_titles(pkg, presentation, root)
+            if titles is not None:
+                facts["slide_titles"] = titles
     elif workbook is not None:
         data = pkg.read(workbook)
         if data is not None:
@@ -652,6 +657,65 @@ def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
                 else {}
             )
             _formula_cache(pkg, facts)
+
+
+#: Presentations whose slide titles are read (PowerPoint lists them in app.xml).
+MAX_TITLED_SLIDES = 500
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_TITLE_PLACEHOLDERS = frozenset({"title", "ctrTitle"})
+
+
+def _part_targets(pkg: _Package, part: str) -> dict[str, str]:
+    """A part's relationships: id -> target part name (internal targets only)."""
+    folder, _, name = part.rpartition("/")
+    data = pkg.read(f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels")
+    if data is None:
+        return {}
+    out: dict[str, str] = {}
+    for rel in list(_xml.parse(data, f"{part} relationships"))[: MAX_TITLED_SLIDES * 4]:
+        target, rid = rel.get("Target") or "", rel.get("Id") or ""
+        if not rid or not target or rel.get("TargetMode") == "External":
+            continue
+        out[rid] = posixpath.normpath(
+            target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        )
+    return out
+
+
+def _slide_title(root: Element) -> str | None:
+    """The text of a slide's title placeholder (line breaks and paragraphs as spaces, as
+    PowerPoint lists it in app.xml); None when the slide has no title placeholder."""
+    for shape in root.iter():
+        if _xml.local(shape.tag) != "sp":
+            continue
+        placeholder = next((e for e in shape.iter() if _xml.local(e.tag) == "ph"), None)
+        if placeholder is None or placeholder.get("type") not in _TITLE_PLACEHOLDERS:
+            continue
+        words = []
+        for e in shape.iter():
+            tag = _xml.local(e.tag)
+            if tag == "t":
+                words.append(e.text or "")
+            elif tag in ("br", "p"):
+                words.append(" ")
+        return " ".join("".join(words).split())
+    return None
+
+
+def _slide_titles(pkg: _Package, presentation: str, root: Element) -> list[str | None] | None:
+    """Each slide's title, in the presentation's order (``slide_titles``); None when a
+    slide cannot be read or there are too many to read."""
+    ids = [e.get(_R_ID) for e in root.iter() if _xml.local(e.tag) == "sldId"]
+    if len(ids) > MAX_TITLED_SLIDES:
+        return None
+    targets = _part_targets(pkg, presentation)
+    titles: list[str | None] = []
+    for rid in ids:
+        data = pkg.read(targets.get(rid or "", ""))
+        if data is None:
+            return None
+        titles.append(_slide_title(_xml.parse(data, "slide")))
+    return titles
 
 
 #: Worksheet XML read for formulas, all sheets together (uncompressed bytes).

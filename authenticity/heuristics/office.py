@@ -557,6 +557,40 @@ def _stale_structure(app: dict[str, Any], facts: dict[str, Any]) -> dict[str, An
     return None
 
 
+#: PowerPoint lists a long title whole as far as measured; a listed title at least this long
+#: that begins the slide's title is taken as a cut one, not an edit.
+_LISTED_TITLE_CUT = 200
+
+
+def _stale_slide_titles(app: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any] | None:
+    """PowerPoint's copy of each slide title in ``app.xml`` (the last HeadingPairs group,
+    "Slide Titles" in the interface's language) against the slides' title placeholders.
+    Slides without a title are skipped: PowerPoint lists them as "Slide 3" or
+    "PowerPoint Presentation". Presentations with custom shows are skipped (their group
+    follows the titles)."""
+    titles = facts.get("slide_titles")
+    listed_all = app.get("TitlesOfParts")
+    pairs = _heading_pairs(app)
+    if not isinstance(titles, list) or not titles or facts.get("custom_shows") is not False:
+        return None
+    if not pairs or not isinstance(listed_all, list) or pairs[-1][1] != len(titles):
+        return None
+    if len(listed_all) != sum(n for _label, n in pairs):
+        return None
+    listed = listed_all[-len(titles) :]
+    changed = []
+    for number, (was, now) in enumerate(zip(listed, titles, strict=True), start=1):
+        if not isinstance(now, str) or not now or not isinstance(was, str):
+            continue
+        was = " ".join(was.split())
+        if was == now or (len(was) >= _LISTED_TITLE_CUT and now.startswith(was)):
+            continue
+        changed.append({"slide": number, "app_xml": was[:300], "package": now[:300]})
+    if not changed:
+        return None
+    return {"part": "slide_titles", "slides": changed[:20], "label": pairs[-1][0]}
+
+
 def _stale_title(meta: Metadata, app: dict[str, Any]) -> dict[str, Any] | None:
     """Word's copy of the Title property in ``app.xml`` against core.xml's."""
     pairs = _heading_pairs(app)
@@ -586,9 +620,21 @@ def check_app_properties_stale(meta: Metadata, facts: dict[str, Any]) -> Iterato
     app = raw.get("app")
     if not isinstance(app, dict):
         return
-    structure = _stale_structure(app, facts)
+    structure = _stale_structure(app, facts) or _stale_slide_titles(app, facts)
     if structure is not None:
-        if structure["part"] == "slides":
+        if structure["part"] == "slide_titles":
+            first = structure["slides"][0]
+            what = (
+                f"lists slide {first['slide']}'s title as {first['app_xml']!r}, but the slide "
+                f"now reads {first['package']!r}"
+                + (
+                    f" ({len(structure['slides'])} slides' titles differ)"
+                    if len(structure["slides"]) > 1
+                    else ""
+                )
+                + ": the slide's text was changed"
+            )
+        elif structure["part"] == "slides":
             what = (
                 f"lists {structure['app_xml']} slides, but the presentation holds "
                 f"{structure['package']}: a slide was added or removed"
