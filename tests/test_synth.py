@@ -251,6 +251,24 @@ def test_ooxml_edit_resave_docx(careful: bool) -> None:
 
 
 @CAREFUL
+def test_ooxml_edit_resave_pptx(careful: bool) -> None:
+    # A PowerPoint deck whose slides hold text: a figure (or a word) typed over with
+    # python-pptx.
+    deck = CORPUS / "ooxml" / "apache__test-data_integration_stress013.pptx"
+    before = original(deck)
+    forgery, after = made(deck, "ooxml_edit_resave", careful)
+    assert forgery.notes["new"] in after.text and forgery.notes["old"] != forgery.notes["new"]
+    assert after.text != before.text
+    if careful:
+        assert after.metadata.modified == before.metadata.modified
+        assert after.metadata.last_modified_by == before.metadata.last_modified_by
+    else:
+        signed = forgery.notes.get("last_modified_by", before.metadata.last_modified_by)
+        assert after.metadata.last_modified_by == signed
+        assert after.metadata.modified != before.metadata.modified
+
+
+@CAREFUL
 def test_ooxml_edit_resave_xlsx(careful: bool) -> None:
     import openpyxl
 

@@ -77,6 +77,42 @@ def _edit_docx(
     return buf.getvalue(), notes
 
 
+def _edit_pptx(
+    data: bytes, rng: random.Random, careful: bool, when: dt.datetime
+) -> tuple[bytes, dict]:
+    import pptx
+
+    deck = pptx.Presentation(io.BytesIO(data))
+    frames = []
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                frames.append(shape.text_frame)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                frames.extend(cell.text_frame for row in shape.table.rows for cell in row.cells)
+    runs = [r for f in frames for p in f.paragraphs for r in p.runs if r.text.strip()]
+    if not runs:
+        raise LookupError("no text")
+    numeric = [r for r in runs if re.search(r"\d", r.text)]
+    run = rng.choice(numeric or runs)
+    changed = alter_number(run.text, rng) if numeric else None
+    new_text, old, new = changed or alter_text(run.text, rng)
+    run.text = new_text
+    notes: dict = {"old": old, "new": new}
+    if not careful:
+        cp = deck.core_properties
+        if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
+            forger, script = pick_name(rng, cp.last_modified_by)
+            cp.last_modified_by = forger
+            notes.update(last_modified_by=forger, script=script)
+        cp.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
+        cp.revision = (cp.revision or 1) + 1
+        notes.update(modified=cp.modified.isoformat())
+    buf = io.BytesIO()
+    deck.save(buf)
+    return buf.getvalue(), notes
+
+
 def _edit_xlsx(
     data: bytes, rng: random.Random, careful: bool, when: dt.datetime
 ) -> tuple[bytes, dict]:
@@ -126,8 +162,9 @@ def _edit_xlsx(
 
 @technique(
     "ooxml_edit_resave",
-    {"docx", "xlsx"},
-    "Change a number (or a sentence) with python-docx / openpyxl and save. Careless: the "
+    {"docx", "xlsx", "pptx"},
+    "Change a number (or a sentence) with python-docx / openpyxl / python-pptx and save. "
+    "Careless: the "
     "library's save as is (new zip layout, zip times and core 'modified' at the forger's "
     "clock, in half of them years later, lastModifiedBy = the forger in half of them, "
     "openpyxl's app.xml); "
@@ -135,16 +172,16 @@ def _edit_xlsx(
     "and app.xml bytes, original zip entry order and times put back.",
 )
 def ooxml_edit_resave(data: bytes, name: str, rng: random.Random, careful: bool) -> Forgery | None:
-    ext = "xlsx" if b"xl/" in data[:4096] or name.lower().endswith((".xlsx", ".xlsm")) else "docx"
+    from authenticity.synth import kind_of
+
+    ext = kind_of(data, name)
     created, modified = core_dates(data)
     # a careless forger's save is dated by the clock of the day of the edit: half of them
     # work long after the leak, with a library of that day (no anachronism to catch)
     when = forge_time(rng, modified or created, present_share=0.0 if careful else 0.5)
     try:
-        if ext == "xlsx":
-            out, notes = _edit_xlsx(data, rng, careful, when)
-        else:
-            out, notes = _edit_docx(data, rng, careful, when)
+        edit = {"xlsx": _edit_xlsx, "pptx": _edit_pptx}.get(ext, _edit_docx)
+        out, notes = edit(data, rng, careful, when)
     except Exception:  # the library cannot read or write this file: not applicable
         return None
     original = zip_entries(data)
