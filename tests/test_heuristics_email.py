@@ -111,10 +111,23 @@ def test_date_after_first_hop():
         ],
     )
     (f,) = email_findings(data)
-    assert (f.code, f.severity) == ("EMAIL_DATE_VS_RECEIVED", Severity.MEDIUM)
+    # hours after: a sender's clock in the wrong zone as often as an edit (low)
+    assert (f.code, f.severity) == ("EMAIL_DATE_VS_RECEIVED", Severity.LOW)
     assert "later than the first relay" in f.message
     assert f.evidence["difference_seconds"] == pytest.approx(3 * 3600 + 45 * 60 - 4, abs=1)
     assert "out.example.org" in f.evidence["first_hop"]
+
+
+def test_date_days_after_first_hop_is_medium():
+    data = message(
+        "Fri, 5 May 2017 14:00:00 +0200",  # three days after it left: moved forward
+        [
+            hop("mx.example.net", "Tue, 2 May 2017 08:15:09 +0000"),
+            hop("out.example.org", "Tue, 2 May 2017 10:15:04 +0200"),
+        ],
+    )
+    (f,) = email_findings(data)
+    assert (f.code, f.severity) == ("EMAIL_DATE_VS_RECEIVED", Severity.MEDIUM)
 
 
 def test_date_back_dated_weeks_before_first_hop():

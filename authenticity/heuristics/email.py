@@ -29,6 +29,10 @@ DATE_AFTER_FIRST_HOP = dt.timedelta(minutes=15)
 DATE_BEFORE_FIRST_HOP = dt.timedelta(days=7)
 #: A Date this far after the first relay's stamp is no clock drift: high.
 DATE_AFTER_FIRST_HOP_HIGH = dt.timedelta(days=30)
+#: A Date up to this far after it is low: a sender's clock set to the wrong zone (zones
+#: span 26 hours) or running ahead, which spam and misconfigured machines show daily; a
+#: forger moving a Date forward moves it by days.
+DATE_AFTER_FIRST_HOP_LOW = dt.timedelta(days=1)
 #: A naive datetime may be local time anywhere on Earth.
 NAIVE_SLACK = dt.timedelta(hours=14)
 #: Signed headers whose absence from h= leaves them editable without breaking DKIM.
@@ -267,11 +271,13 @@ def _gap_severity(
     delta: dt.timedelta, *values: dt.datetime, back_high: bool = True
 ) -> Severity | None:
     """How far a Date ``delta`` after (> 0) or before (< 0) a record of the message's
-    sending is off: more than 15 minutes after it, or more than a week before it (an
-    outbox's wait), is medium; beyond 30 days high (``back_high``: also before it).
-    None within those bounds. ``values``: the times compared (zone-less ones widen the
-    bounds)."""
+    sending is off: more than 15 minutes after it is low up to a day (a clock in the
+    wrong zone), then medium; more than a week before it (an outbox's wait) is medium;
+    beyond 30 days high (``back_high``: also before it). None within those bounds.
+    ``values``: the times compared (zone-less ones widen the bounds)."""
     if delta > _slack(DATE_AFTER_FIRST_HOP, *values):
+        if delta <= _slack(DATE_AFTER_FIRST_HOP_LOW, *values):
+            return Severity.LOW
         high = delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, *values)
     elif -delta > _slack(DATE_BEFORE_FIRST_HOP, *values):
         high = back_high and -delta > _slack(DATE_AFTER_FIRST_HOP_HIGH, *values)
