@@ -103,10 +103,10 @@ def _char_script(ch: str) -> str | None:
 def script_letters(text: str) -> Counter[str]:
     """Letters of ``text`` per Unicode script; digits, spaces and punctuation are ignored."""
     counts: Counter[str] = Counter()
-    for ch in text:
+    for ch, n in Counter(text).items():  # each distinct character looked up once
         script = _char_script(ch)
         if script:
-            counts[script] += 1
+            counts[script] += n
     return counts
 
 

@@ -46,7 +46,7 @@ def _get_identifier() -> Any:
 
 def letter_count(text: str) -> int:
     """Number of alphabetic characters in ``text``."""
-    return sum(1 for ch in text if ch.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 #: pdfminer's stand-in for a glyph its font cannot map to Unicode: not text of any script.

@@ -141,6 +141,13 @@ def _matches(kind: str, release: Release) -> bool:
     return release.kind == kind
 
 
+@functools.lru_cache(maxsize=8192)
+def _matching(kind: str, value: str) -> tuple[Release, ...]:
+    """The releases of ``kind`` whose pattern ``value`` matches, in table order (a dump
+    repeats a few producer strings thousands of times: each is matched once)."""
+    return tuple(r for r in releases() if _matches(kind, r) and r.pattern.search(value))
+
+
 def _zip_written(facts: dict[str, Any]) -> dt.datetime | None:
     """Latest real (not 1980 DOS-epoch) zip entry time of an OOXML package, if any."""
     latest = None
@@ -167,10 +174,8 @@ def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
     for kind, field_name, value in _claims(meta, facts):
         if kind in _CLOCK_KINDS and _clock_default(when):
             continue
-        for release in releases():
-            if release.product in reported or not _matches(kind, release):
-                continue
-            if not release.pattern.search(value):
+        for release in _matching(kind, value):
+            if release.product in reported:
                 continue
             tolerance = PRODUCT_TOLERANCE.get(release.product, TOLERANCE)
             cutoff = dt.datetime.combine(release.released, dt.time(), tzinfo=dt.UTC) - tolerance
