@@ -232,9 +232,26 @@ class Scorecard:
         return out
 
 
-def jsonable(value: Any) -> Any:
-    """Convert metadata values (datetimes, bytes, tuples, enums) to JSON-safe values."""
+def jsonable(value: Any, *, strip_nul: bool = False) -> Any:
+    """Convert metadata values (datetimes, bytes, tuples, enums) to JSON-safe values.
+
+    ``strip_nul``: also remove NUL characters from strings and keys (PostgreSQL's text and
+    JSON cannot hold them).
+    """
+    kind = type(value)  # exact-type fast paths for what facts are mostly made of
+    if kind is dict:
+        if strip_nul:
+            return {
+                str(k).replace("\x00", ""): jsonable(v, strip_nul=True) for k, v in value.items()
+            }
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v, strip_nul=strip_nul) for v in value]
+    if kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, str):
+        if strip_nul and "\x00" in value:
+            value = value.replace("\x00", "")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates from undecodable names: keep as \xNN
@@ -249,16 +266,16 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     if isinstance(value, enum.Enum):
-        return jsonable(value.value)
+        return jsonable(value.value, strip_nul=strip_nul)
     if isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return {"base64": base64.b64encode(raw[:4096]).decode("ascii")}
-        return text
+        return jsonable(text, strip_nul=strip_nul)
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return jsonable(dict(value), strip_nul=strip_nul)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
-    return str(value)
+        return [jsonable(v, strip_nul=strip_nul) for v in value]
+    return jsonable(str(value), strip_nul=strip_nul)

@@ -16,7 +16,6 @@ Every batch is written in one transaction. The schema is managed by Alembic migr
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import socket
 from collections.abc import Iterable, Iterator
@@ -165,7 +164,7 @@ DECISIONS = ("forged", "authentic", "unsure")
 
 def _json_safe(value: Any) -> Any:
     # Strip NUL characters: PostgreSQL text/JSON cannot hold them.
-    return json.loads(json.dumps(jsonable(value)).replace("\\u0000", ""))
+    return jsonable(value, strip_nul=True)
 
 
 class Store:
