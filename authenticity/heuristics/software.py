@@ -46,6 +46,11 @@ CODE = "TS_BEFORE_SOFTWARE_RELEASE"
 TOLERANCE = dt.timedelta(days=183)
 #: Products whose public betas/previews ran well ahead of the release date.
 PRODUCT_TOLERANCE = {"Microsoft Office": dt.timedelta(days=366)}
+#: Image editors that write their name into EXIF Software but keep the photo's DateTime as
+#: the camera wrote it, so their release says nothing of the dates: paint.net 4.0.3 and
+#: 4.0.5 saves of a 2006 Casio photo (piexif's test images) keep its 2006 DateTime.
+#: Photoshop, Lightroom and GIMP set DateTime to the time of the save.
+EDITORS_KEEPING_DATETIME = frozenset({"paint.net"})
 #: Zone-less dates may be local time anywhere: 14 h either way.
 _NAIVE_SLACK = dt.timedelta(hours=14)
 
@@ -176,6 +181,8 @@ def check_before_release(meta: Metadata, facts: dict[str, Any]) -> Iterator[Find
             continue
         for release in _matching(kind, value):
             if release.product in reported:
+                continue
+            if release.product in EDITORS_KEEPING_DATETIME and "exif_tag_count" in facts:
                 continue
             tolerance = PRODUCT_TOLERANCE.get(release.product, TOLERANCE)
             cutoff = dt.datetime.combine(release.released, dt.time(), tzinfo=dt.UTC) - tolerance
