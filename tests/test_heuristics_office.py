@@ -786,3 +786,31 @@ def test_document_written_by_python_docx_is_not_held_to_word_sessions():
     result = analyse(out.getvalue(), "a.docx")
     assert result.facts["paragraphs_without_rsid"] == result.facts["paragraphs"]
     assert _sessionless(result) == []
+
+
+def test_opendocument_exported_by_excel_is_not_held_to_ooxml_zip_layout():
+    # Excel 2007 saves OpenDocument spreadsheets too, naming itself as their generator; an
+    # ODF package puts "mimetype" first by its own spec, not [Content_Types].xml. odfpy
+    # writes the package; its generator line is replaced by Excel's, entries kept in order.
+    pytest.importorskip("odf")
+    from odf import table
+    from odf.opendocument import OpenDocumentSpreadsheet
+
+    doc = OpenDocumentSpreadsheet()
+    doc.spreadsheet.addElement(table.Table(name="Feuil1"))
+    made = io.BytesIO()
+    doc.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "meta.xml":
+                body = re.sub(
+                    rb"<meta:generator>[^<]*",
+                    b"<meta:generator>MicrosoftOffice/12.0 MicrosoftExcel/CalculationVersion-4518",
+                    body,
+                )
+            dst.writestr(info, body)
+    result = analyse(out.getvalue(), "export.ods")
+    assert result.metadata.application.startswith("MicrosoftOffice/12.0")
+    assert "OOXML_REZIPPED" not in codes(result)

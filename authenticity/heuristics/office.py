@@ -158,8 +158,8 @@ def check_rezipped(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     entries = facts.get("zip_entries")
     if not isinstance(entries, list) or not entries or facts.get("zip_recovered"):
         return
-    if not _claims_microsoft(meta):
-        return
+    if not _claims_microsoft(meta) or "odf_mimetype" in facts:
+        return  # an OpenDocument package (Excel exports them) puts its mimetype first
     files = [e for e in entries if isinstance(e, dict) and not str(e.get("name", "")).endswith("/")]
     library = declared_generator(meta) or _zip_generator(files)
     if library is not None:
