@@ -659,8 +659,10 @@ def _inventory(pkg: _Package, facts: dict[str, Any]) -> None:
             _formula_cache(pkg, facts)
 
 
-#: Presentations whose slide titles are read (PowerPoint lists them in app.xml).
+#: Presentations whose slide titles are read (PowerPoint lists them in app.xml), and the
+#: slide XML read for them, all slides together (uncompressed bytes).
 MAX_TITLED_SLIDES = 500
+MAX_TITLE_BYTES = 64 * 1024 * 1024
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _TITLE_PLACEHOLDERS = frozenset({"title", "ctrTitle"})
 
@@ -710,10 +712,15 @@ def _slide_titles(pkg: _Package, presentation: str, root: Element) -> list[str |
         return None
     targets = _part_targets(pkg, presentation)
     titles: list[str | None] = []
+    budget = MAX_TITLE_BYTES
     for rid in ids:
-        data = pkg.read(targets.get(rid or "", ""))
+        info = pkg.find(targets.get(rid or "", ""))
+        if info is None or info.file_size > budget:
+            return None
+        data = pkg.read(info.filename)
         if data is None:
             return None
+        budget -= len(data)
         titles.append(_slide_title(_xml.parse(data, "slide")))
     return titles
 
