@@ -52,12 +52,36 @@ def _exit_when_orphaned(parent: int) -> None:
             os._exit(1)
 
 
+#: Thread-pool variables of the numerical libraries (OpenBLAS, OpenMP, MKL), read when
+#: they load.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_numerics() -> None:
+    """One thread for numpy's and scikit-learn's native pools in this process.
+
+    A scan already runs one worker process per core; each process's OpenBLAS and OpenMP
+    pools then only contend, and their idle threads spin waiting for work. Measured on the
+    5k benchmark dump (2 cores): 59 s of CPU and 36 s of wall time with the default pools,
+    46 s and 29 s with one thread each (docs/performance.md).
+    """
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")  # libraries loaded from now on
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)  # libraries already loaded
+    except Exception:  # pragma: no cover - threadpoolctl missing or a library it cannot set
+        pass
+
+
 def _init_worker(memory_limit_mb: int, parent: int | None = None) -> None:
     """Limits of a worker process; ``parent`` is the scan process's pid (given explicitly:
     if the scan was killed while this worker started, ``getppid()`` is already init's)."""
     parent = parent if parent is not None else os.getppid()
     if os.getppid() != parent:
         os._exit(1)
+    single_threaded_numerics()
     quiet_parsers()
     threading.Thread(
         target=_exit_when_orphaned, args=(parent,), name="orphan-check", daemon=True
