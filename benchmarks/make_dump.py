@@ -304,6 +304,9 @@ class Pool:
 
 OFFICE_ZIP_TIME = dt.datetime(1980, 1, 1)
 PDF_REF = "0" * 12
+#: Bumped when the same N and seed give other bytes (benchmarks reuse a dump only when the
+#: manifest's version matches): 2 = authentic PDFs saved again carry a new second /ID half.
+GENERATOR_VERSION = 2
 PDF_CREATED = "D:20000101000000+01'00'"
 PDF_MODIFIED = "D:20000102000000+01'00'"
 EXIF_TAKEN = "2000:01:01 00:00:00"
@@ -590,9 +593,13 @@ class Deriver:
         data = base.data.replace(PDF_CREATED.encode(), pdf_date(created).encode())
         data = data.replace(PDF_MODIFIED.encode(), pdf_date(modified).encode())
         data = data.replace(PDF_REF.encode(), str(self.counter).zfill(12).encode())
+        # The file identifier's second half changes at each save (PDF 32000 14.4): a file
+        # modified days after its creation was saved again, so its halves differ. A forged
+        # insert keeps the one-save identifier under its moved dates.
+        saved = uid if forged else hashlib.md5(uid.encode()).hexdigest()
         data = re.sub(
             rb"\[<[0-9a-fA-F]{32}><[0-9a-fA-F]{32}>\]",
-            b"[<" + uid.encode() + b"><" + uid.encode() + b">]",
+            b"[<" + uid.encode() + b"><" + saved.encode() + b">]",
             data,
             count=1,
         )
@@ -735,6 +742,7 @@ def generate(
     manifest = {
         "n": n,
         "seed": seed,
+        "generator_version": GENERATOR_VERSION,
         "leak_date": LEAK_DATE.isoformat(),
         "out": str(out),
         "files": files,

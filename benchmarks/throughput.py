@@ -8,8 +8,9 @@ Usage::
 
 Steps, in one run:
 
-1. generate (or reuse, when ``DIR.manifest.json`` matches N and seed) a dump of N documents
-   with ``benchmarks/make_dump.py`` (default ``/tmp/authenticity-bench/dump-N-sS``);
+1. generate (or reuse, when ``DIR.manifest.json`` matches N, seed and generator version) a
+   dump of N documents with ``benchmarks/make_dump.py`` (default
+   ``/tmp/authenticity-bench/dump-N-sS``);
 2. scan it into a fresh ``--out`` (default ``/tmp/authenticity-bench/out-N-ENGINE``) in a
    child process: ``--engine local`` calls :func:`authenticity.pipeline.run_scan`,
    ``--engine prefect`` runs ``python -m authenticity scan`` (the Prefect flow). Wall time
@@ -47,15 +48,17 @@ except ImportError:  # pragma: no cover - psutil is optional
 
 
 def ensure_dump(n: int, seed: int, dump: Path) -> dict:
+    sys.path.insert(0, str(HERE))
+    from make_dump import GENERATOR_VERSION, generate
+
     manifest_path = Path(f"{dump}.manifest.json")
     if manifest_path.exists() and dump.is_dir():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("n") == n and manifest.get("seed") == seed:
+        same = manifest.get("n") == n and manifest.get("seed") == seed
+        if same and manifest.get("generator_version") == GENERATOR_VERSION:
             print(f"reusing dump {dump} ({manifest['files']} files)")
             manifest["reused"] = True
             return manifest
-    sys.path.insert(0, str(HERE))
-    from make_dump import generate
 
     print(f"generating a dump of {n} documents into {dump} ...")
     manifest = generate(n, dump, seed, quiet=True)
