@@ -170,6 +170,20 @@ WRITER_NAMES: dict[str, tuple[str, ...]] = {
 SCRIPT_REWRITERS = frozenset({"qpdf", "pypdf"})
 
 
+def _rewriting_step(writer: str, facts: dict[str, Any], sections: int) -> tuple[str, ...] | None:
+    """(code, what the tool did, the step's purpose) when a script rewriter's layout comes
+    from a finishing step that rewrites the whole file and keeps its Producer by design:
+    "Fast Web View" (publishing pipelines linearize finished PDFs with qpdf) or encryption
+    (``qpdf --encrypt`` and pypdf rewrite every string and stream). None otherwise."""
+    if writer not in SCRIPT_REWRITERS:
+        return None
+    if _linearized_single_save(facts, sections):
+        return ("PDF_LINEARIZED_BY_REWRITER", "linearized this file (Fast Web View)", "publishing")
+    if facts.get("encrypted") is True:
+        return ("PDF_ENCRYPTED_BY_REWRITER", "encrypted this file", "protection")
+    return None
+
+
 def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Finding]:
     """The header marker of the software that wrote the file against the software the
     metadata names. Only for files written in one go (no appended update): an update
@@ -185,26 +199,14 @@ def check_writer_mismatch(meta: Metadata, facts: dict[str, Any]) -> Iterator[Fin
     text = " ".join(claimed).casefold()
     if any(name in text for name in names):
         return
-    if writer in SCRIPT_REWRITERS and _linearized_single_save(facts, sections):
-        # "Fast Web View": publishing pipelines linearize finished PDFs with qpdf, which
-        # rewrites the whole file and keeps its Producer by design.
+    step = _rewriting_step(writer, facts, sections)
+    if step is not None:
+        code, done, purpose = step
         yield Finding(
-            "PDF_LINEARIZED_BY_REWRITER",
+            code,
             Severity.INFO,
-            f"{writer} linearized this file (Fast Web View) and so rewrote all of it, keeping "
-            f"the name of {' / '.join(repr(c) for c in claimed)}: a publishing step, which "
-            "also leaves no trace of an edit made before it. Compare with other copies.",
-            {"header_writer": writer, "producer": meta.producer, "creator": meta.application},
-        )
-        return
-    if writer in SCRIPT_REWRITERS and facts.get("encrypted") is True:
-        # Encrypting a finished PDF (qpdf --encrypt, pypdf's encrypt) rewrites every string
-        # and stream, so the whole file is the tool's; Producer is kept by design.
-        yield Finding(
-            "PDF_ENCRYPTED_BY_REWRITER",
-            Severity.INFO,
-            f"{writer} encrypted this file and so rewrote all of it, keeping the name of "
-            f"{' / '.join(repr(c) for c in claimed)}: a protection step, which also leaves "
+            f"{writer} {done} and so rewrote all of it, keeping the name of "
+            f"{' / '.join(repr(c) for c in claimed)}: a {purpose} step, which also leaves "
             "no trace of an edit made before it. Compare with other copies.",
             {"header_writer": writer, "producer": meta.producer, "creator": meta.application},
         )
