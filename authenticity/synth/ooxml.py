@@ -44,9 +44,13 @@ def core_dates(data: bytes) -> tuple[dt.datetime | None, dt.datetime | None]:
     return find("created"), find("modified")
 
 
-def _edit_a_run(runs: list[Any], rng: random.Random) -> dict:
-    """Type over one text run (python-docx's or python-pptx's): a number when some run
-    holds one, else a sentence. The notes: old and new text."""
+def _edit_and_save(
+    doc: Any, runs: list[Any], rng: random.Random, careful: bool, when: dt.datetime
+) -> tuple[bytes, dict]:
+    """Type over one text run of a python-docx or python-pptx document (a number when some
+    run holds one, else a sentence) and save it. Careless: the library's core properties
+    as a save leaves them, the forger's name in half of them, ``modified`` at the forger's
+    clock, one more revision. The notes: old and new text, what the save changed."""
     if not runs:
         raise LookupError("no text")
     numeric = [r for r in runs if re.search(r"\d", r.text)]
@@ -54,19 +58,19 @@ def _edit_a_run(runs: list[Any], rng: random.Random) -> dict:
     changed = alter_number(run.text, rng) if numeric else None
     new_text, old, new = changed or alter_text(run.text, rng)
     run.text = new_text
-    return {"old": old, "new": new}
-
-
-def _sign_save(cp: Any, rng: random.Random, when: dt.datetime, notes: dict) -> None:
-    """A careless library save's core properties (python-docx's and python-pptx's): the
-    forger's name in half of them, ``modified`` at the forger's clock, one more revision."""
-    if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
-        forger, script = pick_name(rng, cp.last_modified_by)
-        cp.last_modified_by = forger
-        notes.update(last_modified_by=forger, script=script)
-    cp.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
-    cp.revision = (cp.revision or 1) + 1
-    notes.update(modified=cp.modified.isoformat())
+    notes: dict = {"old": old, "new": new}
+    if not careful:
+        cp = doc.core_properties
+        if rng.random() < 0.5:  # half of them sign the edit; the others leave the name
+            forger, script = pick_name(rng, cp.last_modified_by)
+            cp.last_modified_by = forger
+            notes.update(last_modified_by=forger, script=script)
+        cp.modified = when.astimezone(dt.UTC).replace(tzinfo=None)
+        cp.revision = (cp.revision or 1) + 1
+        notes.update(modified=cp.modified.isoformat())
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue(), notes
 
 
 def _edit_docx(
@@ -81,12 +85,7 @@ def _edit_docx(
             for cell in row.cells:
                 paragraphs.extend(cell.paragraphs)
     runs = [r for p in paragraphs for r in p.runs if r.text.strip()]
-    notes = _edit_a_run(runs, rng)
-    if not careful:
-        _sign_save(doc.core_properties, rng, when, notes)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue(), notes
+    return _edit_and_save(doc, runs, rng, careful, when)
 
 
 def _edit_pptx(
@@ -103,12 +102,7 @@ def _edit_pptx(
             if getattr(shape, "has_table", False) and shape.has_table:
                 frames.extend(cell.text_frame for row in shape.table.rows for cell in row.cells)
     runs = [r for f in frames for p in f.paragraphs for r in p.runs if r.text.strip()]
-    notes = _edit_a_run(runs, rng)
-    if not careful:
-        _sign_save(deck.core_properties, rng, when, notes)
-    buf = io.BytesIO()
-    deck.save(buf)
-    return buf.getvalue(), notes
+    return _edit_and_save(deck, runs, rng, careful, when)
 
 
 def _edit_xlsx(
