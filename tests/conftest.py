@@ -94,6 +94,21 @@ def require_exiftool() -> str:
     return exe
 
 
+def exiftool_edit(data: bytes, tmp_path: Path, *args: str, name: str = "photo.jpg") -> bytes:
+    """``data`` after ``exiftool -overwrite_original ARGS`` (a copy named ``name`` in
+    ``tmp_path``): the real tool's edit, on real bytes."""
+    import subprocess
+
+    target = tmp_path / name
+    target.write_bytes(data)
+    subprocess.run(
+        [require_exiftool(), "-q", "-overwrite_original", *args, str(target)],
+        check=True,
+        capture_output=True,
+    )
+    return target.read_bytes()
+
+
 class TooSlow(BaseException):
     """Raised by :func:`within`; not an ``Exception``, so no handler in the code under
     test swallows it."""

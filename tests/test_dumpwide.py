@@ -392,18 +392,9 @@ def _photo() -> bytes:
 
 
 def _exiftool_shift(data: bytes, tmp_path: Path) -> bytes:
-    import subprocess
+    from tests.conftest import exiftool_edit
 
-    from tests.conftest import require_exiftool
-
-    target = tmp_path / "shifted.jpg"
-    target.write_bytes(data)
-    subprocess.run(
-        [require_exiftool(), "-q", "-overwrite_original", "-AllDates-=0:2:0 0:0:0", str(target)],
-        check=True,
-        capture_output=True,
-    )
-    return target.read_bytes()
+    return exiftool_edit(data, tmp_path, "-AllDates-=0:2:0 0:0:0", name="shifted.jpg")
 
 
 def _reencode(

@@ -5,7 +5,6 @@ rewritten by the real tools: ExifTool's date shift and Pillow's EXIF writer."""
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 
 from PIL import Image
@@ -14,7 +13,7 @@ from authenticity.dumpwide.exiflayout import _Photo, unlike_siblings
 from authenticity.extract.exiflayout import exif_layout
 from authenticity.extract.image import _tiff_block, extract_image, jpeg_marker_segments
 from authenticity.model import Severity
-from tests.conftest import corpus_file, require_exiftool
+from tests.conftest import corpus_file, exiftool_edit
 from tests.factories import dump_findings_of
 
 #: Three photos of one FujiFilm DS-7: the camera puts every directory first, values after.
@@ -28,21 +27,7 @@ CODE = "EXIF_LAYOUT_UNLIKE_SAME_CAMERA"
 
 def exiftool_shift(data: bytes, tmp_path: Path, name: str = "photo.jpg") -> bytes:
     """The photo with every date moved forward nine days by ``exiftool -AllDates+=``."""
-    path = tmp_path / name
-    path.write_bytes(data)
-    subprocess.run(
-        [
-            require_exiftool(),
-            "-q",
-            "-m",
-            "-overwrite_original",
-            "-AllDates+=0:0:9 0:0:0",
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return path.read_bytes()
+    return exiftool_edit(data, tmp_path, "-m", "-AllDates+=0:0:9 0:0:0", name=name)
 
 
 def pillow_exif_rewrite(data: bytes) -> bytes:

@@ -12,7 +12,7 @@ from PIL import Image
 from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.model import Analysis, Document
-from tests.conftest import corpus_file
+from tests.conftest import corpus_file, exiftool_edit
 
 #: Sony camera with GPS: taken 17:12:05 local, GPS 15:12:07 UTC (2 h zone offset).
 GPS_PHOTO = "image/drewnoakes__jpg_Sony_DSC-HX5V_(2).jpg"
@@ -124,21 +124,6 @@ def test_exiftool_xmp_edit_of_a_photo_is_low(tmp_path):
 XMP_PHOTO = "image/drewnoakes__jpg_Canon_EOS_7D.jpg"
 #: Sony photo whose XMP writes the capture time in EXIF's "YYYY:MM:DD" form.
 XMP_EXIF_FORM_PHOTO = "image/drewnoakes__jpg_Sony_DSC-P12.jpg"
-
-
-def exiftool_edit(data: bytes, tmp_path: Path, *args: str) -> bytes:
-    import subprocess
-
-    from tests.conftest import require_exiftool
-
-    target = tmp_path / "photo.jpg"
-    target.write_bytes(data)
-    subprocess.run(
-        [require_exiftool(), "-q", "-overwrite_original", *args, str(target)],
-        check=True,
-        capture_output=True,
-    )
-    return target.read_bytes()
 
 
 @pytest.mark.parametrize("rel", [XMP_PHOTO, XMP_EXIF_FORM_PHOTO])

@@ -13,7 +13,7 @@ from authenticity.analyse import analyse_document
 from authenticity.config import Settings
 from authenticity.heuristics.software import releases
 from authenticity.model import Analysis, Document
-from tests.conftest import corpus_file
+from tests.conftest import corpus_file, exiftool_edit
 
 CODE = "TS_BEFORE_SOFTWARE_RELEASE"
 
@@ -243,30 +243,16 @@ def test_matplotlib_pdf_dated_before_its_matplotlib_version():
     assert CODE not in codes(pdfs[2026])
 
 
-def _with_software(data: bytes, software: str, tmp_path) -> bytes:
-    """The photo with EXIF Software set by ExifTool, every date kept as the camera wrote it."""
-    import subprocess
-
-    from tests.conftest import require_exiftool
-
-    target = tmp_path / "photo.jpg"
-    target.write_bytes(data)
-    subprocess.run(
-        [require_exiftool(), "-q", "-overwrite_original", f"-Software={software}", str(target)],
-        check=True,
-        capture_output=True,
-    )
-    return target.read_bytes()
-
-
 def test_editor_that_keeps_the_camera_datetime_is_not_dated_by_it(tmp_path):
     # A camera photo of 2002 (Canon PowerShot S30). paint.net names itself in Software but
     # keeps DateTime as the camera wrote it: its 2014 release says nothing of the dates.
     # Photoshop sets DateTime at each save, so a 2002 date under a 2019 Photoshop is a
     # date put back.
     photo = corpus_file("image/drewnoakes__jpg_Canon_PowerShot_S30.jpg")
-    kept = analyse(_with_software(photo, "paint.net 4.0.5", tmp_path), "a.jpg")
+    kept = analyse(exiftool_edit(photo, tmp_path, "-Software=paint.net 4.0.5"), "a.jpg")
     assert "TS_BEFORE_SOFTWARE_RELEASE" not in codes(kept)
     assert codes(kept).get("EXIF_EDITOR_SOFTWARE") == "medium"
-    dated = analyse(_with_software(photo, "Adobe Photoshop CC 2019 (Windows)", tmp_path), "a.jpg")
+    dated = analyse(
+        exiftool_edit(photo, tmp_path, "-Software=Adobe Photoshop CC 2019 (Windows)"), "a.jpg"
+    )
     assert codes(dated).get("TS_BEFORE_SOFTWARE_RELEASE") == "high"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from authenticity.config import Settings
 from authenticity.dumpwide.numbering import camera_counter
 from authenticity.model import Severity
-from tests.conftest import require_exiftool
+from tests.conftest import exiftool_edit
 from tests.factories import dump_findings_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -78,14 +77,7 @@ def _shot(source: bytes, index: int, taken: dt.datetime) -> bytes:
 
 
 def _shift(data: bytes, tmp_path: Path, shift: str) -> bytes:
-    target = tmp_path / "shift.jpg"
-    target.write_bytes(data)
-    subprocess.run(
-        [require_exiftool(), "-q", "-overwrite_original", f"-AllDates{shift}", str(target)],
-        check=True,
-        capture_output=True,
-    )
-    return target.read_bytes()
+    return exiftool_edit(data, tmp_path, f"-AllDates{shift}", name="shift.jpg")
 
 
 def _series(source: bytes, names: list[str], gap: dt.timedelta) -> dict[str, bytes]:
