@@ -39,6 +39,7 @@ from authenticity.analyse import ANALYSER_VERSION, analysis_key, files_digest
 from authenticity.config import Settings
 from authenticity.dumpwide import DumpWide
 from authenticity.features import to_features
+from authenticity.heap import frozen_heap
 from authenticity.heuristics.dump import occurrence_findings
 from authenticity.ingest import IngestProblem, iter_documents
 from authenticity.ingest.remote import is_url
@@ -353,9 +354,9 @@ class Scan:
         ``chunk`` occurrences at a time, with the store row id of each.
 
         The one place that assembles what a document's score is computed from, at scan time
-        and at training time (``authenticity.training``).
+        and at training time (``authenticity.training``). The worker processes stay up
+        (idle) for the report's pages; :meth:`finish` closes them.
         """
-        self.close_pool()
         wide = self.dump_wide()
         problems = self._problems_by_path()
         for rows in self.store.occurrence_chunks(self.run_id, chunk):
@@ -405,13 +406,16 @@ class Scan:
             return
         model = self.model()
         for chunk in self.record_chunks():
-            cards = _score(chunk, model)
+            cards = [(row_id, card.to_json()) for row_id, card in _score(chunk, model)]
             self.store.update_scorecards(cards)
-            for row_id, card in cards:
-                yield row_id, card.to_json()
+            yield from cards
 
     def finish(self) -> ScanResult:
         """Dump-wide pass, scoring, outputs; closes the worker pool and the run."""
+        with frozen_heap():  # what the analysis left is not walked by every collection
+            return self._finish()
+
+    def _finish(self) -> ScanResult:
         scorecards_path = self.out_dir / "scorecards.jsonl"
         report_path = self.out_dir / "report.html"
         top = _TopCards(self.settings.report_max_documents)
@@ -445,7 +449,16 @@ class Scan:
             }
             shown = self.store.scorecards_by_id(top.ids())
             summary["documents_shown"] = len(shown)
-            write_report(report_path, shown, summary)
+            with self._lock:
+                pool = self._pool
+            write_report(
+                report_path,
+                shown,
+                summary,
+                runner=pool.call_each if pool is not None and pool.size else None,
+                shards=pool.size if pool is not None else 1,
+            )
+        self.close_pool()
         self.store.finish_run(
             self.run_id, status="complete", documents=documents, analysed=self.analysed
         )

@@ -11,9 +11,12 @@ CSS ``:has()``). The same templates serve the review app (``authenticity review`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from authenticity.review.views import VERDICT_MEANING, VERDICT_ORDER, doc_id
+
+if TYPE_CHECKING:
+    from authenticity.review.render import Runner
 
 __all__ = ["VERDICT_MEANING", "VERDICT_ORDER", "doc_id", "render_report", "write_report"]
 
@@ -35,8 +38,15 @@ def write_report(
     *,
     charts: bool = True,
     documents: bool = True,
+    runner: Runner | None = None,
+    shards: int = 2,
 ) -> None:
-    """Write ``path`` (the overview) and, with ``documents``, ``path.parent/docs/<id>.html``."""
+    """Write ``path`` (the overview) and, with ``documents``, ``path.parent/docs/<id>.html``.
+
+    ``runner`` and ``shards``: the document pages rendered in parallel parts
+    (:func:`authenticity.review.render.write_static`)."""
     from authenticity.review.render import write_static
 
-    write_static(Path(path), cards, summary, charts=charts, documents=documents)
+    write_static(
+        Path(path), cards, summary, charts=charts, documents=documents, runner=runner, shards=shards
+    )

@@ -196,12 +196,40 @@ class WorkerPool:
             self._all.append(slot)
             self._slots.put(slot)
 
+    @property
+    def size(self) -> int:
+        """Number of worker processes (0: everything runs in this process)."""
+        return len(self._all)
+
     def analyse(self, docs: list[Document]) -> list[Analysis]:
         if not self._all:  # workers=0: analyse in this process (debugging, tiny scans)
             return analyse_batch(docs, self.settings)
         slot = self._slots.get()
         try:
             return slot.run(docs)
+        finally:
+            self._slots.put(slot)
+
+    def call_each(
+        self, fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], timeout: float = 600.0
+    ) -> list[Any]:
+        """``[fn(*args) for args in calls]``, the calls spread over the worker processes
+        (in this process with ``workers=0``). For work after the analysis that splits into
+        independent parts (the report's pages); ``fn`` must be importable (module level).
+        A call that fails, crashes its worker or runs past ``timeout`` seconds raises here
+        (the worker is replaced)."""
+        if not self._all:
+            return [fn(*args) for args in calls]
+        with cf.ThreadPoolExecutor(max_workers=len(self._all), thread_name_prefix="call") as ex:
+            return list(ex.map(lambda args: self._call(fn, args, timeout), calls))
+
+    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        slot = self._slots.get()
+        try:
+            return slot.executor.submit(fn, *args).result(timeout=timeout)
+        except BaseException:
+            slot.restart()
+            raise
         finally:
             self._slots.put(slot)
 

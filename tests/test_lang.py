@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from authenticity.dumpwide.baseline import script_of as baseline_script_of
-from authenticity.extract.lang import detect, language_facts, script_of
+from authenticity.extract.lang import LANGUAGE_CHARS, detect, language_facts, script_of
 from authenticity.model import Extraction, Metadata
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -38,10 +38,14 @@ def test_detect_abstains_without_enough_letters() -> None:
     assert detect("Hello there", min_letters=50) is None
 
 
-def test_detect_reads_only_the_first_5000_characters() -> None:
-    text = GERMAN * 60 + " " + ENGLISH * 2000
+def test_detect_reads_only_the_first_language_chars_characters() -> None:
+    german = (GERMAN + " ") * (LANGUAGE_CHARS // len(GERMAN) + 1)
+    assert LANGUAGE_CHARS <= len(german) < LANGUAGE_CHARS + 2 * len(GERMAN)
+    text = german + ENGLISH * 2000
     assert len(text) > 100_000
     assert detect(text)[0] == "de"
+    # English inside the window outweighs the German after it.
+    assert detect(ENGLISH * (LANGUAGE_CHARS // len(ENGLISH)) + german)[0] == "en"
 
 
 @pytest.mark.parametrize(

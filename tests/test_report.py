@@ -142,6 +142,58 @@ def test_overview_lists_ranked_documents_with_pictures(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "report.html"]  # no leftovers
 
 
+def _many_cards(n: int) -> list[dict]:
+    cards = evil_cards()
+    for i in range(n):
+        cards.append(
+            card(
+                f"bulk/{i:04d}.pdf",
+                score=(i % 97) / 100,
+                verdict="suspicious" if i % 97 > 90 else "consistent",
+                findings=[{"code": "X_BULK", "severity": "low", "message": str(i), "evidence": {}}],
+            )
+        )
+    return cards
+
+
+def _pages(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((folder / "docs").glob("*.html"))}
+
+
+def test_pages_rendered_in_worker_processes_are_the_same_pages(tmp_path):
+    """The scan renders the document pages in its worker processes (one shard each) while
+    it draws the overview; the pages are the same bytes as rendered in one process, and
+    a failing runner falls back to rendering them here."""
+    from authenticity.review.render import PARALLEL_PAGES_FROM
+    from authenticity.workers import WorkerPool
+
+    cards = _many_cards(PARALLEL_PAGES_FROM + 20)
+    summary = {"source": "s", "run_id": 1, "leak_date": "2017-05-05", "generated": "now"}
+    for name in ("one", "two", "three"):
+        (tmp_path / name).mkdir()
+    write_report(tmp_path / "one" / "report.html", cards, summary)
+    one = _pages(tmp_path / "one")
+    assert len(one) == len(cards)
+    with WorkerPool(Settings(workers=2)) as pool:
+        write_report(tmp_path / "two" / "report.html", cards, summary, runner=pool.call_each)
+    assert _pages(tmp_path / "two") == one
+    assert (tmp_path / "two" / "report.html").read_bytes() == (
+        tmp_path / "one" / "report.html"
+    ).read_bytes()
+
+    calls = []
+
+    def broken(fn, shards):
+        calls.append(len(shards))
+        fn(*shards[0])  # one shard written, then the "worker" dies
+        raise RuntimeError("worker died")
+
+    write_report(tmp_path / "three" / "report.html", cards, summary, runner=broken, shards=3)
+    assert calls == [3]
+    assert _pages(tmp_path / "three") == one
+    assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["docs", "report.html"]
+
+
 def test_render_report_returns_the_overview():
     text = render_report(evil_cards(), {"source": "s"})
     assert text.startswith("<!DOCTYPE html>") and "<script" not in text

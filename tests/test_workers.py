@@ -152,3 +152,23 @@ def test_workers_run_numerical_libraries_on_one_thread():
     ((env, threads),) = run_isolated(_numeric_threads, [()], timeout=60)
     assert env == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     assert threads and set(threads) == {1}
+
+
+def test_call_each_spreads_calls_over_the_workers_and_replaces_a_failed_one():
+    with WorkerPool(Settings(workers=2)) as pool:
+        assert pool.size == 2
+        assert pool.call_each(_divide, [(1, 2), (3, 4), (5, 8)]) == [0.5, 0.75, 0.625]
+        before = _worker_pids(pool)
+        assert len(before) == 2  # both workers took calls
+        assert pool.call_each(_divide, [(1, 1), (2, 1)]) == [1.0, 2.0]
+        assert _worker_pids(pool) == before  # the same processes, reused
+        try:
+            pool.call_each(_die, [(3,)])
+        except Exception as exc:
+            assert "terminated abruptly" in str(exc) or "BrokenProcessPool" in repr(exc)
+        else:
+            raise AssertionError("a worker that died must raise")
+        assert pool.call_each(_divide, [(1, 4), (1, 8)]) == [0.25, 0.125]  # replaced
+    with WorkerPool(Settings(workers=0)) as pool:  # in this process
+        assert pool.size == 0
+        assert pool.call_each(_divide, [(1, 2)]) == [0.5]

@@ -1,7 +1,8 @@
 """Language and script detection for extracted text and metadata values.
 
 :func:`detect` wraps py3langid (its model ships inside the package: nothing is downloaded)
-and looks at the first :data:`MAX_CHARS` characters only. :func:`script_of` names the
+and looks at the first :data:`LANGUAGE_CHARS` characters only (script counts: the first
+:data:`MAX_CHARS`). :func:`script_of` names the
 Unicode script most letters are written in; it is the dump-wide baseline's function,
 re-exported here so extractors and the dump-wide pass agree on script names.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from authenticity.dumpwide.baseline import script_letters, script_of
 
 __all__ = [
+    "LANGUAGE_CHARS",
     "MAX_CHARS",
     "MIN_LETTERS",
     "detect",
@@ -24,8 +26,13 @@ __all__ = [
     "script_of",
 ]
 
-#: Characters of the text handed to the classifier.
+#: Characters of the text whose letters are counted per script.
 MAX_CHARS = 5000
+#: Characters of the text handed to the language classifier. Its cost grows with the
+#: sample (1.3 ms for 5,000 characters, 0.55 ms for 2,000 on the benchmark machine) and
+#: 2,000 characters are plenty for a language guess; the guess is shown as evidence only
+#: (no check or model feature depends on it).
+LANGUAGE_CHARS = 2000
 #: Fewer letters than this and :func:`detect` abstains (short strings are guesses).
 MIN_LETTERS = 50
 
@@ -60,13 +67,14 @@ def script_counts(text: str | None) -> dict[str, int]:
 
 
 def detect(text: str | None, min_letters: int = 1) -> tuple[str, float] | None:
-    """``(ISO 639-1 code, probability)`` of the first 5,000 characters, or ``None``.
+    """``(ISO 639-1 code, probability)`` of the first :data:`LANGUAGE_CHARS` characters, or
+    ``None``.
 
     ``None`` when the text has fewer than ``min_letters`` letters (or none at all).
     """
     if not text:
         return None
-    sample = text[:MAX_CHARS]
+    sample = text[:LANGUAGE_CHARS]
     if letter_count(sample) < max(1, min_letters):
         return None
     lang, prob = _get_identifier().classify(sample)

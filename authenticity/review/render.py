@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import html
+import logging
 import os
 import queue
 import re
@@ -22,12 +23,15 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from authenticity.heap import frozen_heap
 from authenticity.review.views import (
     DECISION_LABELS,
     VERDICT_MEANING,
     VERDICT_ORDER,
     Dump,
 )
+
+log = logging.getLogger(__name__)
 
 #: The review app's Content-Security-Policy (the static pages add a style hash instead).
 APP_CSP = (
@@ -127,10 +131,17 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _write_pages(
-    folder: Path, dump: Dump, common: dict[str, Any], progress: Callable[[int], None] | None
-) -> None:
-    """One page per document. Creating thousands of files is slow on many disks (0.2 to
-    0.7 ms a file measured here) and needs no GIL: a thread writes while pages render."""
+    folder: Path,
+    dump: Dump,
+    common: dict[str, Any],
+    progress: Callable[[int], None] | None,
+    shard: int = 0,
+    shards: int = 1,
+) -> int:
+    """One page per document (of ``dump.ranked[shard::shards]``); returns how many.
+
+    Creating thousands of files is slow on many disks (0.2 to 0.7 ms a file measured here)
+    and needs no GIL: a thread writes while pages render."""
     pages: queue.Queue[tuple[Path, str] | None] = queue.Queue(maxsize=256)
     failure: list[BaseException] = []
 
@@ -146,8 +157,9 @@ def _write_pages(
 
     thread = threading.Thread(target=writer, name="report-pages", daemon=True)
     thread.start()
+    written = 0
     try:
-        for card in dump.ranked:
+        for card in dump.ranked[shard::shards]:
             if failure:
                 break
             d = dump.document(card)
@@ -162,6 +174,7 @@ def _write_pages(
                 **common,
             )
             pages.put((folder / f"{d['id']}.html", page))
+            written += 1
             if progress:
                 progress(1)
     finally:
@@ -169,6 +182,33 @@ def _write_pages(
         thread.join()
     if failure:
         raise failure[0]
+    return written
+
+
+def _common(dump: Dump) -> tuple[dict[str, list[tuple[str, int]]], dict[str, Any]]:
+    """The facet list and the context every page shares (stylesheet and its CSP hash)."""
+    facets = facet_list(dump)
+    css = _static_css(facets)
+    # Our own strings (not from scanned files): inserted verbatim.
+    return facets, {"static": True, "css": Markup(css), "csp": Markup(_static_csp(css))}
+
+
+def write_page_shard(
+    folder: str, cards: list[dict[str, Any]], summary: dict[str, Any], shard: int, shards: int
+) -> int:
+    """Every ``shards``-th document page from the ``shard``-th one, into ``folder``.
+
+    Run in the scan's worker processes (one shard each) while the scan process draws the
+    overview's charts: module level, its arguments picklable. The pages are the ones
+    :func:`write_static` writes itself, byte for byte."""
+    with frozen_heap():
+        dump = Dump(cards, summary)
+        return _write_pages(Path(folder), dump, _common(dump)[1], None, shard, shards)
+
+
+#: ``runner(fn, calls)`` -> ``[fn(*args) for args in calls]``, the calls run in parallel
+#: (the scan's worker processes: :meth:`authenticity.workers.WorkerPool.call_each`).
+Runner = Callable[[Callable[..., Any], list[tuple[Any, ...]]], list[Any]]
 
 
 def _new_dir(parent: Path, prefix: str) -> Path:
@@ -201,30 +241,108 @@ def write_static(
     charts: bool = True,
     documents: bool = True,
     progress: Callable[[int], None] | None = None,
+    runner: Runner | None = None,
+    shards: int = 2,
 ) -> None:
-    """``path`` (the overview, e.g. ``DIR/report.html``) and ``DIR/docs/<id>.html``."""
+    """``path`` (the overview, e.g. ``DIR/report.html``) and ``DIR/docs/<id>.html``.
+
+    ``runner``: renders the document pages in ``shards`` parallel parts (the scan's worker
+    processes) while this thread draws the overview; without it, or if it fails, the
+    pages are rendered here."""
     dump = Dump(cards, summary)
-    facets = facet_list(dump)
-    css = _static_css(facets)
-    # Our own strings (not from scanned files): inserted verbatim.
-    common = {"static": True, "css": Markup(css), "csp": Markup(_static_csp(css))}
+    facets, common = _common(dump)
     docs_dir = path.parent / "docs"
+    staging: Path | None = None
+    pages: _ParallelPages | None = None
     if documents:
         # The pages go to a new folder that then replaces docs/ (two renames instead of a
         # temporary file and a rename per page; a reader sees the old set or the new one,
         # never a mix, though docs/ is briefly absent between the two renames).
         staging = _new_dir(path.parent, ".docs-new-")
-        try:
-            _write_pages(staging, dump, common, progress)
+        if runner is not None and len(dump.cards) >= PARALLEL_PAGES_FROM:
+            pages = _ParallelPages(runner, staging, dump.cards, summary, shards)
+        else:
+            try:
+                _write_pages(staging, dump, common, progress)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+    try:
+        overview = _overview(
+            path, dump, summary, facets, common, charts=charts, documents=documents
+        )
+        if staging is not None:
+            if pages is not None and not pages.wait():  # a worker failed: render them here
+                _write_pages(staging, dump, common, progress)
             _replace_dir(staging, docs_dir)
-        except BaseException:
+    except BaseException:
+        if pages is not None:
+            pages.wait()
+        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-            raise
+        raise
+    _atomic_write(path, overview)
+
+
+#: Fewer documents than this and the pages are rendered in the scan process (sending the
+#: cards to the workers costs more than it saves).
+PARALLEL_PAGES_FROM = 200
+
+
+class _ParallelPages:
+    """The document pages rendered by ``runner`` in ``shards`` parts, in a helper thread
+    (the calling thread draws the overview meanwhile)."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        folder: Path,
+        cards: list[dict[str, Any]],
+        summary: dict[str, Any],
+        shards: int,
+    ) -> None:
+        calls = [(str(folder), cards, summary, k, shards) for k in range(max(1, shards))]
+        self.expected = len(cards)
+        self.written: int | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, args=(runner, calls), name="report-shards", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, runner: Runner, calls: list[tuple[Any, ...]]) -> None:
+        try:
+            self.written = sum(runner(write_page_shard, calls))
+        except BaseException as exc:  # reported by wait(); the pages are rendered again
+            self.error = exc
+
+    def wait(self) -> bool:
+        """True when every page was written."""
+        self.thread.join()
+        if self.error is not None or self.written != self.expected:
+            log.warning(
+                "report pages in the worker processes failed (%s); rendering them here",
+                self.error or f"{self.written} of {self.expected} written",
+            )
+            return False
+        return True
+
+
+def _overview(
+    path: Path,
+    dump: Dump,
+    summary: dict[str, Any],
+    facets: dict[str, list[tuple[str, int]]],
+    common: dict[str, Any],
+    *,
+    charts: bool,
+    documents: bool,
+) -> str:
     total = max(int(summary.get("documents_total") or 0), len(dump.cards))
     facets_now = dump.facets()
     if summary.get("verdict_counts"):  # the whole dump's counts when only the top is listed
         facets_now["verdict"] = Counter(summary["verdict_counts"])
-    page = render(
+    return render(
         "overview.html",
         summary=summary,
         total=total,
@@ -238,4 +356,3 @@ def write_static(
         overview_url=path.name,
         **common,
     )
-    _atomic_write(path, page)
