@@ -33,7 +33,7 @@ from pdfminer.psparser import PSLiteral
 from pdfminer.utils import apply_matrix_pt, decode_text, mult_matrix, nunpack
 
 from authenticity.errors import EncryptedDocument, ExtractionError
-from authenticity.extract import register, sfnt
+from authenticity.extract import pdfcover, register, sfnt
 from authenticity.extract._xml import parse_xmp, xmp_history_latest, xmp_id_latest
 from authenticity.model import Extraction, Metadata
 from authenticity.timeutil import as_utc, parse_iso8601, parse_pdf_date
@@ -196,12 +196,43 @@ class _TextCollector(PDFTextDevice):
         self._end: tuple[float, float] | None = None  # device point where the last string ended
         self._dir = (1.0, 0.0)  # unit writing direction of the last string (device space)
         self._size = 0.0  # its font size in device space
+        #: White boxes drawn over text and under new text (:mod:`pdfcover`), all pages.
+        self.covered: list[dict[str, Any]] = []
+        self._page: pdfcover.PageDrawing | None = None
+        self._pages = 0
 
     def begin_page(self, page: Any, ctm: Any) -> None:
         self._end = None
+        self._pages += 1
+        try:
+            x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+            area = abs((x1 - x0) * (y1 - y0))
+        except (TypeError, ValueError):
+            area = 0.0
+        self._page = pdfcover.PageDrawing(self._pages, area)
 
     def end_page(self, page: Any) -> None:
         self.parts.append("\f")
+        drawing, self._page = self._page, None
+        if drawing is not None and len(self.covered) < pdfcover.MAX_FOUND:
+            found = pdfcover.covered(drawing, lambda span: "".join(self.parts[span[0] : span[1]]))
+            self.covered.extend(found[: pdfcover.MAX_FOUND - len(self.covered)])
+
+    def paint_path(
+        self, graphicstate: Any, stroke: bool, fill: bool, evenodd: bool, path: Any
+    ) -> None:
+        """Record opaque white rectangles (the boxes a white-out edit paints)."""
+        if not fill or self._page is None or self.ctm is None:
+            return
+        if not pdfcover.is_white(getattr(graphicstate, "ncolor", None)):
+            return
+        rect = pdfcover.rectangle(path)
+        if rect is None:
+            return
+        x0, y0, x1, y1 = rect
+        corners = [apply_matrix_pt(self.ctm, p) for p in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        self._page.add_box(min(xs), min(ys), max(xs), max(ys))
 
     def text(self) -> str:
         return "".join(self.parts)[: self.max_chars]
@@ -237,6 +268,8 @@ class _TextCollector(PDFTextDevice):
         end = None  # pen position after the last glyph (before any trailing adjustment)
         needcharspace = False
         gap = 0.0
+        first: int | None = None  # index in parts of the string's first glyph
+        start: tuple[float, float] | None = None  # device point where it starts
         for obj in seq:
             if isinstance(obj, (int, float)):
                 shift = -obj * dxscale
@@ -261,6 +294,8 @@ class _TextCollector(PDFTextDevice):
                     text, width = table.get(cid) or self._glyph(table, font, cid)
                     if end is None:
                         self._join(matrix, x, y + rise, fontsize, vertical)
+                        first = len(parts)
+                        start = apply_matrix_pt(matrix, (x, y + rise))
                     elif gap > margin:
                         parts.append(" ")
                     gap = 0.0
@@ -280,6 +315,10 @@ class _TextCollector(PDFTextDevice):
         textstate.linematrix = (x, y)
         if end is not None:
             self._end = apply_matrix_pt(matrix, (end[0], end[1] + rise))
+            if self._page is not None and start is not None and first is not None and not vertical:
+                third = fontsize / 3
+                up = (matrix[2] * third, matrix[3] * third)
+                self._page.add_run(start, self._end, up, (first, len(parts)))
             if len(parts) >= self.max_chars:  # every part is at least one character
                 raise _TextFull
 
@@ -431,6 +470,8 @@ def _text(doc: PDFDocument, facts: dict[str, Any]) -> str:
         facts["text_error"] = f"{type(exc).__name__}: {exc}"
     if rsrcmgr.skipped_cmaps:
         facts["text_cmaps_skipped"] = rsrcmgr.skipped_cmaps
+    if device.covered:
+        facts["text_covered"] = device.covered
     return device.text()
 
 

@@ -896,8 +896,32 @@ def check_producer_names_modifier(meta: Metadata, facts: dict[str, Any]) -> Iter
     )
 
 
+def check_text_covered(facts: dict[str, Any]) -> Iterator[Finding]:
+    """Text hidden under a white box that has other text written on it (fact
+    ``text_covered``, :mod:`authenticity.extract.pdfcover`)."""
+    if not _is_pdf(facts):
+        return
+    found = facts.get("text_covered")
+    if not isinstance(found, list) or not found:
+        return
+    first = found[0] if isinstance(found[0], dict) else {}
+    pages = sorted({f.get("page") for f in found if isinstance(f, dict)} - {None})
+    yield Finding(
+        "PDF_TEXT_COVERED",
+        Severity.MEDIUM,
+        f"On page {first.get('page', '?')} an opaque white box is painted over text "
+        f"({str(first.get('covered', ''))[:80]!r}) and other text "
+        f"({str(first.get('written', ''))[:80]!r}) is written on the box: the way a figure "
+        "is changed in a PDF without a program that edits its text (a white-out stamped by "
+        "a script or an online editor). The covered text is still in the file, under the "
+        f"box{f'; {len(found)} such boxes in all' if len(found) > 1 else ''}.",
+        {"boxes": found[:10], "pages": pages[:20]},
+    )
+
+
 CHECKS = (
     lambda meta, facts, ctx: check_signature_coverage(facts),
+    lambda meta, facts, ctx: check_text_covered(facts),
     lambda meta, facts, ctx: check_info_xmp_dates(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_producer(meta, facts),
     lambda meta, facts, ctx: check_info_xmp_names(meta, facts),

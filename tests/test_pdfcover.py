@@ -1,0 +1,164 @@
+"""White-out edits: text hidden under a white box with new text written on it
+(authenticity/extract/pdfcover.py, PDF_TEXT_COVERED); PDFs made and edited with reportlab,
+pypdf and pikepdf, and the corpus's PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from authenticity.analyse import analyse_document
+from authenticity.config import Settings
+from authenticity.extract import pdfcover
+from authenticity.extract.pdf import extract_pdf
+from authenticity.model import Analysis, Document
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+LINES = [
+    (72, 760, "Relevé de compte - mars 2017"),
+    (72, 700, "Virement reçu : SCI Les Tilleuls"),
+    (72, 680, "Montant : 10 000,00 EUR"),
+    (72, 660, "Référence : 2017-0412"),
+]
+
+
+def statement(cells: bool = False) -> bytes:
+    """A one-page statement; ``cells``: white table cells painted under the text first,
+    and a white box that only touches a label's baseline (authentic layouts)."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont("Helvetica", 11)
+    if cells:
+        c.setFillColorRGB(1, 1, 1)
+        for _, y, _ in LINES:
+            c.rect(68, y - 4, 300, 16, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    for x, y, text in LINES:
+        c.drawString(x, y, text)
+    if cells:
+        # A label, then a white box whose top edge grazes the label's letters (its probe
+        # point 0.5 pt inside the box), then text on the box.
+        c.drawString(72, 645.8, "Solde : 25 000,00 EUR")
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(72, 630, 200, 20, stroke=0, fill=1)
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(80, 636, "Agence Lyon Part-Dieu")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def cover(x: float, y: float, width: float, text: str) -> bytes:
+    """A page with only a white box at (x, y - 4) and ``text`` written on it."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(x - 2, y - 4, width, 16, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    c.setFont("Helvetica", 11)
+    c.drawString(x, y, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def pypdf_whiteout(data: bytes) -> bytes:
+    """The box and new amount merged into the page's content by pypdf, saved as an
+    incremental update."""
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    overlay = pypdf.PdfReader(io.BytesIO(cover(72, 680, 160, "Montant : 12 500,00 EUR")))
+    writer.pages[0].merge_page(overlay.pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pikepdf_whiteout(data: bytes) -> bytes:
+    """The same edit stamped with pikepdf's ``add_overlay`` (the cover becomes a form
+    XObject drawn at the end of the page), the file rewritten whole."""
+    out = io.BytesIO()
+    with (
+        pikepdf.open(io.BytesIO(data)) as pdf,
+        pikepdf.open(io.BytesIO(cover(72, 680, 160, "Montant : 12 500,00 EUR"))) as stamp,
+    ):
+        pdf.pages[0].add_overlay(stamp.pages[0])
+        pdf.save(out)
+    return out.getvalue()
+
+
+def analyse(data: bytes) -> Analysis:
+    doc = Document(path="a.pdf", sha256=hashlib.sha256(data).hexdigest(), size=len(data), data=data)
+    return analyse_document(doc, Settings(workers=0))
+
+
+@pytest.mark.parametrize("edit", [pypdf_whiteout, pikepdf_whiteout])
+def test_a_white_out_over_a_figure_is_found_with_the_hidden_text(edit) -> None:
+    original = statement()
+    assert "text_covered" not in extract_pdf(original).facts
+    forged = edit(original)
+    boxes = extract_pdf(forged).facts["text_covered"]
+    assert len(boxes) == 1
+    assert boxes[0]["page"] == 1
+    assert boxes[0]["covered"] == "Montant : 10 000,00 EUR"
+    assert boxes[0]["written"] == "Montant : 12 500,00 EUR"
+    findings = {f.code: f for f in analyse(forged).findings}
+    assert findings["PDF_TEXT_COVERED"].severity.value == "medium"
+    assert "10 000,00" in findings["PDF_TEXT_COVERED"].message
+    assert "PDF_TEXT_COVERED" not in {f.code for f in analyse(original).findings}
+
+
+def test_white_backgrounds_and_boxes_touching_text_are_not_white_outs() -> None:
+    """Table cells painted before their text, and a box whose edge meets a label's
+    baseline, hide nothing."""
+    data = statement(cells=True)
+    assert "text_covered" not in extract_pdf(data).facts
+    assert "PDF_TEXT_COVERED" not in {f.code for f in analyse(data).findings}
+
+
+def test_a_box_over_text_without_new_text_on_it_is_not_reported() -> None:
+    """A white box that only hides text (a blank redaction) is not this edit."""
+    writer = pypdf.PdfWriter(io.BytesIO(statement()), incremental=True)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(70, 676, 160, 16, stroke=0, fill=1)
+    c.showPage()
+    c.save()
+    writer.pages[0].merge_page(pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    assert "text_covered" not in extract_pdf(out.getvalue()).facts
+
+
+@pytest.mark.skipif(not (CORPUS / "pdf").is_dir(), reason="shared corpus not available")
+def test_no_corpus_pdf_hides_text_under_a_white_box() -> None:
+    flagged = []
+    for path in sorted((CORPUS / "pdf").glob("*.pdf")):
+        try:
+            facts = extract_pdf(path.read_bytes()).facts
+        except Exception:  # encrypted or unreadable samples: not this check's concern
+            continue
+        if facts.get("text_covered"):
+            flagged.append(path.name)
+    assert flagged == []
+
+
+def test_rectangle_and_white() -> None:
+    square = [("m", 0.0, 0.0), ("l", 10.0, 0.0), ("l", 10.0, 5.0), ("l", 0.0, 5.0), ("h",)]
+    assert pdfcover.rectangle(square) == (0.0, 0.0, 10.0, 5.0)
+    skewed = [("m", 0.0, 0.0), ("l", 10.0, 1.0), ("l", 10.0, 5.0), ("l", 0.0, 5.0), ("h",)]
+    assert pdfcover.rectangle(skewed) is None
+    curve = [("m", 0.0, 0.0), ("c", 1, 1, 2, 2, 3, 3), ("h",)]
+    assert pdfcover.rectangle(curve) is None
+    assert (
+        pdfcover.is_white(1.0) and pdfcover.is_white((1, 1, 1)) and pdfcover.is_white((0, 0, 0, 0))
+    )
+    assert not pdfcover.is_white(0.5) and not pdfcover.is_white((1, 1, 0.5))
+    assert not pdfcover.is_white((0, 0, 0, 1)) and not pdfcover.is_white(None)
