@@ -162,3 +162,21 @@ def test_rectangle_and_white() -> None:
     )
     assert not pdfcover.is_white(0.5) and not pdfcover.is_white((1, 1, 0.5))
     assert not pdfcover.is_white((0, 0, 0, 1)) and not pdfcover.is_white(None)
+
+
+def test_the_generators_white_out_covers_a_figure() -> None:
+    """The training generator's white-out (synth.pdf) lays its box over a string with a
+    figure, as a forger replacing an amount does, and the check finds what it hid."""
+    import random
+
+    from authenticity.synth.pdf import _whiteout
+
+    for seed in range(5):
+        writer = pypdf.PdfWriter(io.BytesIO(statement()), incremental=True)
+        typed = _whiteout(writer.pages[0], random.Random(seed))
+        assert typed is not None
+        out = io.BytesIO()
+        writer.write(out)
+        boxes = extract_pdf(out.getvalue()).facts["text_covered"]
+        assert boxes[0]["written"] == typed
+        assert any(ch.isdigit() for ch in boxes[0]["covered"])

@@ -110,8 +110,38 @@ def _cover_drawing(pagesize: tuple[float, float], x: float, y: float, text: str)
     return buf.getvalue()
 
 
+#: Text a white-out is laid over, by preference: a figure, else a word.
+_FIGURE = re.compile(r"\d")
+_WORD = re.compile(r"\w{4}")
+
+
+def _text_spot(page: pypdf.PageObject, rng: random.Random) -> tuple[float, float] | None:
+    """Where a string of the page starts (device space, pypdf's reading of the content):
+    one with a digit if any, else one with a word; None when pypdf finds no text.
+
+    A forger whites out the figure they replace; a box laid anywhere (a blank margin)
+    hides nothing (since 2026-12-08; before, every box was placed at random)."""
+    spots: list[tuple[bool, float, float]] = []
+
+    def visit(text: str, cm: list, tm: list, _font: object, _size: float) -> None:
+        figure = bool(_FIGURE.search(text))
+        if len(spots) >= 2000 or not (figure or _WORD.search(text)):
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        spots.append((figure, float(x), float(y)))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:
+        return None
+    figures = [(x, y) for has_figure, x, y in spots if has_figure]
+    pool = figures or [(x, y) for _, x, y in spots]
+    return rng.choice(pool) if pool else None
+
+
 def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
-    """Cover part of the page with a white box and type new text on it (an overlay page
+    """Cover text of the page with a white box and type new text on it (an overlay page
     drawn with reportlab, merged into the page's content): the classic forger's edit."""
     try:
         box = page.mediabox
@@ -120,8 +150,16 @@ def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
         if width < 100 or height < 100:
             return None
         text = rng.choice(_COVER_TEXTS)
-        x = left + rng.uniform(0.08, 0.45) * width
-        y = bottom + rng.uniform(0.15, 0.8) * height
+        spot = _text_spot(page, rng)
+        if (
+            spot is not None
+            and left <= spot[0] <= left + width
+            and bottom <= spot[1] <= bottom + height
+        ):
+            x, y = spot
+        else:
+            x = left + rng.uniform(0.08, 0.45) * width
+            y = bottom + rng.uniform(0.15, 0.8) * height
         cover = _cover_drawing((left + width, bottom + height), x, y, text)
         page.merge_page(pypdf.PdfReader(io.BytesIO(cover)).pages[0])
         return text
@@ -248,17 +286,23 @@ def _incremental_edit(data: bytes, name: str, rng: random.Random, careful: bool)
     )
 
 
-def _cover_page(page: pikepdf.Page, rng: random.Random) -> str | None:
-    """White out part of the page and type new text on it, stamped with pikepdf's
-    ``add_overlay`` (the overlay, drawn with reportlab, becomes a form XObject)."""
+def _cover_page(
+    page: pikepdf.Page, rng: random.Random, spot: tuple[float, float] | None = None
+) -> str | None:
+    """White out text of the page (at ``spot``, from :func:`_text_spot`; anywhere without
+    it) and type new text on it, stamped with pikepdf's ``add_overlay`` (the overlay, drawn
+    with reportlab, becomes a form XObject)."""
     try:
         left, bottom, right, top = (float(v) for v in page.mediabox)
         width, height = right - left, top - bottom
         if width < 100 or height < 100:
             return None
         text = rng.choice(_COVER_TEXTS)
-        x = rng.uniform(0.08, 0.45) * width
-        y = rng.uniform(0.15, 0.8) * height
+        if spot is not None and left <= spot[0] <= right and bottom <= spot[1] <= top:
+            x, y = spot[0] - left, spot[1] - bottom  # the overlay's origin is the box's corner
+        else:
+            x = rng.uniform(0.08, 0.45) * width
+            y = rng.uniform(0.15, 0.8) * height
         cover = _cover_drawing((width, height), x, y, text)
         # what Page.add_overlay does, with the resource name it draws at random (a uuid)
         # taken from the seed instead
@@ -322,7 +366,12 @@ def _rewrite_edit(
         notes.update(mode="content_edit", page=index, old=edited[1], new=edited[2])
         break
     else:
-        cover = _cover_page(pdf.pages[order[0]], rng)
+        try:
+            with quiet_pypdf():
+                spot = _text_spot(pypdf.PdfReader(io.BytesIO(data)).pages[order[0]], rng)
+        except Exception:
+            spot = None
+        cover = _cover_page(pdf.pages[order[0]], rng, spot)
         if cover is None:
             return None
         notes.update(mode="whiteout", page=order[0], new=cover)
