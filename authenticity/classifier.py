@@ -26,7 +26,7 @@ from authenticity.model import Verdict
 log = logging.getLogger(__name__)
 
 NAME = "authenticity-hgb"
-MODEL_VERSION = "1.29.1"
+MODEL_VERSION = "1.30.0"
 RANDOM_STATE = 0
 
 #: The shipped model, used by default by ``authenticity scan``.
