@@ -180,3 +180,24 @@ def test_the_generators_white_out_covers_a_figure() -> None:
         boxes = extract_pdf(out.getvalue()).facts["text_covered"]
         assert boxes[0]["written"] == typed
         assert any(ch.isdigit() for ch in boxes[0]["covered"])
+
+
+def test_a_page_built_to_be_quadratic_stays_bounded() -> None:
+    """Thousands of strings under hundreds of overlapping boxes: the comparison stops at
+    its budget; points at infinity (a hostile matrix) are ignored."""
+    import time
+
+    page = pdfcover.PageDrawing(1, 600.0 * 800.0)
+    page.add_run((float("inf"), 0.0), (1.0, 1.0), (0.0, 3.0), (0, 1))
+    assert page.runs == []
+    for k in range(pdfcover.MAX_RUNS + 10):
+        x, y = 20 + (k % 100) * 5.0, 20 + (k // 100) * 12.0
+        page.add_run((x, y), (x + 4, y), (0.0, 3.0), (k, k + 1))
+        if k % 10 == 0:
+            page.add_box(10.0, 10.0 + k * 0.1, 500.0, 70.0 + k * 0.1)
+    assert len(page.runs) == pdfcover.MAX_RUNS
+    assert len(page.boxes) <= pdfcover.MAX_BOXES
+    started = time.perf_counter()
+    found = pdfcover.covered(page, lambda span: f"figure {span[0]}")
+    assert time.perf_counter() - started < 2.0
+    assert 0 < len(found) <= pdfcover.MAX_FOUND

@@ -19,6 +19,7 @@ not considered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,9 @@ MIN_BOX_WIDTH = 10.0
 #: A point counts as under a box when it lies at least this far (points) inside it: text
 #: that only touches a box's edge (a label above a white table cell) is not covered.
 INSET = 1.0
+#: Candidate strings compared with boxes per page, at most (bounds the work on pages
+#: with thousands of boxes over thousands of strings).
+MAX_CHECKS = 200_000
 #: Characters of covered and written text kept per finding.
 MAX_TEXT = 200
 #: A colour component at least this light counts as white (1.0 is white).
@@ -105,7 +109,7 @@ class PageDrawing:
     ) -> None:
         """A string from ``start`` to ``end`` (device points on its baseline); ``up`` is a
         third of the font size towards the top of the glyphs."""
-        if len(self.runs) >= MAX_RUNS:
+        if len(self.runs) >= MAX_RUNS or not all(map(math.isfinite, (*start, *end, *up))):
             return
         self.order += 1
         ux, uy = up
@@ -114,7 +118,7 @@ class PageDrawing:
         self.runs.append((self.order, (first, middle), span))
 
     def add_box(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        if len(self.boxes) >= MAX_BOXES:
+        if len(self.boxes) >= MAX_BOXES or not all(map(math.isfinite, (x0, y0, x1, y1))):
             return
         width, height = x1 - x0, y1 - y0
         if width < MIN_BOX_WIDTH or height < MIN_BOX_HEIGHT:
@@ -156,11 +160,19 @@ def covered(page: PageDrawing, text_of: Callable[[tuple[int, int]], str]) -> lis
     for k, run in enumerate(page.runs):
         for x, y in run[1]:
             grid.setdefault((int(x // _CELL), int(y // _CELL)), []).append(k)
+    budget = MAX_CHECKS
     for box in page.boxes:
         order = box[0]
-        near = sorted(
-            {k for cell in _cells(box[1], box[2], box[3], box[4]) for k in grid.get(cell, ())}
-        )
+        i0, j0 = int(box[1] // _CELL), int(box[2] // _CELL)
+        i1, j1 = int(box[3] // _CELL), int(box[4] // _CELL)
+        if (i1 - i0 + 1) * (j1 - j0 + 1) <= len(grid):
+            cells = [grid.get(c, ()) for c in _cells(box[1], box[2], box[3], box[4])]
+        else:  # a box larger than the text's spread: walk the filled cells instead
+            cells = [ks for (i, j), ks in grid.items() if i0 <= i <= i1 and j0 <= j <= j1]
+        near = sorted({k for ks in cells for k in ks})
+        budget -= len(near) + len(cells)
+        if budget < 0:  # a page built to make this quadratic: stop comparing
+            break
         hits = [page.runs[k] for k in near if any(_inside(p, box) for p in page.runs[k][1])]
         under = [r for r in hits if r[0] < order]
         over = [r for r in hits if r[0] > order]
