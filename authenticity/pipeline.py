@@ -365,7 +365,9 @@ class Scan:
             analyses = {
                 a.sha256: a
                 for a in self.store.load_analyses(
-                    {d.sha256 for d in docs} | set(parents.values()), self.analysis_key
+                    {d.sha256 for d in docs} | set(parents.values()),
+                    self.analysis_key,
+                    text_chars=0,  # features, findings and scorecards read no text
                 )
             }
             out: list[tuple[int, DocumentRecord]] = []

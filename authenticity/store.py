@@ -325,12 +325,16 @@ class Store:
     def load_analyses(
         self, sha256s: Iterable[str], analyser_version: str, *, text_chars: int = 20_000
     ) -> Iterator[Analysis]:
-        """Stored analyses; texts are cut to ``text_chars`` (enough for the dump-wide pass)."""
+        """Stored analyses; texts are cut to ``text_chars`` (enough for the dump-wide pass),
+        and not read at all with ``text_chars=0`` (scoring reads no text)."""
         wanted = list(set(sha256s))
+        query = select(Content)
+        if text_chars <= 0:
+            query = query.options(defer(Content.text, raiseload=True))
         with Session(self.engine) as session:
             for i in range(0, len(wanted), 500):
                 rows = session.execute(
-                    select(Content).where(
+                    query.where(
                         Content.sha256.in_(wanted[i : i + 500]),
                         Content.analyser_version == analyser_version,
                     )
@@ -840,7 +844,7 @@ def _analysis_from_row(row: Content, text_chars: int) -> Analysis:
         metadata=Metadata(**fields),
         findings=findings,
         facts=row.facts or {},
-        text=(row.text or "")[:text_chars],
+        text=(row.text or "")[:text_chars] if text_chars > 0 else "",
         error=row.error,
         seconds=row.seconds,
     )
