@@ -20,12 +20,14 @@ def frozen_heap() -> Iterator[None]:
     """Objects alive on entry are left out of collections until exit (:func:`gc.freeze`).
 
     Objects created inside are collected as usual; what was frozen is handed back to the
-    collector on exit, so garbage among it is freed then. Nested uses keep the outer freeze.
+    collector on exit, so garbage among it is freed then. Inside an earlier freeze (a nested
+    use, or a host program's own) nothing is changed: that freeze's owner undoes it.
     """
-    outer = gc.get_freeze_count() > 0
+    if gc.get_freeze_count() > 0:
+        yield
+        return
     gc.freeze()
     try:
         yield
     finally:
-        if not outer:
-            gc.unfreeze()
+        gc.unfreeze()
