@@ -74,6 +74,20 @@ def _decode_header(name: str, value: Any) -> str:
         value = str(value)
     if value.isascii() and "=?" not in value and _unstructured(name.lower()):
         return _LINE_BREAKS.sub("", value)
+    if len(value) <= MAX_CACHED_VALUE:
+        return _parsed_header(name, value)
+    return _parsed_header.__wrapped__(name, value)
+
+
+#: Structured header values repeat across a mailbox (the same senders, recipients, MIME
+#: version and content types in thousands of messages; on the 5k benchmark dump 5,073
+#: parses held 1,652 distinct values): each is parsed once, if no longer than this.
+MAX_CACHED_VALUE = 1000
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> str:
+    """A header value as policy.default reads it (compat32's reading when it raises)."""
     try:
         return str(email.policy.default.header_fetch_parse(name, value))
     except Exception:  # the modern header parser raises on hostile input
