@@ -155,6 +155,7 @@ def test_rectangle_and_white() -> None:
     assert pdfcover.rectangle(square) == (0.0, 0.0, 10.0, 5.0)
     skewed = [("m", 0.0, 0.0), ("l", 10.0, 1.0), ("l", 10.0, 5.0), ("l", 0.0, 5.0), ("h",)]
     assert pdfcover.rectangle(skewed) is None
+    assert pdfcover.rectangle([("re", 10.0, 5.0, -10.0, 5.0)]) == (0.0, 5.0, 10.0, 10.0)
     curve = [("m", 0.0, 0.0), ("c", 1, 1, 2, 2, 3, 3), ("h",)]
     assert pdfcover.rectangle(curve) is None
     assert (

@@ -62,8 +62,15 @@ def is_white(color: Any) -> bool:
 
 
 def rectangle(path: list[tuple[Any, ...]]) -> tuple[float, float, float, float] | None:
-    """``(x0, y0, x1, y1)`` of a path that is one axis-aligned rectangle (``re``, or ``m``
-    and three ``l`` closed by ``h``), in user space; None for any other path."""
+    """``(x0, y0, x1, y1)`` of a path that is one axis-aligned rectangle (``re``, which
+    pdfminer turns into ``m`` and three ``l`` closed by ``h``, or keeps as one ``re``
+    segment in older releases), in user space; None for any other path."""
+    if len(path) == 1 and path[0] and path[0][0] == "re":  # older pdfminer: one "re" segment
+        try:
+            x, y, w, h = (float(v) for v in path[0][1:5])
+        except (TypeError, ValueError):
+            return None
+        return min(x, x + w), min(y, y + h), max(x, x + w), max(y, y + h)
     ops = [p for p in path if p and p[0] != "h"]
     if len(ops) not in (4, 5) or ops[0][0] != "m" or any(p[0] != "l" for p in ops[1:]):
         return None
