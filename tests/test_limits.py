@@ -42,6 +42,28 @@ def test_pdf_without_properties_and_with_an_appended_revision(corpus: Path) -> N
     assert _codes(edited.data, name) == []  # its earlier revision is there to compare
 
 
+def test_a_long_pdf_states_that_only_its_first_pages_are_read_as_text() -> None:
+    from reportlab.pdfgen import canvas
+
+    from authenticity.extract.pdf import MAX_TEXT_PAGES
+    from authenticity.limits import PDF_TEXT_PAGES
+
+    assert PDF_TEXT_PAGES == MAX_TEXT_PAGES
+
+    def pdf(pages: int) -> bytes:
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf)
+        c.setAuthor("Alice Martin")
+        for n in range(pages):
+            c.drawString(72, 720, f"Page {n + 1}: Montant 1 250,00 EUR")
+            c.showPage()
+        c.save()
+        return buf.getvalue()
+
+    assert "LIMIT_PDF_TEXT_PAGES" not in _codes(pdf(PDF_TEXT_PAGES), "short.pdf")
+    assert "LIMIT_PDF_TEXT_PAGES" in _codes(pdf(PDF_TEXT_PAGES + 2), "long.pdf")
+
+
 def test_office_email_and_unreadable_files(corpus: Path) -> None:
     docx = (corpus / "ooxml" / "apache__test-data_document_55733.docx").read_bytes()
     assert _codes(docx, "a.docx") == ["LIMIT_OFFICE_SAME_APPLICATION"]
