@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 from pathlib import Path
 
 import pikepdf
@@ -19,6 +20,7 @@ from authenticity.config import Settings
 from authenticity.extract import pdfcover
 from authenticity.extract.pdf import extract_pdf
 from authenticity.model import Analysis, Document
+from authenticity.synth.pdf import _cover_drawing, _whiteout
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 LINES = [
@@ -55,25 +57,17 @@ def statement(cells: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def cover(x: float, y: float, width: float, text: str) -> bytes:
-    """A page with only a white box at (x, y - 4) and ``text`` written on it."""
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
-    c.setFillColorRGB(1, 1, 1)
-    c.rect(x - 2, y - 4, width, 16, stroke=0, fill=1)
-    c.setFillColorRGB(0, 0, 0)
-    c.setFont("Helvetica", 11)
-    c.drawString(x, y, text)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+def cover() -> bytes:
+    """A page with only a white box over the amount's line and the new amount written on
+    it: the training generator's own white-out drawing (reportlab)."""
+    return _cover_drawing(A4, 72, 680, "Montant : 12 500,00 EUR")
 
 
 def pypdf_whiteout(data: bytes) -> bytes:
     """The box and new amount merged into the page's content by pypdf, saved as an
     incremental update."""
     writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
-    overlay = pypdf.PdfReader(io.BytesIO(cover(72, 680, 160, "Montant : 12 500,00 EUR")))
+    overlay = pypdf.PdfReader(io.BytesIO(cover()))
     writer.pages[0].merge_page(overlay.pages[0])
     out = io.BytesIO()
     writer.write(out)
@@ -86,7 +80,7 @@ def pikepdf_whiteout(data: bytes) -> bytes:
     out = io.BytesIO()
     with (
         pikepdf.open(io.BytesIO(data)) as pdf,
-        pikepdf.open(io.BytesIO(cover(72, 680, 160, "Montant : 12 500,00 EUR"))) as stamp,
+        pikepdf.open(io.BytesIO(cover())) as stamp,
     ):
         pdf.pages[0].add_overlay(stamp.pages[0])
         pdf.save(out)
@@ -168,10 +162,6 @@ def test_rectangle_and_white() -> None:
 def test_the_generators_white_out_covers_a_figure() -> None:
     """The training generator's white-out (synth.pdf) lays its box over a string with a
     figure, as a forger replacing an amount does, and the check finds what it hid."""
-    import random
-
-    from authenticity.synth.pdf import _whiteout
-
     for seed in range(5):
         writer = pypdf.PdfWriter(io.BytesIO(statement()), incremental=True)
         typed = _whiteout(writer.pages[0], random.Random(seed))

@@ -252,27 +252,19 @@ def write_static(
     dump = Dump(cards, summary)
     facets, common = _common(dump)
     docs_dir = path.parent / "docs"
-    staging: Path | None = None
+    # The pages go to a new folder that then replaces docs/ (two renames instead of a
+    # temporary file and a rename per page; a reader sees the old set or the new one,
+    # never a mix, though docs/ is briefly absent between the two renames).
+    staging = _new_dir(path.parent, ".docs-new-") if documents else None
     pages: _ParallelPages | None = None
-    if documents:
-        # The pages go to a new folder that then replaces docs/ (two renames instead of a
-        # temporary file and a rename per page; a reader sees the old set or the new one,
-        # never a mix, though docs/ is briefly absent between the two renames).
-        staging = _new_dir(path.parent, ".docs-new-")
-        if runner is not None and len(dump.cards) >= PARALLEL_PAGES_FROM:
-            pages = _ParallelPages(runner, staging, dump.cards, summary, shards)
-        else:
-            try:
-                _write_pages(staging, dump, common, progress)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
+    if staging is not None and runner is not None and len(dump.cards) >= PARALLEL_PAGES_FROM:
+        pages = _ParallelPages(runner, staging, dump.cards, summary, shards)
     try:
         overview = _overview(
             path, dump, summary, facets, common, charts=charts, documents=documents
         )
         if staging is not None:
-            if pages is not None and not pages.wait():  # a worker failed: render them here
+            if pages is None or not pages.wait():  # here, or again after a worker failed
                 _write_pages(staging, dump, common, progress)
             _replace_dir(staging, docs_dir)
     except BaseException:

@@ -140,6 +140,22 @@ def _text_spot(page: pypdf.PageObject, rng: random.Random) -> tuple[float, float
     return rng.choice(pool) if pool else None
 
 
+def _cover_offset(
+    box: tuple[float, float, float, float], spot: tuple[float, float] | None, rng: random.Random
+) -> tuple[float, float]:
+    """Where a white-out's new text starts, from the lower-left corner of the page box
+    ``(left, bottom, width, height)``: at ``spot`` (:func:`_text_spot`) when it lies on the
+    page, else at random in the page's left half."""
+    left, bottom, width, height = box
+    if (
+        spot is not None
+        and left <= spot[0] <= left + width
+        and bottom <= spot[1] <= bottom + height
+    ):
+        return spot[0] - left, spot[1] - bottom
+    return rng.uniform(0.08, 0.45) * width, rng.uniform(0.15, 0.8) * height
+
+
 def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
     """Cover text of the page with a white box and type new text on it (an overlay page
     drawn with reportlab, merged into the page's content): the classic forger's edit."""
@@ -150,17 +166,8 @@ def _whiteout(page: pypdf.PageObject, rng: random.Random) -> str | None:
         if width < 100 or height < 100:
             return None
         text = rng.choice(_COVER_TEXTS)
-        spot = _text_spot(page, rng)
-        if (
-            spot is not None
-            and left <= spot[0] <= left + width
-            and bottom <= spot[1] <= bottom + height
-        ):
-            x, y = spot
-        else:
-            x = left + rng.uniform(0.08, 0.45) * width
-            y = bottom + rng.uniform(0.15, 0.8) * height
-        cover = _cover_drawing((left + width, bottom + height), x, y, text)
+        dx, dy = _cover_offset((left, bottom, width, height), _text_spot(page, rng), rng)
+        cover = _cover_drawing((left + width, bottom + height), left + dx, bottom + dy, text)
         page.merge_page(pypdf.PdfReader(io.BytesIO(cover)).pages[0])
         return text
     except Exception:
@@ -298,11 +305,8 @@ def _cover_page(
         if width < 100 or height < 100:
             return None
         text = rng.choice(_COVER_TEXTS)
-        if spot is not None and left <= spot[0] <= right and bottom <= spot[1] <= top:
-            x, y = spot[0] - left, spot[1] - bottom  # the overlay's origin is the box's corner
-        else:
-            x = rng.uniform(0.08, 0.45) * width
-            y = rng.uniform(0.15, 0.8) * height
+        # the overlay's origin is the page box's corner
+        x, y = _cover_offset((left, bottom, width, height), spot, rng)
         cover = _cover_drawing((width, height), x, y, text)
         # what Page.add_overlay does, with the resource name it draws at random (a uuid)
         # taken from the seed instead
